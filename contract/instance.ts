@@ -1,0 +1,49 @@
+import type { SerializedError } from "./errors.ts";
+
+export const InstanceStatus = {
+  queued: "queued",
+  running: "running",
+  paused: "paused",
+  waiting: "waiting",
+  sleeping: "sleeping",
+  errored: "errored",
+  terminated: "terminated",
+  complete: "complete",
+} as const;
+export type InstanceStatus = (typeof InstanceStatus)[keyof typeof InstanceStatus];
+export const INSTANCE_STATUSES = Object.values(InstanceStatus);
+
+/** Statuses an instance never leaves except by `restart`. */
+export const FINAL_STATUSES: ReadonlySet<InstanceStatus> = new Set(["errored", "terminated", "complete"]);
+
+/** A lifecycle change requested by the tenant, applied by the executor at the next step boundary. */
+export type ControlRequest = "pause" | "terminate";
+
+/**
+ * The instance record in `kiln_instances` (key `<tenant>.<instance>`). Every write is a compare-and-set
+ * on the KV revision, so the gateway's lifecycle requests and the executor's progress never overwrite
+ * each other.
+ */
+export interface InstanceRecord {
+  readonly v: 1;
+  readonly tenant: string;
+  readonly workflow: string;
+  readonly version: string;
+  readonly id: string;
+  status: InstanceStatus;
+  params: unknown;
+  output?: unknown;
+  error?: SerializedError;
+  createdAt: number;
+  updatedAt: number;
+  /** Bumped by `restart`; journal keys carry it so old activations cannot write into the new run. */
+  generation: number;
+  /** A pause or terminate that a running activation has yet to apply. */
+  control?: ControlRequest;
+  /** While suspended on a timer: when to wake, and the work message that carries the timer. */
+  wake?: { at: number; carrierSeq: number };
+  /** Which executor runs the instance now, and until when its claim holds without renewal. */
+  lease?: { owner: string; expiresAt: number };
+  /** Why the instance is suspended, for the tenant's status view. */
+  suspendedOn?: { kind: "sleep" | "retry" | "event"; step: string; until?: number; eventType?: string };
+}
