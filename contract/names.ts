@@ -26,6 +26,8 @@ export const Buckets = {
 export const Streams = {
   work: "KILN_WORK",
   inbox: "KILN_INBOX",
+  /** Captures `kiln.logs.>` so the gateway can show an instance's past log lines. */
+  logs: "KILN_LOGS",
 } as const;
 
 /** The durable pull consumer every executor shares on `KILN_WORK`. */
@@ -35,6 +37,7 @@ export const Subjects = {
   work: (tenant: string, workflow: string) => `kiln.work.${tenant}.${workflow}`,
   workAll: "kiln.work.>",
   logs: (tenant: string, workflow: string, instance: string) => `kiln.logs.${tenant}.${workflow}.${instance}`,
+  logsAll: "kiln.logs.>",
   events: (tenant: string, workflow: string, instance: string, kind: string) =>
     `kiln.events.${tenant}.${workflow}.${instance}.${kind}`,
   /** Buffered events sent to one instance, in arrival order. */

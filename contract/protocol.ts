@@ -36,7 +36,7 @@ export type ActivationResult =
   | { outcome: "suspended" };
 
 export type EngineRequest =
-  | { op: "step"; seq: number; key: string; name: string; timeoutMs: number }
+  | { op: "step"; seq: number; key: string; name: string; timeoutMs: number; retries: ResolvedRetries }
   | { op: "commit"; seq: number; key: string; name: string; result: string; attempt: number; startedAt: number }
   | {
       op: "fail";

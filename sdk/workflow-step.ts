@@ -213,7 +213,7 @@ export class StepRecorder implements WorkflowStep {
   }
 
   private async runBody<T>(claim: Claim, retries: ResolvedRetries, timeoutMs: number, callback: () => Promise<T> | T): Promise<T> {
-    let decision = engineCall({ op: "step", seq: claim.seq, key: claim.key, name: claim.name, timeoutMs });
+    let decision = engineCall({ op: "step", seq: claim.seq, key: claim.key, name: claim.name, timeoutMs, retries });
     for (;;) {
       if (decision.action !== "run") return this.settle<T>(decision);
       const attempt = decision.attempt;

@@ -1,0 +1,294 @@
+/**
+ * Takes one work message from `KILN_WORK` to its conclusion: decides whether it is still relevant,
+ * claims the instance (lease), runs one activation in a sandbox, records the outcome and settles the
+ * message — ack, or nak with a delay when the message carries the instance's timer.
+ *
+ * The timer design for nats-server 2.9 (no scheduled messages): a suspended instance's wake-up is the
+ * work message itself, nak'd with the remaining delay, so a sleeping instance costs the executor
+ * nothing. The instance record names the one message that carries its timer (`wake.carrierSeq`); any
+ * other message that turns up for a sleeping instance is stale and dropped.
+ */
+import type { JsMsg } from "@nats-io/jetstream";
+import {
+  decodeEnvelope,
+  FINAL_STATUSES,
+  InvalidEnvelopeError,
+  PROTOCOL_VERSION,
+  serializeError,
+  type ActivationRequest,
+  type ActivationResult,
+  type Envelope,
+  type InstanceRecord,
+  type SerializedError,
+} from "../contract/mod.ts";
+import { readInbox } from "../infra/inbox.ts";
+import { RevisionConflictError } from "../infra/errors.ts";
+import type { InstanceStore, StoredInstance } from "../infra/instance-store.ts";
+import type { JournalStore } from "../infra/journal-store.ts";
+import type { KilnResources } from "../infra/kiln-resources.ts";
+import { remapStack } from "../infra/stack-trace.ts";
+import type { ArtifactCache, LoadedArtifact } from "./artifact-cache.ts";
+import type { ControlBoard } from "./control-board.ts";
+import { EngineHost, type Suspension } from "./engine-host.ts";
+import type { ResolvedExecutorConfig } from "./config.ts";
+import type { SandboxPool } from "./sandbox/sandbox-pool.ts";
+import { SandboxKilledError } from "./sandbox/errors.ts";
+import type { Telemetry } from "./telemetry.ts";
+import type { ExecutorMetrics } from "./metrics.ts";
+
+export interface RunnerDeps {
+  resources: KilnResources;
+  instances: InstanceStore;
+  journal: JournalStore;
+  artifacts: ArtifactCache;
+  pool: SandboxPool;
+  controls: ControlBoard;
+  telemetry: Telemetry;
+  metrics: ExecutorMetrics;
+  config: ResolvedExecutorConfig;
+  /** This executor's identity in leases. */
+  owner: string;
+}
+
+/** How long to wait before looking again at an instance another executor is running. */
+const BUSY_RETRY_MS = 200;
+
+type Claim = { kind: "run"; stored: StoredInstance } | { kind: "settled" };
+
+export class ActivationRunner {
+  constructor(private readonly deps: RunnerDeps) {}
+
+  async process(message: JsMsg): Promise<void> {
+    let envelope: Envelope;
+    try {
+      envelope = decodeEnvelope(message.data);
+    } catch (error) {
+      if (!(error instanceof InvalidEnvelopeError)) throw error;
+      message.term(error.message);
+      return;
+    }
+    const claim = await this.claim(envelope, message);
+    if (claim.kind === "settled") return;
+    await this.activate(envelope, message, claim.stored);
+  }
+
+  /** Decides what the message means now, and takes the lease if it calls for an activation. */
+  private async claim(envelope: Envelope, message: JsMsg): Promise<Claim> {
+    const { instances, owner, config } = this.deps;
+    for (;;) {
+      const stored = await instances.get(envelope.tenant, envelope.instance);
+      const now = Date.now();
+      if (!stored) {
+        message.ack();
+        return { kind: "settled" };
+      }
+      const record = stored.record;
+      if (FINAL_STATUSES.has(record.status) || record.status === "paused") {
+        message.ack();
+        return { kind: "settled" };
+      }
+      if (record.lease && record.lease.owner !== owner && record.lease.expiresAt > now) {
+        message.nak(BUSY_RETRY_MS);
+        return { kind: "settled" };
+      }
+      if (record.wake && record.wake.at > now) {
+        if (record.wake.carrierSeq === message.seq) {
+          // Redelivered early (after a restart, say): a timer never fires before it is due.
+          message.nak(record.wake.at - now);
+          return { kind: "settled" };
+        }
+        if (envelope.reason !== "event" && envelope.reason !== "resume") {
+          message.ack();
+          return { kind: "settled" };
+        }
+      }
+      const next: InstanceRecord = { ...record, status: "running", updatedAt: now, lease: { owner, expiresAt: now + config.leaseMs } };
+      try {
+        return { kind: "run", stored: await instances.replace(next, stored.revision) };
+      } catch (error) {
+        if (!(error instanceof RevisionConflictError)) throw error;
+      }
+    }
+  }
+
+  private async activate(envelope: Envelope, message: JsMsg, claimed: StoredInstance): Promise<void> {
+    const { deps } = this;
+    const { tenant, instance: id, workflow } = envelope;
+    let stored = claimed;
+    const record = stored.record;
+    if (record.control) {
+      await this.finish(message, stored, { kind: "control", control: record.control }, undefined);
+      return;
+    }
+    deps.controls.clear(tenant, id);
+    let leaseLost: string | undefined;
+    const heartbeat = setInterval(() => {
+      message.working();
+      deps.instances
+        .modify(tenant, id, (current) => {
+          if (current.lease?.owner !== deps.owner || current.generation !== record.generation) {
+            leaseLost = "another executor took over the instance";
+            return undefined;
+          }
+          return { ...current, lease: { owner: deps.owner, expiresAt: Date.now() + deps.config.leaseMs } };
+        })
+        .then((renewed) => {
+          if (renewed && !leaseLost) stored = renewed;
+        })
+        .catch(() => undefined);
+    }, deps.config.leaseMs / 3);
+
+    const log = (level: "debug" | "info" | "warn" | "error", text: string, source: "tenant" | "engine") =>
+      deps.telemetry.log(tenant, workflow, id, { ts: Date.now(), level, message: text, source });
+    let loaded: LoadedArtifact | undefined;
+    let result: ActivationResult | undefined;
+    let host: EngineHost | undefined;
+    const versionKey = `${tenant}/${workflow}/${record.version}`;
+    try {
+      const started = performance.now();
+      const [artifact, journal] = await Promise.all([
+        deps.artifacts.get(tenant, workflow, record.version),
+        deps.journal.load(tenant, id, record.generation),
+      ]);
+      loaded = artifact;
+      const sandbox = deps.pool.acquire(versionKey, () => ({ glue: artifact.artifact.glue, modules: artifact.modules }));
+      const engine = new EngineHost(
+        {
+          journal: deps.journal,
+          readInbox: () => readInbox(deps.resources.js, tenant, id),
+          now: Date.now,
+          holdMs: deps.config.holdMs,
+          log: (level, text) => log(level, text, "engine"),
+          interruption: (): Suspension | undefined => {
+            if (leaseLost) return { kind: "superseded", reason: leaseLost };
+            const control = deps.controls.get(tenant, id);
+            return control ? { kind: "control", control } : undefined;
+          },
+          killSandbox: (reason) => void sandbox.kill(reason),
+        },
+        { tenant, instance: id, generation: record.generation },
+        journal,
+      );
+      host = engine;
+      const attempts: Record<string, number> = {};
+      for (const [key, list] of journal.attempts) attempts[key] = list.length;
+      const request: ActivationRequest = {
+        v: PROTOCOL_VERSION,
+        instanceId: id,
+        workflow,
+        params: record.params,
+        createdAt: record.createdAt,
+        now: Date.now(),
+        journal: journal.steps,
+        attempts,
+        seed: `${tenant}.${id}.${record.generation}`,
+        env: {},
+      };
+      if (journal.steps.length === 0 && envelope.reason !== "start") deps.telemetry.lifecycle(tenant, workflow, id, "running");
+      try {
+        const answer = await sandbox.activate(JSON.stringify(request), {
+          call: (call) => engine.handle(call),
+          log: (level, text) => log(asLevel(level), text, "tenant"),
+        });
+        result = JSON.parse(answer) as ActivationResult;
+        deps.pool.release(versionKey, sandbox);
+      } catch (error) {
+        if (!(error instanceof SandboxKilledError) || !engine.suspension) {
+          void sandbox.kill("discarded after a failure");
+          result = { outcome: "errored", error: crashError(error) };
+        } else {
+          result = { outcome: "suspended" };
+        }
+      } finally {
+        engine.dispose();
+      }
+      deps.metrics.observeActivation(performance.now() - started, engine.committed);
+    } catch (error) {
+      // The platform failed (NATS unreachable, artifact missing…): nothing was decided, try again soon.
+      clearInterval(heartbeat);
+      log("error", `activation failed on the executor: ${(error as Error).message}; retrying`, "engine");
+      await deps.instances
+        .modify(tenant, id, (current) => (current.lease?.owner === deps.owner ? { ...current, lease: undefined } : undefined))
+        .catch(() => undefined);
+      message.nak(1_000);
+      return;
+    }
+    clearInterval(heartbeat);
+    if (result.outcome === "errored" && loaded) result = { ...result, error: mapError(result.error, loaded) };
+    await this.finish(message, stored, result.outcome === "suspended" ? host?.suspension : undefined, result);
+  }
+
+  /** Records how the activation ended and settles the message. */
+  private async finish(
+    message: JsMsg,
+    stored: StoredInstance,
+    suspension: Suspension | undefined,
+    result: ActivationResult | undefined,
+  ): Promise<void> {
+    const { deps } = this;
+    const { tenant, id, workflow, generation } = stored.record;
+    let settle: () => void = () => message.ack();
+    let event: string | undefined;
+    const written = await deps.instances.modify(tenant, id, (current) => {
+      if (current.generation !== generation || (current.lease && current.lease.owner !== deps.owner)) {
+        // Restarted or taken over meanwhile: this activation's outcome no longer applies.
+        settle = () => message.ack();
+        return current.lease?.owner === deps.owner ? { ...current, lease: undefined } : undefined;
+      }
+      const now = Date.now();
+      const next: InstanceRecord = { ...current, updatedAt: now, lease: undefined, wake: undefined, suspendedOn: undefined };
+      settle = () => message.ack();
+      if (FINAL_STATUSES.has(current.status)) {
+        // Terminated by the tenant while this activation ran: the request stands.
+        event = undefined;
+        return next;
+      }
+      if (result && result.outcome === "complete") {
+        event = "complete";
+        return { ...next, status: "complete", output: result.output, control: undefined };
+      }
+      if (result && result.outcome === "errored") {
+        event = "errored";
+        return { ...next, status: "errored", error: result.error, control: undefined };
+      }
+      const control = suspension?.kind === "control" ? suspension.control : current.control;
+      if (control === "terminate") {
+        event = "terminated";
+        return { ...next, status: "terminated", control: undefined };
+      }
+      if (control === "pause") {
+        event = "paused";
+        return { ...next, status: "paused", control: undefined };
+      }
+      if (!suspension || suspension.kind === "superseded" || suspension.kind === "control") {
+        // Nothing left to wait for here (lost the instance): look at the message again shortly.
+        settle = () => message.nak(BUSY_RETRY_MS);
+        return { ...next, status: current.status === "running" ? "queued" : current.status };
+      }
+      const status = suspension.kind === "event" ? "waiting" : "sleeping";
+      event = status;
+      const suspendedOn = { kind: suspension.kind, step: suspension.step, until: suspension.until, ...(suspension.eventType ? { eventType: suspension.eventType } : {}) };
+      if (current.wake && current.wake.at === suspension.until && current.wake.carrierSeq !== message.seq) {
+        return { ...next, status, suspendedOn, wake: current.wake };
+      }
+      settle = () => message.nak(Math.max(0, suspension.until - Date.now()));
+      return { ...next, status, suspendedOn, wake: { at: suspension.until, carrierSeq: message.seq } };
+    });
+    settle();
+    if (written && event) deps.telemetry.lifecycle(tenant, workflow, id, event, { status: written.record.status });
+    if (written && (result?.outcome === "complete" || result?.outcome === "errored")) deps.metrics.instanceFinished(result.outcome);
+  }
+}
+
+function asLevel(level: string): "debug" | "info" | "warn" | "error" {
+  return level === "debug" || level === "warn" || level === "error" ? level : "info";
+}
+
+function crashError(error: unknown): SerializedError {
+  const serialized = serializeError(error);
+  return { name: serialized.name, message: `the workflow's sandbox failed: ${serialized.message}` };
+}
+
+function mapError(error: SerializedError, loaded: LoadedArtifact): SerializedError {
+  return error.stack === undefined ? error : { ...error, stack: remapStack(error.stack, loaded.artifact) };
+}

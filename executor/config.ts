@@ -1,0 +1,41 @@
+/** Executor settings, read once from the environment in `main.ts`. */
+import { availableParallelism } from "node:os";
+
+export interface ResolvedExecutorConfig {
+  readonly natsUrl: string;
+  /** Activations run at once by this executor. @default 4 × cores */
+  readonly concurrency: number;
+  /** How long a claim on an instance holds without renewal. @default workAckWaitMs */
+  readonly leaseMs: number;
+  /** `ack_wait` of the work consumer when this executor creates it. @default 30_000 */
+  readonly workAckWaitMs: number;
+  /** Retry delays and sleeps up to this long are waited out in the sandbox. @default 500 */
+  readonly holdMs: number;
+  /** Warm sandboxes kept across versions. @default concurrency */
+  readonly maxIdleSandboxes: number;
+  /** Stream / bucket replicas when this executor creates them. @default 1 */
+  readonly replicas: number;
+}
+
+function positiveInt(env: Record<string, string | undefined>, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a whole number ≥ 0, got '${raw}'`);
+  return value;
+}
+
+export function loadExecutorConfig(env: Record<string, string | undefined>): ResolvedExecutorConfig {
+  const natsUrl = env.KILN_NATS_URL;
+  if (!natsUrl) throw new Error("KILN_NATS_URL is not set: point it at your NATS server, e.g. KILN_NATS_URL=nats://127.0.0.1:4222");
+  const concurrency = positiveInt(env, "KILN_EXECUTOR_CONCURRENCY", 4 * availableParallelism()) || 1;
+  return {
+    natsUrl,
+    concurrency,
+    leaseMs: positiveInt(env, "KILN_LEASE_MS", positiveInt(env, "KILN_WORK_ACK_WAIT_MS", 30_000)),
+    workAckWaitMs: positiveInt(env, "KILN_WORK_ACK_WAIT_MS", 30_000),
+    holdMs: positiveInt(env, "KILN_HOLD_MS", 500),
+    maxIdleSandboxes: positiveInt(env, "KILN_MAX_IDLE_SANDBOXES", concurrency),
+    replicas: positiveInt(env, "KILN_REPLICAS", 1) || 1,
+  };
+}

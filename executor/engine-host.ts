@@ -1,0 +1,308 @@
+/**
+ * The host side of one activation: answers the guest's `engine.call` requests. Every answer that lets
+ * the workflow go on is given only after the fact it depends on is durable in the journal.
+ */
+import {
+  DEFAULT_STEP_TIMEOUT_MS,
+  retryDelayMs,
+  serializeError,
+  type ControlRequest,
+  type EngineRequest,
+  type EngineResponse,
+  type ResolvedRetries,
+  type SerializedError,
+  type StepRecord,
+} from "../contract/mod.ts";
+import { AlreadyExistsError } from "../infra/errors.ts";
+import type { InboxEvent } from "../infra/inbox.ts";
+import type { InstanceJournal, JournalStore } from "../infra/journal-store.ts";
+
+/** Why the activation stops without finishing. */
+export type Suspension =
+  | { kind: "sleep" | "retry" | "event"; step: string; until: number; eventType?: string }
+  | { kind: "control"; control: ControlRequest }
+  /** Another activation owns the instance now (lost lease, or it committed this step first). */
+  | { kind: "superseded"; reason: string };
+
+export interface EngineHostDeps {
+  journal: JournalStore;
+  readInbox(): Promise<InboxEvent[]>;
+  now(): number;
+  /** Retry delays and sleeps up to this long are waited out in the sandbox instead of suspending. */
+  holdMs: number;
+  log(level: "debug" | "info" | "warn" | "error", message: string): void;
+  /** Pending pause / terminate, or a lost lease, noticed since the activation began. */
+  interruption(): Suspension | undefined;
+  /** Stops the sandbox (step timeout). */
+  killSandbox(reason: string): void;
+}
+
+export interface ActivationIdentity {
+  tenant: string;
+  instance: string;
+  generation: number;
+}
+
+interface RunningStep {
+  seq: number;
+  key: string;
+  name: string;
+  attempt: number;
+  startedAt: number;
+  retries: ResolvedRetries;
+  timeoutMs: number;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export class EngineHost {
+  suspension: Suspension | undefined;
+  /** Steps completed during this activation, for status and metrics. */
+  committed = 0;
+  private running: RunningStep | undefined;
+  private inbox: InboxEvent[] | undefined;
+  private readonly consumedEvents = new Set<number>();
+  /** Each step's per-attempt timeout, by step key. */
+  private readonly timeouts = new Map<string, number>();
+
+  constructor(
+    private readonly deps: EngineHostDeps,
+    private readonly id: ActivationIdentity,
+    private readonly journal: InstanceJournal,
+  ) {
+    for (const step of journal.steps) if (step.kind === "event" && step.status === "ok") this.consumedEvents.add(step.inboxSeq);
+  }
+
+  async handle(requestJson: string): Promise<string> {
+    const request = JSON.parse(requestJson) as EngineRequest;
+    let response: EngineResponse;
+    try {
+      response = await this.dispatch(request);
+    } catch (error) {
+      if (error instanceof AlreadyExistsError) {
+        this.suspension = { kind: "superseded", reason: error.message };
+        response = { action: "suspend" };
+      } else {
+        throw error;
+      }
+    }
+    return JSON.stringify(response);
+  }
+
+  /** Clears the step timer when the activation ends. */
+  dispose(): void {
+    if (this.running) clearTimeout(this.running.timer);
+    this.running = undefined;
+  }
+
+  private async dispatch(request: EngineRequest): Promise<EngineResponse> {
+    switch (request.op) {
+      case "now":
+        return { action: "now", now: this.deps.now() };
+      case "random":
+        return { action: "random", bytes: Array.from(crypto.getRandomValues(new Uint8Array(Math.min(request.bytes, 1024)))) };
+      case "step":
+        this.timeouts.set(request.key, request.timeoutMs);
+        return this.startStep(request, this.priorAttempts(request.key) + 1);
+      case "commit":
+        return this.commit(request);
+      case "fail":
+        return this.fail(request);
+      case "sleep":
+        return this.sleep(request);
+      case "wait":
+        return this.wait(request);
+    }
+  }
+
+  private interrupted(): EngineResponse | undefined {
+    const interruption = this.deps.interruption();
+    if (!interruption) return undefined;
+    this.suspension = interruption;
+    return { action: "suspend" };
+  }
+
+  private priorAttempts(key: string): number {
+    return this.journal.attempts.get(key)?.length ?? 0;
+  }
+
+  private startStep(step: { seq: number; key: string; name: string; retries: ResolvedRetries }, attempt: number): EngineResponse {
+    const stop = this.interrupted();
+    if (stop) return stop;
+    const { seq, key, name, retries } = step;
+    const startedAt = this.deps.now();
+    const timeoutMs = this.timeouts.get(key) ?? DEFAULT_STEP_TIMEOUT_MS;
+    const timer = setTimeout(() => void this.timedOut(), timeoutMs);
+    this.running = { seq, key, name, attempt, startedAt, retries, timeoutMs, timer };
+    this.deps.log("debug", `step "${name}" attempt ${attempt} started`);
+    return { action: "run", attempt };
+  }
+
+  private async timedOut(): Promise<void> {
+    const step = this.running;
+    if (!step) return;
+    this.running = undefined;
+    const error: SerializedError = {
+      name: "StepTimeoutError",
+      message: `step "${step.name}" attempt ${step.attempt} exceeded its timeout of ${step.timeoutMs} ms`,
+    };
+    this.deps.killSandbox(error.message);
+    try {
+      const outcome = await this.recordFailure(step, step.attempt, step.startedAt, error, false);
+      // The sandbox is gone either way: resume in a fresh activation, after the retry delay if any.
+      const until = outcome.kind === "retry" ? this.deps.now() + outcome.delayMs : this.deps.now();
+      this.suspension = { kind: "retry", step: step.name, until };
+    } catch (failure) {
+      this.suspension = { kind: "superseded", reason: `could not record the timeout: ${(failure as Error).message}` };
+    }
+  }
+
+  private async commit(request: Extract<EngineRequest, { op: "commit" }>): Promise<EngineResponse> {
+    this.stopTimer(request.key);
+    const record: StepRecord = {
+      kind: "do",
+      status: "ok",
+      seq: request.seq,
+      name: request.name,
+      key: request.key,
+      result: JSON.parse(request.result),
+      attempts: request.attempt,
+      startedAt: request.startedAt,
+      completedAt: this.deps.now(),
+    };
+    await this.deps.journal.commitStep(this.id.tenant, this.id.instance, this.id.generation, record);
+    this.committed++;
+    this.deps.log("debug", `step "${request.name}" completed`);
+    return { action: "continue", record };
+  }
+
+  private async fail(request: Extract<EngineRequest, { op: "fail" }>): Promise<EngineResponse> {
+    this.stopTimer(request.key);
+    const outcome = await this.recordFailure(request, request.attempt, request.startedAt, request.error, request.nonRetryable);
+    if (outcome.kind === "final") return { action: "throw", record: outcome.record };
+    if (outcome.delayMs <= this.deps.holdMs) {
+      await delay(outcome.delayMs);
+      return this.startStep(request, request.attempt + 1);
+    }
+    this.suspension = { kind: "retry", step: request.name, until: this.deps.now() + outcome.delayMs };
+    return { action: "suspend" };
+  }
+
+  private stopTimer(key: string): void {
+    if (this.running?.key !== key) return;
+    clearTimeout(this.running.timer);
+    this.running = undefined;
+  }
+
+  /** Records a failed attempt; the step fails for good when retries are spent or the error is final. */
+  private async recordFailure(
+    step: { seq: number; key: string; name: string; retries: ResolvedRetries },
+    attempt: number,
+    startedAt: number,
+    error: SerializedError,
+    nonRetryable: boolean,
+  ): Promise<{ kind: "retry"; delayMs: number } | { kind: "final"; record: StepRecord }> {
+    const { seq, key, name, retries } = step;
+    const failedAt = this.deps.now();
+    await this.deps.journal.recordAttempt(this.id.tenant, this.id.instance, this.id.generation, key, { attempt, error, startedAt, failedAt });
+    const list = this.journal.attempts.get(key) ?? [];
+    list.push({ attempt, error, startedAt, failedAt });
+    this.journal.attempts.set(key, list);
+    this.deps.log("warn", `step "${name}" attempt ${attempt} failed: ${error.name}: ${error.message}`);
+    if (!nonRetryable && attempt <= retries.limit) return { kind: "retry", delayMs: retryDelayMs(retries, attempt) };
+    const record: StepRecord = {
+      kind: "do",
+      status: "failed",
+      seq,
+      name,
+      key,
+      error,
+      attempts: attempt,
+      startedAt,
+      completedAt: failedAt,
+    };
+    await this.deps.journal.commitStep(this.id.tenant, this.id.instance, this.id.generation, record);
+    this.committed++;
+    return { kind: "final", record };
+  }
+
+  private async sleep(request: Extract<EngineRequest, { op: "sleep" }>): Promise<EngineResponse> {
+    const stop = this.interrupted();
+    if (stop) return stop;
+    const recorded = this.journal.steps.find((step) => step.key === request.key);
+    let record: StepRecord;
+    if (recorded) {
+      record = recorded;
+    } else {
+      const now = this.deps.now();
+      const until = request.until ?? now + request.durationMs;
+      record = { kind: "sleep", status: "ok", seq: request.seq, name: request.name, key: request.key, until, startedAt: now, completedAt: until };
+      await this.deps.journal.commitStep(this.id.tenant, this.id.instance, this.id.generation, record);
+      this.journal.steps.push(record);
+      this.committed++;
+    }
+    const until = record.kind === "sleep" ? record.until : 0;
+    const remainingMs = until - this.deps.now();
+    if (remainingMs <= 0) return { action: "continue", record };
+    if (remainingMs <= this.deps.holdMs) {
+      await delay(remainingMs);
+      return { action: "continue", record };
+    }
+    this.suspension = { kind: "sleep", step: request.name, until };
+    return { action: "suspend" };
+  }
+
+  private async wait(request: Extract<EngineRequest, { op: "wait" }>): Promise<EngineResponse> {
+    const stop = this.interrupted();
+    if (stop) return stop;
+    this.inbox ??= await this.deps.readInbox();
+    const event = this.inbox.find((candidate) => candidate.type === request.type && !this.consumedEvents.has(candidate.seq));
+    const now = this.deps.now();
+    if (event) {
+      this.consumedEvents.add(event.seq);
+      const record: StepRecord = {
+        kind: "event",
+        status: "ok",
+        seq: request.seq,
+        name: request.name,
+        key: request.key,
+        event: { type: event.type, payload: event.payload, timestamp: event.timestamp },
+        inboxSeq: event.seq,
+        startedAt: now,
+        completedAt: now,
+      };
+      await this.deps.journal.commitStep(this.id.tenant, this.id.instance, this.id.generation, record);
+      this.committed++;
+      return { action: "continue", record };
+    }
+    let deadline = this.journal.deadlines.get(request.key);
+    if (deadline === undefined) {
+      deadline = now + request.timeoutMs;
+      await this.deps.journal.recordDeadline(this.id.tenant, this.id.instance, this.id.generation, request.key, deadline);
+      this.journal.deadlines.set(request.key, deadline);
+    }
+    if (now >= deadline) {
+      const record: StepRecord = {
+        kind: "event",
+        status: "failed",
+        seq: request.seq,
+        name: request.name,
+        key: request.key,
+        error: serializeError(
+          Object.assign(new Error(`no '${request.type}' event arrived for step "${request.name}" before its timeout`), {
+            name: "WaitForEventTimeoutError",
+            stack: undefined,
+          }),
+        ),
+        startedAt: deadline - request.timeoutMs,
+        completedAt: now,
+      };
+      await this.deps.journal.commitStep(this.id.tenant, this.id.instance, this.id.generation, record);
+      this.committed++;
+      return { action: "throw", record };
+    }
+    this.suspension = { kind: "event", step: request.name, until: deadline, eventType: request.type };
+    return { action: "suspend" };
+  }
+}

@@ -1,0 +1,34 @@
+/** The executor's Prometheus metrics. */
+import { Counter, Gauge, Histogram, renderMetrics, type Metric } from "../infra/metrics-registry.ts";
+
+export class ExecutorMetrics {
+  private readonly activations = new Histogram("kiln_activation_duration_seconds", "Wall time of one activation.", [
+    0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30,
+  ]);
+  private readonly steps = new Counter("kiln_steps_committed_total", "Steps recorded in the journal.");
+  private readonly finished = new Counter("kiln_instances_finished_total", "Instances that completed or errored.");
+  private readonly all: Metric[];
+
+  constructor(inFlight: () => number, idleSandboxes: () => number) {
+    this.all = [
+      this.activations,
+      this.steps,
+      this.finished,
+      new Gauge("kiln_activations_in_flight", "Activations running now.", inFlight),
+      new Gauge("kiln_sandboxes_idle", "Warm sandboxes waiting for work.", idleSandboxes),
+    ];
+  }
+
+  observeActivation(durationMs: number, committedSteps: number): void {
+    this.activations.observe(durationMs / 1000);
+    if (committedSteps > 0) this.steps.inc({}, committedSteps);
+  }
+
+  instanceFinished(outcome: "complete" | "errored"): void {
+    this.finished.inc({ outcome });
+  }
+
+  render(): string {
+    return renderMetrics(this.all);
+  }
+}

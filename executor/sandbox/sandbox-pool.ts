@@ -1,0 +1,59 @@
+/**
+ * Warm sandboxes, per tenant version. An activation borrows one (instantiating a fresh one when none
+ * is idle) and returns it afterwards; a dead sandbox is never returned. Sandboxes are never shared
+ * across versions, so never across tenants.
+ */
+import { Sandbox, type SandboxCode, type SandboxOptions } from "./sandbox.ts";
+
+export interface SandboxPoolOptions extends SandboxOptions {
+  /** Idle sandboxes kept warm across all versions. @default 16 */
+  maxIdle?: number;
+}
+
+export class SandboxPool {
+  private readonly idle = new Map<string, Sandbox[]>();
+  /** Idle sandboxes in the order they became idle: the oldest is evicted first. */
+  private readonly idleOrder: Sandbox[] = [];
+  private readonly maxIdle: number;
+
+  constructor(private readonly options: SandboxPoolOptions = {}) {
+    this.maxIdle = options.maxIdle ?? 16;
+  }
+
+  acquire(versionKey: string, code: () => SandboxCode): Sandbox {
+    const list = this.idle.get(versionKey);
+    while (list && list.length > 0) {
+      const sandbox = list.pop()!;
+      this.idleOrder.splice(this.idleOrder.indexOf(sandbox), 1);
+      if (sandbox.alive) return sandbox;
+    }
+    return new Sandbox(code(), this.options);
+  }
+
+  release(versionKey: string, sandbox: Sandbox): void {
+    if (!sandbox.alive || sandbox.busy) return;
+    const list = this.idle.get(versionKey) ?? [];
+    list.push(sandbox);
+    this.idle.set(versionKey, list);
+    this.idleOrder.push(sandbox);
+    while (this.idleOrder.length > this.maxIdle) {
+      const evicted = this.idleOrder.shift()!;
+      for (const [key, sandboxes] of this.idle) {
+        const index = sandboxes.indexOf(evicted);
+        if (index >= 0) sandboxes.splice(index, 1);
+        if (sandboxes.length === 0) this.idle.delete(key);
+      }
+      void evicted.kill("evicted from the warm pool");
+    }
+  }
+
+  get idleCount(): number {
+    return this.idleOrder.length;
+  }
+
+  async close(): Promise<void> {
+    const all = this.idleOrder.splice(0);
+    this.idle.clear();
+    await Promise.all(all.map((sandbox) => sandbox.kill("executor shutting down")));
+  }
+}

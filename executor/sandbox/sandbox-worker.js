@@ -1,0 +1,50 @@
+// The body of a sandbox worker thread: one tenant component instance, activated one request at a time.
+// Plain JavaScript on purpose: worker threads start without the TypeScript loader, on Node and Deno.
+// Message shapes and the channel layout are defined in channel.ts.
+import { parentPort } from "node:worker_threads";
+
+const STATE = 0;
+const LENGTH = 1;
+const WAITING = 0;
+
+const decoder = new TextDecoder();
+let activate;
+
+function fail(error) {
+  parentPort.postMessage({ type: "fatal", error: { name: error?.name ?? "Error", message: String(error?.message ?? error), stack: error?.stack } });
+}
+
+async function load({ glue, modules, buffers }) {
+  const control = new Int32Array(buffers.control);
+  const data = new Uint8Array(buffers.data);
+  const call = (request) => {
+    Atomics.store(control, STATE, WAITING);
+    parentPort.postMessage({ type: "call", request });
+    Atomics.wait(control, STATE, WAITING);
+    const length = Atomics.load(control, LENGTH);
+    // TextDecoder refuses views on shared memory, so copy out first.
+    return decoder.decode(data.slice(0, length));
+  };
+  const log = (level, message) => parentPort.postMessage({ type: "log", level, message });
+  const glueModule = await import(`data:text/javascript,${encodeURIComponent(glue)}`);
+  const instance = await glueModule.instantiate((name) => modules[name], {
+    "kiln:workflow/engine": { call },
+    "kiln:workflow/logging": { log },
+  });
+  activate = instance.activate;
+  parentPort.postMessage({ type: "ready" });
+}
+
+parentPort.on("message", (message) => {
+  if (message.type === "load") {
+    load(message).catch(fail);
+  } else if (message.type === "activate") {
+    try {
+      parentPort.postMessage({ type: "result", result: activate(message.request) });
+    } catch (error) {
+      // A trap inside the component (unreachable, out of memory, stack overflow): this instance is
+      // no longer trustworthy; the host discards the worker.
+      fail(error);
+    }
+  }
+});

@@ -1,0 +1,121 @@
+/**
+ * One sandbox: a worker thread holding one instance of one tenant version's component. It serves
+ * activations one at a time (a warm instance is reused, as an isolate serves many requests) and is
+ * discarded after a trap, a timeout or a limit.
+ */
+import { Worker } from "node:worker_threads";
+import { createChannelBuffers, writeResponse, type ChannelBuffers, type HostMessage, type WorkerMessage } from "./channel.ts";
+import { SandboxCrashedError, SandboxKilledError } from "./errors.ts";
+
+export interface SandboxCode {
+  glue: string;
+  modules: Record<string, WebAssembly.Module>;
+}
+
+export interface ActivationHandlers {
+  /** Serves one `engine.call`; the guest stays blocked until the answer is written. */
+  call(request: string): Promise<string>;
+  log(level: string, message: string): void;
+}
+
+export interface SandboxOptions {
+  /** Caps the worker's JS heap (host side of the sandbox). @default 64 */
+  maxOldGenerationSizeMb?: number;
+}
+
+const WORKER_URL = new URL("./sandbox-worker.js", import.meta.url);
+
+export class Sandbox {
+  private readonly worker: Worker;
+  private readonly buffers: ChannelBuffers = createChannelBuffers();
+  private readonly ready: Promise<void>;
+  private current: { handlers: ActivationHandlers; resolve(result: string): void; reject(error: Error): void } | undefined;
+  private deadReason: Error | undefined;
+  private settleReady!: { resolve(): void; reject(error: Error): void };
+  /** Activations served so far; the pool uses it to tell warm from fresh. */
+  activations = 0;
+
+  constructor(code: SandboxCode, options: SandboxOptions = {}) {
+    this.worker = new Worker(WORKER_URL, {
+      resourceLimits: { maxOldGenerationSizeMb: options.maxOldGenerationSizeMb ?? 64 },
+      stdout: false,
+      stderr: false,
+    });
+    this.ready = new Promise<void>((resolve, reject) => {
+      this.settleReady = { resolve, reject };
+    });
+    // A load failure surfaces through `activate`; never as an unhandled rejection.
+    this.ready.catch(() => undefined);
+    this.worker.on("message", (message: WorkerMessage) => this.onMessage(message));
+    this.worker.on("error", (error) => this.die(new SandboxCrashedError(`sandbox worker failed: ${error.message}`)));
+    this.worker.on("exit", () => this.die(new SandboxCrashedError("sandbox worker exited")));
+    const load: HostMessage = { type: "load", glue: code.glue, modules: code.modules, buffers: this.buffers };
+    this.worker.postMessage(load);
+  }
+
+  get alive(): boolean {
+    return this.deadReason === undefined;
+  }
+
+  get busy(): boolean {
+    return this.current !== undefined;
+  }
+
+  /** Runs one activation; rejects with `SandboxKilledError` / `SandboxCrashedError` if the sandbox dies. */
+  async activate(request: string, handlers: ActivationHandlers): Promise<string> {
+    await this.ready;
+    if (this.deadReason) throw this.deadReason;
+    if (this.current) throw new Error("sandbox is busy: activations run one at a time");
+    this.activations++;
+    return new Promise<string>((resolve, reject) => {
+      this.current = { handlers, resolve, reject };
+      const message: HostMessage = { type: "activate", request };
+      this.worker.postMessage(message);
+    });
+  }
+
+  /** Stops the worker now, whatever it runs (an endless loop included). */
+  async kill(reason: string): Promise<void> {
+    this.die(new SandboxKilledError(reason));
+    await this.worker.terminate();
+  }
+
+  private onMessage(message: WorkerMessage): void {
+    const current = this.current;
+    switch (message.type) {
+      case "call":
+        if (!current) return;
+        current.handlers.call(message.request).then(
+          (response) => {
+            if (this.current === current && this.alive) writeResponse(this.buffers, response);
+          },
+          (error: unknown) => void this.kill(`engine call failed: ${(error as Error).message}`),
+        );
+        return;
+      case "log":
+        current?.handlers.log(message.level, message.message);
+        return;
+      case "result":
+        this.current = undefined;
+        current?.resolve(message.result);
+        return;
+      case "fatal":
+        this.settleReady.reject(new SandboxCrashedError(`the component failed to load: ${message.error.message}`));
+        this.die(new SandboxCrashedError(`the component trapped: ${message.error.message}`));
+        void this.worker.terminate();
+        return;
+      case "ready":
+        this.settleReady.resolve();
+        return;
+    }
+  }
+
+  private die(reason: Error): void {
+    if (this.deadReason) return;
+    this.deadReason = reason;
+    this.settleReady.reject(reason);
+    const current = this.current;
+    this.current = undefined;
+    current?.reject(reason);
+  }
+}

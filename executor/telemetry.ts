@@ -1,0 +1,28 @@
+/** What operators see: per-instance log lines and lifecycle events on per-tenant subjects. */
+import type { NatsConnection } from "@nats-io/nats-core";
+import { Subjects } from "../contract/mod.ts";
+import { encodeJson } from "../infra/json-codec.ts";
+
+export interface LogLine {
+  ts: number;
+  level: string;
+  message: string;
+  /** `tenant` for the workflow's own console output, `engine` for step lifecycle lines. */
+  source: "tenant" | "engine";
+}
+
+/** Log lines longer than this are cut, so one chatty step cannot flood the subject. */
+const MAX_LOG_LINE_CHARS = 16_384;
+
+export class Telemetry {
+  constructor(private readonly nc: NatsConnection) {}
+
+  log(tenant: string, workflow: string, instance: string, line: LogLine): void {
+    const message = line.message.length > MAX_LOG_LINE_CHARS ? `${line.message.slice(0, MAX_LOG_LINE_CHARS)}… (cut)` : line.message;
+    this.nc.publish(Subjects.logs(tenant, workflow, instance), encodeJson({ ...line, message }));
+  }
+
+  lifecycle(tenant: string, workflow: string, instance: string, kind: string, detail: Record<string, unknown> = {}): void {
+    this.nc.publish(Subjects.events(tenant, workflow, instance, kind), encodeJson({ ts: Date.now(), kind, instance, workflow, ...detail }));
+  }
+}

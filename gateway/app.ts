@@ -1,0 +1,65 @@
+/**
+ * The gateway's HTTP app: one `fetch(Request) → Response` over Hono, so it runs on Node, Deno or any
+ * web-standard server, and tests call it with `app.request()`.
+ */
+import { Hono } from "hono";
+import type { ObjectStore } from "@nats-io/obj";
+import type { JetStreamClient } from "@nats-io/jetstream";
+import { ErrorCode } from "../contract/mod.ts";
+import type { InstanceStore } from "../infra/instance-store.ts";
+import type { JournalStore } from "../infra/journal-store.ts";
+import { authenticate, type AuthEnv } from "./auth.ts";
+import { isCompileError, type Compiler } from "./compile/mod.ts";
+import { HttpError } from "./errors.ts";
+import type { InstanceControl } from "./instance-control.ts";
+import type { GatewayMetrics } from "./metrics.ts";
+import type { Registry } from "./registry.ts";
+import { instanceRoutes } from "./routes/instances.ts";
+import { tenantRoutes } from "./routes/tenants.ts";
+import { workflowRoutes } from "./routes/workflows.ts";
+
+export interface GatewayAppDeps {
+  adminToken: string;
+  registry: Registry;
+  compiler: Compiler;
+  artifacts: ObjectStore;
+  instances: InstanceStore;
+  journal: JournalStore;
+  control: InstanceControl;
+  js: JetStreamClient;
+  metrics: GatewayMetrics;
+  /** Whether NATS is reachable now, for `/healthz`. */
+  healthy(): boolean;
+}
+
+export function createGatewayApp(deps: GatewayAppDeps): Hono<AuthEnv> {
+  const app = new Hono<AuthEnv>();
+
+  app.use(async (c, next) => {
+    await next();
+    deps.metrics.request(c.req.method, c.res.status);
+  });
+
+  app.get("/healthz", (c) => (deps.healthy() ? c.json({ status: "ok" }) : c.json({ status: "nats unreachable" }, 503)));
+  app.get("/metrics", (c) => c.text(deps.metrics.render(), 200, { "content-type": "text/plain; version=0.0.4" }));
+
+  app.use("/v1/*", authenticate(deps.adminToken, deps.registry));
+  app.route("/v1/tenants", tenantRoutes(deps.registry));
+  app.route("/v1/tenants", workflowRoutes(deps));
+  app.route("/v1/tenants", instanceRoutes(deps));
+
+  app.notFound((c) => c.json({ error: { code: ErrorCode.notFound, message: `no route for ${c.req.method} ${c.req.path}` } }, 404));
+
+  app.onError((error, c) => {
+    if (error instanceof HttpError) {
+      return c.json({ error: { code: error.code, message: error.message, ...error.details } }, error.status);
+    }
+    if (isCompileError(error)) {
+      return c.json({ error: { code: error.code, message: error.message }, errors: error.errors }, 422);
+    }
+    console.error(`[gateway] ${c.req.method} ${c.req.path} failed:`, error);
+    return c.json({ error: { code: ErrorCode.internal, message: "internal error; it has been logged, try again" } }, 500);
+  });
+
+  return app;
+}

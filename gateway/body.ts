@@ -1,0 +1,40 @@
+/** Reading request bodies with size limits and clear 4xx answers. */
+import type { Context } from "hono";
+import { ErrorCode } from "../contract/mod.ts";
+import { HttpError, badRequest } from "./errors.ts";
+
+export async function readBytes(c: Context, maxBytes: number, what: string): Promise<Uint8Array> {
+  const declared = Number(c.req.header("content-length") ?? "0");
+  if (declared > maxBytes) throw tooLarge(what, maxBytes);
+  const bytes = new Uint8Array(await c.req.arrayBuffer());
+  if (bytes.length > maxBytes) throw tooLarge(what, maxBytes);
+  return bytes;
+}
+
+export async function readText(c: Context, maxBytes: number, what: string): Promise<string> {
+  const bytes = await readBytes(c, maxBytes, what);
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw badRequest(`${what} is not valid UTF-8 text`);
+  }
+}
+
+/** A JSON body; an empty body reads as `fallback` when one is given. */
+export async function readJson(c: Context, maxBytes: number, what: string, fallback?: unknown): Promise<unknown> {
+  const text = await readText(c, maxBytes, what);
+  if (text.trim() === "" && fallback !== undefined) return fallback;
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw badRequest(`${what} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+function tooLarge(what: string, maxBytes: number): HttpError {
+  return new HttpError(413, ErrorCode.payloadTooLarge, `${what} is larger than ${maxBytes} bytes`);
+}
+
+export function mediaType(c: Context): string {
+  return (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+}

@@ -1,0 +1,16 @@
+/** Shapes shared by the compile pipeline's files. */
+
+/**
+ * A tenant's workflow source: file paths (relative, `/`-separated, e.g. `index.ts`, `lib/util.ts`) to
+ * their text, and which of them is the entry module.
+ */
+export interface WorkflowSource {
+  files: Record<string, string>;
+  entry: string;
+}
+
+/** What a deploy produced: the artifact to store and human-readable warnings for the tenant. */
+export interface CompileOutput<A> {
+  artifact: A;
+  warnings: string[];
+}

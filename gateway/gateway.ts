@@ -1,0 +1,35 @@
+/** Builds the gateway from its dependencies: NATS resources, the compiler, the HTTP app. */
+import type { NatsConnection } from "@nats-io/nats-core";
+import { InstanceStore } from "../infra/instance-store.ts";
+import { JournalStore } from "../infra/journal-store.ts";
+import { openKilnResources } from "../infra/kiln-resources.ts";
+import { createGatewayApp } from "./app.ts";
+import { createCompiler } from "./compile/mod.ts";
+import type { GatewayConfig } from "./config.ts";
+import { InstanceControl } from "./instance-control.ts";
+import { GatewayMetrics } from "./metrics.ts";
+import { Registry } from "./registry.ts";
+
+export async function createGateway(config: GatewayConfig, nc: NatsConnection) {
+  const resources = await openKilnResources(nc, { replicas: config.replicas, workAckWaitMs: config.workAckWaitMs });
+  const compiler = createCompiler({
+    concurrency: config.compileConcurrency,
+    ...(config.compileCacheDir === undefined ? {} : { cacheDir: config.compileCacheDir }),
+  });
+  const instances = new InstanceStore(resources.instances);
+  const journal = new JournalStore(resources.journal);
+  const metrics = new GatewayMetrics(() => compiler.queue.active, () => compiler.queue.waiting);
+  const app = createGatewayApp({
+    adminToken: config.adminToken,
+    registry: new Registry(resources.registry),
+    compiler,
+    artifacts: resources.artifacts,
+    instances,
+    journal,
+    control: new InstanceControl({ nc, js: resources.js, jsm: resources.jsm, instances, journal }),
+    js: resources.js,
+    metrics,
+    healthy: () => !nc.isClosed(),
+  });
+  return { app, resources };
+}

@@ -1,0 +1,115 @@
+/**
+ * The tenant's view of an instance: what `GET …/instances/:id` answers. Platform fields (lease, wake
+ * carrier, generation) never show.
+ */
+import { decodeKeyToken, type InstanceRecord, type SerializedError, type StepRecord } from "../contract/mod.ts";
+import type { InstanceJournal } from "../infra/journal-store.ts";
+
+export interface StepView {
+  name: string;
+  type: "do" | "sleep" | "waitForEvent";
+  status: "complete" | "failed" | "running" | "retrying" | "sleeping" | "waiting";
+  attempts: number;
+  startedAt?: string;
+  completedAt?: string;
+  output?: unknown;
+  error?: SerializedError;
+  until?: string;
+  event?: unknown;
+  failedAttempts?: { attempt: number; error: SerializedError; startedAt: string; failedAt: string }[];
+}
+
+export interface InstanceView {
+  id: string;
+  workflow: string;
+  version: string;
+  status: InstanceRecord["status"];
+  params: unknown;
+  output?: unknown;
+  error?: SerializedError;
+  /** While sleeping or waiting: on what, and until when. */
+  suspended?: { kind: string; step: string; until?: string; eventType?: string };
+  steps: StepView[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const TYPE_OF: Record<StepRecord["kind"], StepView["type"]> = { do: "do", sleep: "sleep", event: "waitForEvent" };
+
+function stepView(record: StepRecord, journal: InstanceJournal, now: number): StepView {
+  const failed = journal.attempts.get(record.key) ?? [];
+  const view: StepView = {
+    name: record.name,
+    type: TYPE_OF[record.kind],
+    status: record.status === "failed" ? "failed" : "complete",
+    attempts: record.kind === "do" ? record.attempts : 1,
+    startedAt: iso(record.startedAt),
+    completedAt: iso(record.completedAt),
+  };
+  if (record.kind === "do" && record.status === "ok") view.output = record.result;
+  if (record.status === "failed") view.error = record.error;
+  if (record.kind === "sleep") {
+    view.until = iso(record.until);
+    if (record.until > now) {
+      view.status = "sleeping";
+      delete view.completedAt;
+    }
+  }
+  if (record.kind === "event" && record.status === "ok") view.event = record.event;
+  if (failed.length > 0) view.failedAttempts = failed.map((a) => ({ ...a, startedAt: iso(a.startedAt), failedAt: iso(a.failedAt) }));
+  return view;
+}
+
+/** Steps begun but not complete: failed attempts waiting for a retry, or an open wait. */
+function pendingViews(record: InstanceRecord, journal: InstanceJournal): StepView[] {
+  const done = new Set(journal.steps.map((step) => step.key));
+  const views: StepView[] = [];
+  for (const [key, attempts] of journal.attempts) {
+    if (done.has(key)) continue;
+    views.push({
+      name: decodeKeyToken(key.split(".")[0]!),
+      type: "do",
+      status: record.status === "running" ? "running" : "retrying",
+      attempts: attempts.length,
+      failedAttempts: attempts.map((a) => ({ ...a, startedAt: iso(a.startedAt), failedAt: iso(a.failedAt) })),
+    });
+  }
+  for (const [key, deadline] of journal.deadlines) {
+    if (done.has(key)) continue;
+    views.push({ name: decodeKeyToken(key.split(".")[0]!), type: "waitForEvent", status: "waiting", attempts: 1, until: iso(deadline) });
+  }
+  return views;
+}
+
+export function instanceView(record: InstanceRecord, journal: InstanceJournal, now = Date.now()): InstanceView {
+  const view: InstanceView = {
+    id: record.id,
+    workflow: record.workflow,
+    version: record.version,
+    status: record.status,
+    params: record.params,
+    steps: [...journal.steps.map((step) => stepView(step, journal, now)), ...pendingViews(record, journal)],
+    createdAt: iso(record.createdAt),
+    updatedAt: iso(record.updatedAt),
+  };
+  if (record.output !== undefined) view.output = record.output;
+  if (record.error !== undefined) view.error = record.error;
+  if (record.suspendedOn && (record.status === "sleeping" || record.status === "waiting")) {
+    const { kind, step, until, eventType } = record.suspendedOn;
+    view.suspended = { kind, step, ...(until === undefined ? {} : { until: iso(until) }), ...(eventType ? { eventType } : {}) };
+  }
+  return view;
+}
+
+/** The short form used in lists. */
+export function instanceSummary(record: InstanceRecord) {
+  return {
+    id: record.id,
+    workflow: record.workflow,
+    version: record.version,
+    status: record.status,
+    createdAt: iso(record.createdAt),
+    updatedAt: iso(record.updatedAt),
+  };
+}

@@ -1,0 +1,52 @@
+/** An instance's log lines from `KILN_LOGS`: the stored ones, then (when following) new ones live. */
+import { DeliverPolicy, type JetStreamClient } from "@nats-io/jetstream";
+import { Streams, Subjects } from "../contract/mod.ts";
+import { decodeJson } from "../infra/json-codec.ts";
+
+export interface StoredLogLine {
+  ts: number;
+  level: string;
+  message: string;
+  source: string;
+}
+
+export async function readLogs(js: JetStreamClient, tenant: string, workflow: string, instance: string, limit: number): Promise<StoredLogLine[]> {
+  const consumer = await js.consumers.get(Streams.logs, {
+    filter_subjects: [Subjects.logs(tenant, workflow, instance)],
+    deliver_policy: DeliverPolicy.All,
+  });
+  const pending = (await consumer.info(true)).num_pending;
+  const lines: StoredLogLine[] = [];
+  if (pending > 0) {
+    const messages = await consumer.fetch({ max_messages: pending, expires: 5_000 });
+    for await (const message of messages) {
+      lines.push(decodeJson<StoredLogLine>(message.data));
+      if (message.info.pending === 0) break;
+    }
+  }
+  await consumer.delete().catch(() => undefined);
+  return lines.slice(-limit);
+}
+
+/** Yields every stored line, then new ones as they arrive, until `signal` aborts. */
+export async function* followLogs(
+  js: JetStreamClient,
+  tenant: string,
+  workflow: string,
+  instance: string,
+  signal: AbortSignal,
+): AsyncGenerator<StoredLogLine> {
+  const consumer = await js.consumers.get(Streams.logs, {
+    filter_subjects: [Subjects.logs(tenant, workflow, instance)],
+    deliver_policy: DeliverPolicy.All,
+  });
+  const messages = await consumer.consume();
+  const stop = () => void messages.close();
+  signal.addEventListener("abort", stop, { once: true });
+  try {
+    for await (const message of messages) yield decodeJson<StoredLogLine>(message.data);
+  } finally {
+    signal.removeEventListener("abort", stop);
+    await consumer.delete().catch(() => undefined);
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * Tenants, tokens, workflows and their versions, tenant settings and secrets, in `kiln_registry`.
+ */
+import type { KV } from "@nats-io/kv";
+import { Keys } from "../contract/mod.ts";
+import { AlreadyExistsError, isWrongLastSequence, RevisionConflictError } from "../infra/errors.ts";
+import { decodeJson, encodeJson } from "../infra/json-codec.ts";
+
+export interface TenantRecord {
+  id: string;
+  createdAt: number;
+}
+
+export interface WorkflowVersion {
+  version: string;
+  createdAt: number;
+  /** How the tenant supplied it. */
+  source: "typescript" | "javascript" | "files" | "wasm";
+  warnings?: string[];
+}
+
+export interface WorkflowRecord {
+  tenant: string;
+  name: string;
+  createdAt: number;
+  updatedAt: number;
+  /** The version new instances get. */
+  latest: string;
+  /** Every deployed version, oldest first. */
+  versions: WorkflowVersion[];
+}
+
+export interface TenantSettings {
+  /** Hosts tenant code may reach with `fetch()`; none by default. */
+  egressAllowList: string[];
+  limits: { concurrency?: number; memoryMiB?: number; stepTimeoutMs?: number };
+}
+
+export const DEFAULT_TENANT_SETTINGS: TenantSettings = { egressAllowList: [], limits: {} };
+
+export class Registry {
+  constructor(private readonly kv: KV) {}
+
+  async createTenant(id: string, tokenHash: string): Promise<TenantRecord> {
+    const record: TenantRecord = { id, createdAt: Date.now() };
+    try {
+      await this.kv.create(Keys.tenant(id), encodeJson(record));
+    } catch (error) {
+      if (isWrongLastSequence(error)) throw new AlreadyExistsError(`tenant '${id}' already exists`);
+      throw error;
+    }
+    await this.kv.put(Keys.tenantToken(tokenHash), encodeJson({ tenant: id }));
+    return record;
+  }
+
+  async tenantExists(id: string): Promise<boolean> {
+    const entry = await this.kv.get(Keys.tenant(id));
+    return entry?.operation === "PUT";
+  }
+
+  async tenantOfToken(tokenHash: string): Promise<string | undefined> {
+    const entry = await this.kv.get(Keys.tenantToken(tokenHash));
+    if (!entry || entry.operation !== "PUT") return undefined;
+    const tenant = decodeJson<{ tenant: string }>(entry.value).tenant;
+    return (await this.tenantExists(tenant)) ? tenant : undefined;
+  }
+
+  async getWorkflow(tenant: string, name: string): Promise<{ record: WorkflowRecord; revision: number } | undefined> {
+    const entry = await this.kv.get(Keys.workflow(tenant, name));
+    if (!entry || entry.operation !== "PUT") return undefined;
+    return { record: decodeJson<WorkflowRecord>(entry.value), revision: entry.revision };
+  }
+
+  async listWorkflows(tenant: string): Promise<WorkflowRecord[]> {
+    const keys: string[] = [];
+    for await (const key of await this.kv.keys(Keys.workflowsOfTenant(tenant))) keys.push(key);
+    keys.sort();
+    const records = await Promise.all(keys.map((key) => this.kv.get(key)));
+    return records.flatMap((entry) => (entry?.operation === "PUT" ? [decodeJson<WorkflowRecord>(entry.value)] : []));
+  }
+
+  /** Makes `version` the latest of the workflow, adding it to the list if it is new. */
+  async publishVersion(tenant: string, name: string, version: WorkflowVersion): Promise<WorkflowRecord> {
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const current = await this.getWorkflow(tenant, name);
+      const now = Date.now();
+      const record: WorkflowRecord = current
+        ? { ...current.record, updatedAt: now, latest: version.version }
+        : { tenant, name, createdAt: now, updatedAt: now, latest: version.version, versions: [] };
+      if (!record.versions.some((known) => known.version === version.version)) record.versions = [...record.versions, version];
+      try {
+        if (current) await this.kv.update(Keys.workflow(tenant, name), encodeJson(record), current.revision);
+        else await this.kv.create(Keys.workflow(tenant, name), encodeJson(record));
+        return record;
+      } catch (error) {
+        if (!isWrongLastSequence(error)) throw error;
+      }
+    }
+    throw new RevisionConflictError(`workflow '${name}' kept changing while deploying; try again`);
+  }
+
+  async getSettings(tenant: string): Promise<TenantSettings> {
+    const entry = await this.kv.get(Keys.tenantSettings(tenant));
+    return entry?.operation === "PUT" ? decodeJson<TenantSettings>(entry.value) : DEFAULT_TENANT_SETTINGS;
+  }
+
+  async putSettings(tenant: string, settings: TenantSettings): Promise<void> {
+    await this.kv.put(Keys.tenantSettings(tenant), encodeJson(settings));
+  }
+
+  async putSecret(tenant: string, name: string, value: string): Promise<void> {
+    await this.kv.put(Keys.secret(tenant, name), encodeJson({ value, updatedAt: Date.now() }));
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * The step journal in `kiln_journal`. Step records are written once (`create`), so two activations
+ * racing on the same step can never both commit. Failed attempts and wait deadlines sit beside their
+ * step under the same generation prefix.
+ */
+import type { KV } from "@nats-io/kv";
+import {
+  ATTEMPT_SUFFIX,
+  DEADLINE_SUFFIX,
+  Keys,
+  type AttemptRecord,
+  type DeadlineRecord,
+  type StepRecord,
+} from "../contract/mod.ts";
+import { AlreadyExistsError, isWrongLastSequence } from "./errors.ts";
+import { decodeJson, encodeJson } from "./json-codec.ts";
+
+export interface InstanceJournal {
+  /** Completed steps in `seq` order. */
+  steps: StepRecord[];
+  /** Failed attempts of each step, by step key, in attempt order. */
+  attempts: Map<string, AttemptRecord[]>;
+  /** Fixed deadlines of waits, by step key. */
+  deadlines: Map<string, number>;
+}
+
+export class JournalStore {
+  constructor(private readonly kv: KV) {}
+
+  async load(tenant: string, instance: string, generation: number): Promise<InstanceJournal> {
+    const prefix = `${Keys.journalPrefix(tenant, instance, generation)}.`;
+    const journal: InstanceJournal = { steps: [], attempts: new Map(), deadlines: new Map() };
+    for await (const entry of await this.kv.history({ key: `${prefix}>` })) {
+      if (entry.operation !== "PUT") continue;
+      const [name, occurrence, suffix, extra] = entry.key.slice(prefix.length).split(".");
+      if (name === undefined || occurrence === undefined || extra !== undefined) continue;
+      const stepKey = `${name}.${occurrence}`;
+      if (suffix === undefined) journal.steps.push(decodeJson<StepRecord>(entry.value));
+      else if (suffix === DEADLINE_SUFFIX) journal.deadlines.set(stepKey, decodeJson<DeadlineRecord>(entry.value).deadline);
+      else if (suffix.startsWith(ATTEMPT_SUFFIX)) {
+        const list = journal.attempts.get(stepKey) ?? [];
+        list.push(decodeJson<AttemptRecord>(entry.value));
+        journal.attempts.set(stepKey, list);
+      }
+    }
+    journal.steps.sort((a, b) => a.seq - b.seq);
+    for (const list of journal.attempts.values()) list.sort((a, b) => a.attempt - b.attempt);
+    return journal;
+  }
+
+  /** Commits a completed step; `AlreadyExistsError` if another activation committed it first. */
+  async commitStep(tenant: string, instance: string, generation: number, record: StepRecord): Promise<void> {
+    await this.createOnce(Keys.journalStep(tenant, instance, generation, record.key), record);
+  }
+
+  async recordAttempt(tenant: string, instance: string, generation: number, stepKey: string, attempt: AttemptRecord): Promise<void> {
+    await this.createOnce(Keys.journalStep(tenant, instance, generation, `${stepKey}.${ATTEMPT_SUFFIX}${attempt.attempt}`), attempt);
+  }
+
+  async recordDeadline(tenant: string, instance: string, generation: number, stepKey: string, deadline: number): Promise<void> {
+    const record: DeadlineRecord = { deadline };
+    await this.createOnce(Keys.journalStep(tenant, instance, generation, `${stepKey}.${DEADLINE_SUFFIX}`), record);
+  }
+
+  async readStep(tenant: string, instance: string, generation: number, stepKey: string): Promise<StepRecord | undefined> {
+    const entry = await this.kv.get(Keys.journalStep(tenant, instance, generation, stepKey));
+    return entry && entry.operation === "PUT" ? decodeJson<StepRecord>(entry.value) : undefined;
+  }
+
+  /** Drops every generation of an instance's journal (after delete or restart). */
+  async purgeInstance(tenant: string, instance: string, keepGeneration?: number): Promise<void> {
+    const keep = keepGeneration === undefined ? undefined : `${Keys.journalPrefix(tenant, instance, keepGeneration)}.`;
+    const keys: string[] = [];
+    for await (const key of await this.kv.keys(Keys.journalAll(tenant, instance))) {
+      if (keep === undefined || !key.startsWith(keep)) keys.push(key);
+    }
+    await Promise.all(keys.map((key) => this.kv.purge(key)));
+  }
+
+  private async createOnce(key: string, value: unknown): Promise<void> {
+    try {
+      await this.kv.create(key, encodeJson(value));
+    } catch (error) {
+      if (isWrongLastSequence(error)) throw new AlreadyExistsError(`journal key '${key}' is already written`, { cause: error });
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * Opens (creating when missing) every NATS resource Kiln uses. Both services call it at start-up, so
+ * either one can be first on an empty server. Production runs replicas 3; dev and tests run 1.
+ */
+import { AckPolicy, jetstream, jetstreamManager, RetentionPolicy, StorageType, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
+import { Kvm, type KV } from "@nats-io/kv";
+import { Objm, type ObjectStore } from "@nats-io/obj";
+import type { NatsConnection } from "@nats-io/nats-core";
+import { Buckets, Streams, Subjects, WORK_CONSUMER } from "../contract/mod.ts";
+
+export interface KilnResourceOptions {
+  /** Stream, bucket and object-store replicas. @default 1 */
+  replicas?: number;
+  /** How long an executor may hold a work message without a progress signal. @default 30_000 */
+  workAckWaitMs?: number;
+}
+
+export interface KilnResources {
+  readonly nc: NatsConnection;
+  readonly js: JetStreamClient;
+  readonly jsm: JetStreamManager;
+  readonly instances: KV;
+  readonly journal: KV;
+  readonly registry: KV;
+  readonly artifacts: ObjectStore;
+}
+
+const NANOS_PER_MS = 1_000_000;
+
+async function ensureStream(jsm: JetStreamManager, config: Parameters<JetStreamManager["streams"]["add"]>[0]): Promise<void> {
+  try {
+    await jsm.streams.info(config.name!);
+  } catch {
+    await jsm.streams.add(config);
+  }
+}
+
+export async function openKilnResources(nc: NatsConnection, options: KilnResourceOptions = {}): Promise<KilnResources> {
+  const replicas = options.replicas ?? 1;
+  const js = jetstream(nc);
+  const jsm = await jetstreamManager(nc);
+  await ensureStream(jsm, {
+    name: Streams.work,
+    subjects: [Subjects.workAll],
+    retention: RetentionPolicy.Workqueue,
+    storage: StorageType.File,
+    num_replicas: replicas,
+    // Lets a create that failed half-way publish again without a second envelope.
+    duplicate_window: 120_000 * NANOS_PER_MS,
+  });
+  try {
+    await jsm.consumers.info(Streams.work, WORK_CONSUMER);
+  } catch {
+    await jsm.consumers.add(Streams.work, {
+      durable_name: WORK_CONSUMER,
+      ack_policy: AckPolicy.Explicit,
+      ack_wait: (options.workAckWaitMs ?? 30_000) * NANOS_PER_MS,
+      // Suspended instances park their timer message in the consumer (nak with delay), so neither
+      // the number of outstanding messages nor the number of deliveries may be capped.
+      max_ack_pending: -1,
+      max_deliver: -1,
+      num_replicas: replicas,
+    });
+  }
+  await ensureStream(jsm, {
+    name: Streams.inbox,
+    subjects: [Subjects.inboxAll],
+    storage: StorageType.File,
+    num_replicas: replicas,
+  });
+  await ensureStream(jsm, {
+    name: Streams.logs,
+    subjects: [Subjects.logsAll],
+    storage: StorageType.File,
+    num_replicas: replicas,
+    max_age: 7 * 24 * 3_600_000 * NANOS_PER_MS,
+    max_msgs_per_subject: 10_000,
+  });
+  const kvm = new Kvm(js);
+  const [instances, journal, registry] = await Promise.all([
+    kvm.create(Buckets.instances, { history: 1, replicas, storage: StorageType.File }),
+    kvm.create(Buckets.journal, { history: 1, replicas, storage: StorageType.File }),
+    kvm.create(Buckets.registry, { history: 1, replicas, storage: StorageType.File }),
+  ]);
+  const artifacts = await new Objm(js).create(Buckets.artifacts, { replicas, storage: StorageType.File });
+  return { nc, js, jsm, instances, journal, registry, artifacts };
+}

@@ -1,0 +1,228 @@
+/**
+ * A real `nats-server` child process with JetStream: what `npm run dev` runs embedded and what every
+ * integration test starts privately (random port, temp store dir), so nothing is shared or mocked.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { createWriteStream, type WriteStream } from "node:fs";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { createInterface } from "node:readline";
+import { findNatsServer, natsServerInstallHint } from "../scripts/nats-server-install.mjs";
+
+export { findNatsServer };
+
+export interface NatsServerOptions {
+  /**
+   * JetStream store directory; created if missing and kept on stop.
+   * @default a new temp dir, removed on stop
+   */
+  readonly storeDir?: string;
+  /**
+   * Client port on 127.0.0.1.
+   * @default a free port chosen by the server itself
+   */
+  readonly port?: number;
+  /**
+   * Append the server's log to this file (it is kept in memory either way, for startup errors).
+   * @default no file
+   */
+  readonly logFile?: string;
+  /**
+   * How long to wait for "Server is ready".
+   * @default 15_000
+   */
+  readonly startTimeoutMs?: number;
+  /**
+   * The binary to run.
+   * @default findNatsServer()
+   */
+  readonly binary?: string;
+}
+
+export interface NatsServer extends AsyncDisposable {
+  /** `nats://127.0.0.1:<port>` */
+  readonly url: string;
+  readonly port: number;
+  readonly storeDir: string;
+  readonly pid: number;
+  /** SIGTERM, wait for exit (SIGKILL after 5 s); removes a temp store dir. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+export class NatsServerError extends Error {
+  override readonly name = "NatsServerError";
+  readonly code = "nats_server";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+const HOST = "127.0.0.1";
+const STOP_GRACE_MS = 5_000;
+const LOG_TAIL_LINES = 40;
+const LISTENING = /Listening for client connections on [^\s]*:(\d+)\s*$/;
+const READY = /Server is ready/;
+
+/** Starts `nats-server -js` and resolves once it accepts clients. */
+export async function startNatsServer(options: NatsServerOptions = {}): Promise<NatsServer> {
+  const binary = options.binary ?? findNatsServer();
+  if (binary === undefined) throw new NatsServerError(natsServerInstallHint());
+
+  const ownsStoreDir = options.storeDir === undefined;
+  let storeDir: string;
+  if (options.storeDir === undefined) {
+    storeDir = await mkdtemp(join(tmpdir(), "kiln-nats-"));
+  } else {
+    storeDir = resolve(options.storeDir);
+    await mkdir(storeDir, { recursive: true });
+  }
+
+  try {
+    return await launch(binary, storeDir, ownsStoreDir, options);
+  } catch (error) {
+    if (ownsStoreDir) await rm(storeDir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+async function launch(
+  binary: string,
+  storeDir: string,
+  ownsStoreDir: boolean,
+  options: NatsServerOptions,
+): Promise<NatsServer> {
+  // Port -1 makes the server bind a random free port itself and log it. Probing a port with
+  // node:net and handing it over would race with every other test starting a server meanwhile.
+  const args = ["-a", HOST, "-p", String(options.port ?? -1), "-js", "-sd", storeDir, "-n", "kiln"];
+  const child = spawn(binary, args, {
+    stdio: ["ignore", "ignore", "pipe"],
+    // Its own process group: a terminal Ctrl-C reaches only our process, which then stops the
+    // services first and NATS last, instead of NATS dying under them mid-shutdown.
+    detached: true,
+  });
+  const logFile: WriteStream | undefined =
+    options.logFile === undefined ? undefined : createWriteStream(options.logFile, { flags: "a" });
+  const tail: string[] = [];
+  // "error" without "exit" happens when the binary cannot be spawned at all.
+  const exited = new Promise<void>((resolveExit) => {
+    child.once("exit", () => resolveExit());
+    child.once("error", () => resolveExit());
+  });
+  track(child, exited);
+
+  let port: number | undefined;
+  const ready = new Promise<number>((resolveReady, rejectReady) => {
+    const fail = (why: string, cause?: unknown) =>
+      rejectReady(
+        new NatsServerError(`nats-server (${binary}) ${why}; its last log lines:\n${tail.join("\n")}`, { cause }),
+      );
+    const lines = createInterface({ input: child.stderr! });
+    lines.on("line", (line) => {
+      logFile?.write(`${line}\n`);
+      tail.push(line);
+      if (tail.length > LOG_TAIL_LINES) tail.shift();
+      const listening = LISTENING.exec(line);
+      if (listening) port = Number(listening[1]);
+      if (READY.test(line)) {
+        if (port === undefined) fail("became ready without logging its client port");
+        else resolveReady(port);
+      }
+    });
+    child.once("error", (error) => fail(`could not be started: ${error.message}`, error));
+    // "close", not "exit": it comes after stderr is drained, so the tail holds the server's last words.
+    child.once("close", (code, signal) => fail(`exited during startup (${signal ?? `code ${code}`})`));
+  });
+
+  const timeoutMs = options.startTimeoutMs ?? 15_000;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, rejectTimeout) => {
+    timer = setTimeout(
+      () => rejectTimeout(new NatsServerError(`nats-server was not ready after ${timeoutMs} ms:\n${tail.join("\n")}`)),
+      timeoutMs,
+    );
+  });
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      await terminate(child, exited);
+      await new Promise<void>((done) => (logFile ? logFile.end(done) : done()));
+      if (ownsStoreDir) await rm(storeDir, { recursive: true, force: true });
+    })());
+
+  let boundPort: number;
+  try {
+    boundPort = await Promise.race([ready, timeout]);
+  } catch (error) {
+    await stop();
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+
+  return {
+    url: `nats://${HOST}:${boundPort}`,
+    port: boundPort,
+    storeDir,
+    pid: child.pid!,
+    stop,
+    [Symbol.asyncDispose]: stop,
+  };
+}
+
+async function terminate(child: ChildProcess, exited: Promise<void>): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return exited;
+  child.kill("SIGTERM");
+  const killTimer = setTimeout(() => child.kill("SIGKILL"), STOP_GRACE_MS);
+  try {
+    await exited;
+  } finally {
+    clearTimeout(killTimer);
+  }
+}
+
+// Servers still running when this process exits (a crashed test run, an uncaught error) are
+// killed, so a detached nats-server never outlives its owner holding a port and a store dir.
+const live = new Set<ChildProcess>();
+let exitHookInstalled = false;
+function track(child: ChildProcess, exited: Promise<void>): void {
+  live.add(child);
+  void exited.then(() => live.delete(child));
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once("exit", () => {
+    for (const server of live) server.kill("SIGKILL");
+  });
+}
+
+/**
+ * A port that was free on 127.0.0.1 a moment ago (for callers that need to know it in advance).
+ * `preferred` is returned when it is free.
+ */
+export async function findFreePort(preferred?: number): Promise<number> {
+  if (preferred !== undefined && (await isPortFree(preferred))) return preferred;
+  return listenOnce(0);
+}
+
+export async function isPortFree(port: number): Promise<boolean> {
+  try {
+    await listenOnce(port);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function listenOnce(port: number): Promise<number> {
+  return new Promise((resolvePort, rejectPort) => {
+    const server = createServer();
+    server.once("error", rejectPort);
+    server.listen({ host: HOST, port, exclusive: true }, () => {
+      const address = server.address();
+      const bound = typeof address === "object" && address !== null ? address.port : port;
+      server.close(() => resolvePort(bound));
+    });
+  });
+}

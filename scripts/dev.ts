@@ -1,0 +1,153 @@
+/**
+ * `npm run dev`: the whole system in one process. Starts a nats-server child with its JetStream
+ * store under KILN_DATA_DIR (unless KILN_NATS_URL points at one), then the gateway and one executor,
+ * and prints how to use them. Data, the NATS port and the admin token survive restarts.
+ */
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { chmod, mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { loadExecutorConfig, startExecutor } from "../executor/mod.ts";
+import { loadGatewayConfig, startGateway } from "../gateway/mod.ts";
+import { findFreePort, startNatsServer } from "../infra/nats-server.ts";
+import { onShutdown } from "../infra/shutdown.ts";
+import { ensureNatsServer } from "./nats-server-install.mjs";
+
+const log = (line: string): void => console.error(`[kiln] ${line}`);
+const dataDir = resolve(process.env.KILN_DATA_DIR || ".kiln");
+await mkdir(dataDir, { recursive: true });
+
+/** What has been started so far, stopped in this order: no requests in, no work in flight, then NATS. */
+const stops = new Map<"gateway" | "executor" | "nats-server", () => Promise<void>>();
+const stopAll = async (): Promise<void> => {
+  for (const name of ["gateway", "executor", "nats-server"] as const) {
+    const stop = stops.get(name);
+    if (!stop) continue;
+    stops.delete(name);
+    try {
+      await stop();
+      log(`${name} stopped`);
+    } catch (error) {
+      log(`${name} did not stop cleanly: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+};
+onShutdown(stopAll, { log });
+
+try {
+  const natsUrl = process.env.KILN_NATS_URL || (await startEmbeddedNats());
+  const adminToken = process.env.KILN_ADMIN_TOKEN || (await persistentAdminToken());
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    KILN_NATS_URL: natsUrl,
+    KILN_ADMIN_TOKEN: adminToken,
+    KILN_COMPILE_CACHE_DIR: process.env.KILN_COMPILE_CACHE_DIR || join(dataDir, "compile-cache"),
+  };
+
+  const gateway = await startGateway(loadGatewayConfig(env));
+  stops.set("gateway", () => gateway.close());
+  const executor = await startExecutor(loadExecutorConfig(env));
+  stops.set("executor", () => executor.close());
+
+  console.log(banner(gateway.url.replace(/\/$/, ""), adminToken, natsUrl));
+} catch (error) {
+  log(`failed to start: ${error instanceof Error ? error.message : String(error)}`);
+  await stopAll();
+  process.exit(1);
+}
+
+/** Starts nats-server on KILN_NATS_PORT (default 4222, another free port if taken); returns its URL. */
+async function startEmbeddedNats(): Promise<string> {
+  const found = ensureNatsServer({ log });
+  if (!found.ok) throw new Error(found.message);
+
+  const pidFile = join(dataDir, "nats-server.pid");
+  const storeDir = join(dataDir, "nats");
+  await stopStaleServer(pidFile, storeDir);
+
+  const wantedPort = Number(process.env.KILN_NATS_PORT || 4222);
+  if (!Number.isInteger(wantedPort) || wantedPort < 1 || wantedPort > 65535) {
+    throw new Error(`KILN_NATS_PORT='${process.env.KILN_NATS_PORT}' is not a TCP port (1-65535)`);
+  }
+  const port = await findFreePort(wantedPort);
+  if (port !== wantedPort) log(`port ${wantedPort} is taken; nats-server uses ${port} instead`);
+
+  const logFile = join(dataDir, "nats-server.log");
+  const server = await startNatsServer({ binary: found.path, storeDir, port, logFile });
+  await writeFile(pidFile, `${server.pid}\n`);
+  stops.set("nats-server", async () => {
+    await server.stop();
+    await rm(pidFile, { force: true });
+  });
+  log(`nats-server ${server.url} (JetStream store ${storeDir}, log ${logFile})`);
+  return server.url;
+}
+
+/**
+ * A nats-server left behind by a dev process that was SIGKILLed still holds the store dir; two
+ * servers on one store would corrupt it, so stop the old one (only if it really is ours).
+ */
+async function stopStaleServer(pidFile: string, storeDir: string): Promise<void> {
+  const pid = Number((await readFile(pidFile, "utf8").catch(() => "")).trim());
+  if (!Number.isInteger(pid) || pid <= 0) return;
+  let cmdline = "";
+  try {
+    cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
+  } catch {
+    // Not running (or no /proc): nothing to stop.
+  }
+  if (cmdline.includes("nats-server") && cmdline.includes(storeDir)) {
+    log(`stopping nats-server pid ${pid} left running by an earlier npm run dev`);
+    process.kill(pid, "SIGTERM");
+    for (let waitedMs = 0; waitedMs < 5_000 && isAlive(pid); waitedMs += 100) {
+      await new Promise((done) => setTimeout(done, 100));
+    }
+    if (isAlive(pid)) process.kill(pid, "SIGKILL");
+  }
+  await rm(pidFile, { force: true });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The admin token from `<data dir>/admin-token`, generated (mode 0600) on the first run. */
+async function persistentAdminToken(): Promise<string> {
+  const file = join(dataDir, "admin-token");
+  const existing = (await readFile(file, "utf8").catch(() => "")).trim();
+  if (existing) {
+    await chmod(file, 0o600);
+    return existing;
+  }
+  const token = randomBytes(32).toString("base64url");
+  await writeFile(file, `${token}\n`, { mode: 0o600 });
+  log(`generated an admin token in ${file}`);
+  return token;
+}
+
+function banner(url: string, adminToken: string, natsUrl: string): string {
+  return `
+Kiln is running.
+  gateway      ${url}
+  admin token  ${adminToken}
+  NATS         ${natsUrl}    (logs: nats sub 'kiln.logs.acme.>' -s ${natsUrl})
+
+Try it (from the repository root, in another terminal):
+  export KILN=${url} ADMIN=${adminToken}
+  TOKEN=$(curl -sf -X POST "$KILN/v1/tenants" -H "authorization: Bearer $ADMIN" \\
+            -H 'content-type: application/json' -d '{"id":"acme"}' | sed -E 's/.*"token":"([^"]+)".*/\\1/')
+  curl -s -X PUT "$KILN/v1/tenants/acme/workflows/onboarding" -H "authorization: Bearer $TOKEN" \\
+       -H 'content-type: application/typescript' --data-binary @examples/onboarding.ts
+  curl -s -X POST "$KILN/v1/tenants/acme/workflows/onboarding/instances" -H "authorization: Bearer $TOKEN" \\
+       -H 'content-type: application/json' -d '{"id":"first","params":{"email":"ada@example.com"}}'
+  curl -s "$KILN/v1/tenants/acme/workflows/onboarding/instances/first" -H "authorization: Bearer $TOKEN"
+
+The tenant token is shown once: on later runs "acme" exists already, so reuse the token you kept.
+Ctrl-C stops everything; data stays in ${dataDir}.
+`;
+}

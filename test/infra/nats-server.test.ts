@@ -1,0 +1,61 @@
+import { existsSync } from "node:fs";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { connect } from "@nats-io/transport-node";
+import { describe, expect, it, vi } from "vitest";
+import { findNatsServer, startNatsServer } from "../../infra/nats-server.ts";
+import { startTestNats } from "../helpers/nats.ts";
+
+describe("nats-server child process", () => {
+  it("finds a nats-server binary on this machine", () => {
+    expect(findNatsServer()).toBeTypeOf("string");
+  });
+
+  it("starts with JetStream on a random port and removes its temp store dir on stop", async () => {
+    const server = await startNatsServer();
+    const nc = await connect({ servers: server.url });
+    const jsm = await jetstreamManager(nc);
+    const info = await jsm.getAccountInfo();
+    expect(info.streams).toBe(0);
+    await nc.close();
+    await server.stop();
+    await server.stop();
+    expect(existsSync(server.storeDir)).toBe(false);
+  });
+
+  it("keeps JetStream data across a restart on the same port and store dir", async () => {
+    await using nats = await startTestNats();
+    const nc = await nats.connect();
+    const jsm = await jetstreamManager(nc);
+    await jsm.streams.add({ name: "RESTART_CHECK", subjects: ["restart.check"] });
+    const js = jetstream(nc);
+    await js.publish("restart.check", "before");
+
+    const portBefore = nats.port;
+    await nats.restart();
+    expect(nats.port).toBe(portBefore);
+
+    // The same connection reconnects; the stream and its message were persisted.
+    const stream = await jsm.streams.info("RESTART_CHECK");
+    expect(stream.state.messages).toBe(1);
+    const msg = await jsm.streams.getMessage("RESTART_CHECK", { seq: 1 });
+    expect(msg?.string()).toBe("before");
+  });
+
+  it("rejects with the server's own log when its port is taken", async () => {
+    await using first = await startNatsServer();
+    await expect(startNatsServer({ port: first.port })).rejects.toThrow(/exited during startup[\s\S]*address already in use/);
+  });
+
+  it("reports a binary that cannot be started", async () => {
+    await expect(startNatsServer({ binary: "/nonexistent/nats-server" })).rejects.toThrow(/could not be started/);
+  });
+
+  it("fails with an install hint when the binary is missing", async () => {
+    vi.stubEnv("KILN_NATS_SERVER", "/nonexistent/nats-server");
+    try {
+      await expect(startNatsServer()).rejects.toThrow(/apt-get install -y nats-server/);
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+});
