@@ -12,7 +12,8 @@ export interface StoredLogLine {
 
 export async function readLogs(js: JetStreamClient, tenant: string, workflow: string, instance: string, limit: number): Promise<StoredLogLine[]> {
   const consumer = await js.consumers.get(Streams.logs, {
-    filter_subjects: [Subjects.logs(tenant, workflow, instance)],
+    // A single subject as a string: nats-server 2.9 has no multi-filter consumers.
+    filter_subjects: Subjects.logs(tenant, workflow, instance),
     deliver_policy: DeliverPolicy.All,
   });
   const pending = (await consumer.info(true)).num_pending;
@@ -37,7 +38,8 @@ export async function* followLogs(
   signal: AbortSignal,
 ): AsyncGenerator<StoredLogLine> {
   const consumer = await js.consumers.get(Streams.logs, {
-    filter_subjects: [Subjects.logs(tenant, workflow, instance)],
+    // A single subject as a string: nats-server 2.9 has no multi-filter consumers.
+    filter_subjects: Subjects.logs(tenant, workflow, instance),
     deliver_policy: DeliverPolicy.All,
   });
   const messages = await consumer.consume();

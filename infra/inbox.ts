@@ -16,7 +16,8 @@ export async function sendEvent(js: JetStreamClient, tenant: string, instance: s
 /** Reads every buffered event of an instance, oldest first. */
 export async function readInbox(js: JetStreamClient, tenant: string, instance: string): Promise<InboxEvent[]> {
   const consumer = await js.consumers.get(Streams.inbox, {
-    filter_subjects: [Subjects.inbox(tenant, instance)],
+    // A single subject as a string: nats-server 2.9 has no multi-filter consumers.
+    filter_subjects: Subjects.inbox(tenant, instance),
     deliver_policy: DeliverPolicy.All,
   });
   const pending = (await consumer.info(true)).num_pending;

@@ -107,6 +107,18 @@ function lookup(map: DecodedMap, line: number, column: number): { source: string
   return source === undefined ? undefined : { source, line: found.line + 1, column: found.column + 1 };
 }
 
+/**
+ * The original `source:line:column` (1-based) of a 1-based position in the bundle, or `undefined` when
+ * it is unmapped or the source map is unreadable.
+ */
+export function originalPosition(sourceMap: string, line: number, column: number): { source: string; line: number; column: number } | undefined {
+  try {
+    return lookup(decodeMap(sourceMap), line, column);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Whether a frame's file is the bundle: SpiderMonkey may prefix it with a folder or `/`. */
 function isBundleFile(file: string, bundleFile: string): boolean {
   return file === bundleFile || file.endsWith(`/${bundleFile}`);

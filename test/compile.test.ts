@@ -139,4 +139,32 @@ describe("compile pipeline (componentize-js + jco)", () => {
     },
     COMPILE_TIMEOUT_MS,
   );
+
+  it(
+    "points top-level code that throws while the component is built at the tenant's line",
+    async () => {
+      const files = { "index.ts": `${source.files["hello.ts"]}\nconst config = JSON.parse("{}");\nif (!config.ready) throw new Error("not configured");\n` };
+      const error = await compiler.compileSource({ files, entry: "index.ts" }).then(
+        () => undefined,
+        (thrown: unknown) => thrown,
+      );
+      expect(error).toMatchObject({
+        name: "CompileError",
+        code: "compile_failed",
+        errors: [{ file: "index.ts", line: 25, column: 26, message: expect.stringContaining("Error: not configured") }],
+      });
+    },
+    COMPILE_TIMEOUT_MS,
+  );
+
+  it("stops a compile that runs past its deadline, with advice", async () => {
+    const files = { "index.ts": `${source.files["hello.ts"]}\nwhile (true) {}\n` };
+    const error = await createCompiler({ compileTimeoutMs: 2_000 })
+      .compileSource({ files, entry: "index.ts" })
+      .then(
+        () => undefined,
+        (thrown: unknown) => thrown,
+      );
+    expect(error).toMatchObject({ code: "compile_failed", message: expect.stringContaining("took longer than 2 s") });
+  });
 });

@@ -4,10 +4,12 @@
  * bounded by a queue, merged per version, and optionally cached on disk.
  */
 import { ARTIFACT_VERSION, type Artifact } from "../../contract/artifact.ts";
-import { bundleWorkflow } from "./bundle.ts";
+import { originalPosition } from "../../infra/stack-trace.ts";
+import { bundleWorkflow, INTERNAL_SOURCE_PREFIX, type Bundle } from "./bundle.ts";
 import { createCompileCache, type CompileCache } from "./compile-cache.ts";
 import { createCompileQueue, type CompileQueue } from "./compile-queue.ts";
 import { componentizeBundle } from "./componentize.ts";
+import { CompileError, isCompileError } from "./errors.ts";
 import { toolchainIdentity } from "./toolchain.ts";
 import type { CompileOutput, WorkflowSource } from "./types.ts";
 import { sourceVersion } from "./version.ts";
@@ -28,6 +30,8 @@ export interface CompilerOptions {
   cacheDir?: string;
   /** Clock for `createdAt`. @default Date.now */
   now?: () => number;
+  /** Stop a compile (and its processes) after this long. @default 180 s */
+  compileTimeoutMs?: number;
 }
 
 /** Turns deploys into artifacts. */
@@ -43,6 +47,24 @@ export interface Compiler {
   versionOf(source: WorkflowSource | Uint8Array): Promise<string>;
   /** The queue, for metrics (`active`, `waiting`). */
   readonly queue: CompileQueue;
+}
+
+/**
+ * Top-level code that throws while the component is built is reported by SpiderMonkey as
+ * `workflow.js:76:7 Error: …`; point the diagnostic at the tenant's own line instead.
+ */
+function pointIntoTenantFiles(error: unknown, bundle: Bundle): unknown {
+  if (!isCompileError(error) || error.errors.length !== 1) return error;
+  const [diagnostic] = error.errors;
+  const at = /\bworkflow\.js:(\d+):(\d+) (.*)/.exec(diagnostic!.message);
+  if (!at) return error;
+  const original = originalPosition(bundle.sourceMap, Number(at[1]), Number(at[2]));
+  if (!original || original.source.startsWith(INTERNAL_SOURCE_PREFIX)) return error;
+  return new CompileError(
+    error.code,
+    [{ file: original.source, line: original.line, column: original.column, message: `top-level code threw while the component was built: ${at[3]}` }],
+    { cause: error },
+  );
 }
 
 /** Builds a compiler; one per gateway process. */
@@ -78,7 +100,11 @@ export function createCompiler(options: CompilerOptions = {}): Compiler {
       // Bundle outside the queue: tenant mistakes are reported in milliseconds, not after a queue wait.
       const bundle = await bundleWorkflow(source);
       return cached(version, async () => {
-        const built = await componentizeBundle(bundle.code);
+        const built = await componentizeBundle(bundle.code, options.compileTimeoutMs === undefined ? {} : { timeoutMs: options.compileTimeoutMs }).catch(
+          (error: unknown) => {
+            throw pointIntoTenantFiles(error, bundle);
+          },
+        );
         const artifact: Artifact = {
           version: ARTIFACT_VERSION,
           glue: built.glue,

@@ -1,0 +1,177 @@
+/**
+ * A whole Kiln for one test file: a private nats-server, a gateway on a free port and executors, all
+ * real. Compiled components are shared across the run through one compile cache folder, so each
+ * fixture is componentized once per test run (and once per machine while its sources are unchanged).
+ *
+ *   await using kiln = await startKiln();
+ *   const acme = await kiln.tenant("acme");
+ *   const { version } = await acme.deploy("wf", await fixture("kitchen-sink.ts"));
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { loadExecutorConfig, startExecutor, type Executor } from "../../executor/mod.ts";
+import { loadGatewayConfig, startGateway, type RunningGateway } from "../../gateway/mod.ts";
+import { startTestNats, type TestNats } from "./nats.ts";
+
+const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
+/** Survives across runs on a developer machine; CI starts from a clean clone. */
+export const TEST_COMPILE_CACHE_DIR = join(REPO_ROOT, "node_modules", ".cache", "kiln-test-compile");
+const ADMIN_TOKEN = "test-admin-token-0123456789";
+
+/** Short leases so crash tests see a dead executor's work picked up within seconds. */
+const TEST_WORK_ACK_WAIT_MS = 3_000;
+
+export interface KilnOptions {
+  /** In-process executors to start with. @default 1 */
+  executors?: number;
+  /** Extra environment for executors (e.g. `KILN_HOLD_MS`). */
+  executorEnv?: Record<string, string>;
+}
+
+export interface Api {
+  (method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any }>;
+}
+
+export interface TenantClient {
+  readonly id: string;
+  readonly token: string;
+  readonly api: Api;
+  deploy(workflow: string, source: string, contentType?: string): Promise<{ status: number; body: any }>;
+  create(workflow: string, body?: { id?: string; params?: unknown }): Promise<{ id: string; version: string }>;
+  get(workflow: string, id: string): Promise<any>;
+  /** Polls the instance until `done(view)` or the deadline; returns the last view. */
+  waitFor(workflow: string, id: string, done: (view: any) => boolean, timeoutMs?: number): Promise<any>;
+  logs(workflow: string, id: string): Promise<{ message: string; source: string }[]>;
+}
+
+export interface TestKiln extends AsyncDisposable {
+  readonly nats: TestNats;
+  readonly gateway: RunningGateway;
+  readonly executors: Executor[];
+  readonly adminApi: Api;
+  tenant(id: string): Promise<TenantClient>;
+  startExecutor(env?: Record<string, string>): Promise<Executor>;
+  /** An executor in a child process, to be killed with SIGKILL like a crashed machine. */
+  spawnExecutor(env?: Record<string, string>): Promise<ChildProcess>;
+  close(): Promise<void>;
+}
+
+export async function fixture(name: string): Promise<string> {
+  return readFile(join(REPO_ROOT, "test", "fixtures", name), "utf8");
+}
+
+function apiFor(baseUrl: string, token: string): Api {
+  return async (method, path, body, headers = {}) => {
+    const init: RequestInit = { method, headers: { authorization: `Bearer ${token}`, ...headers } };
+    if (body !== undefined) {
+      init.body = typeof body === "string" || body instanceof Uint8Array ? (body as BodyInit) : JSON.stringify(body);
+      if (!("content-type" in headers)) (init.headers as Record<string, string>)["content-type"] = "application/json";
+    }
+    const response = await fetch(`${baseUrl}${path}`, init);
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text === "" ? undefined : JSON.parse(text);
+    } catch {
+      // not JSON: keep the text
+    }
+    return { status: response.status, body: parsed };
+  };
+}
+
+export async function startKiln(options: KilnOptions = {}): Promise<TestKiln> {
+  const nats = await startTestNats();
+  const baseEnv = { KILN_NATS_URL: nats.url, KILN_WORK_ACK_WAIT_MS: String(TEST_WORK_ACK_WAIT_MS) };
+  const gateway = await startGateway(
+    loadGatewayConfig({ ...baseEnv, KILN_PORT: "0", KILN_ADMIN_TOKEN: ADMIN_TOKEN, KILN_COMPILE_CACHE_DIR: TEST_COMPILE_CACHE_DIR }),
+    { hostname: "127.0.0.1" },
+  );
+  const executors: Executor[] = [];
+  const children: ChildProcess[] = [];
+  const startOne = async (env: Record<string, string> = {}) => {
+    const executor = await startExecutor(loadExecutorConfig({ ...baseEnv, KILN_EXECUTOR_CONCURRENCY: "8", ...options.executorEnv, ...env }));
+    executors.push(executor);
+    return executor;
+  };
+  for (let i = 0; i < (options.executors ?? 1); i++) await startOne();
+  const adminApi = apiFor(gateway.url, ADMIN_TOKEN);
+
+  const kiln: TestKiln = {
+    nats,
+    gateway,
+    executors,
+    adminApi,
+    startExecutor: startOne,
+    async spawnExecutor(env = {}) {
+      const child = spawn(process.execPath, ["--import", "tsx", join(REPO_ROOT, "executor", "main.ts")], {
+        cwd: REPO_ROOT,
+        env: { ...process.env, ...baseEnv, ...options.executorEnv, ...env },
+        stdio: ["ignore", "ignore", "pipe"],
+      });
+      children.push(child);
+      await new Promise<void>((resolve, reject) => {
+        let output = "";
+        child.stderr!.on("data", (chunk: Buffer) => {
+          output += chunk.toString();
+          if (output.includes("executor running")) resolve();
+        });
+        child.on("exit", (code) => reject(new Error(`executor exited with ${code}: ${output}`)));
+      });
+      return child;
+    },
+    async tenant(id) {
+      const created = await adminApi("POST", "/v1/tenants", { id });
+      if (created.status !== 201) throw new Error(`creating tenant ${id}: ${created.status} ${JSON.stringify(created.body)}`);
+      const token = created.body.token as string;
+      const api = apiFor(gateway.url, token);
+      const base = `/v1/tenants/${id}/workflows`;
+      const client: TenantClient = {
+        id,
+        token,
+        api,
+        deploy: (workflow, source, contentType = "application/typescript") =>
+          api("PUT", `${base}/${workflow}`, source, { "content-type": contentType }),
+        async create(workflow, body = {}) {
+          const response = await api("POST", `${base}/${workflow}/instances`, body);
+          if (response.status !== 201) throw new Error(`create: ${response.status} ${JSON.stringify(response.body)}`);
+          return response.body;
+        },
+        async get(workflow, instance) {
+          const response = await api("GET", `${base}/${workflow}/instances/${instance}`);
+          if (response.status !== 200) throw new Error(`get: ${response.status} ${JSON.stringify(response.body)}`);
+          return response.body;
+        },
+        async waitFor(workflow, instance, done, timeoutMs = 60_000) {
+          const deadline = Date.now() + timeoutMs;
+          let view: any;
+          while (Date.now() < deadline) {
+            view = await client.get(workflow, instance);
+            if (done(view)) return view;
+            await new Promise((resolve) => setTimeout(resolve, 50));
+          }
+          throw new Error(`instance ${instance} did not reach the expected state in ${timeoutMs} ms; last: ${JSON.stringify(view)}`);
+        },
+        async logs(workflow, instance) {
+          const response = await api("GET", `${base}/${workflow}/instances/${instance}/logs`);
+          return response.body.lines;
+        },
+      };
+      return client;
+    },
+    async close() {
+      for (const child of children) child.kill("SIGKILL");
+      await Promise.allSettled(executors.map((executor) => executor.close()));
+      await gateway.close();
+      await nats.stop();
+    },
+    async [Symbol.asyncDispose]() {
+      await kiln.close();
+    },
+  };
+  return kiln;
+}
+
+/** Whether an instance reached one of the final statuses. */
+export const isFinished = (view: { status: string }) => ["complete", "errored", "terminated"].includes(view.status);
