@@ -193,6 +193,7 @@ export class ActivationRunner {
         result = JSON.parse(answer) as ActivationResult;
         deps.pool.release(versionKey, sandbox);
       } catch (error) {
+        await engine.settled();
         if (!(error instanceof SandboxKilledError) || !engine.suspension) {
           void sandbox.kill("discarded after a failure");
           result = { outcome: "errored", error: crashError(error) };

@@ -65,6 +65,7 @@ export class EngineHost {
   private readonly consumedEvents = new Set<number>();
   /** Each step's per-attempt timeout, by step key. */
   private readonly timeouts = new Map<string, number>();
+  private timeoutHandled: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly deps: EngineHostDeps,
@@ -88,6 +89,11 @@ export class EngineHost {
       }
     }
     return JSON.stringify(response);
+  }
+
+  /** Resolves once a step timeout, if one fired, has been recorded and `suspension` says what next. */
+  async settled(): Promise<void> {
+    await this.timeoutHandled;
   }
 
   /** Clears the step timer when the activation ends. */
@@ -133,7 +139,9 @@ export class EngineHost {
     const { seq, key, name, retries } = step;
     const startedAt = this.deps.now();
     const timeoutMs = this.timeouts.get(key) ?? DEFAULT_STEP_TIMEOUT_MS;
-    const timer = setTimeout(() => void this.timedOut(), timeoutMs);
+    const timer = setTimeout(() => {
+      this.timeoutHandled = this.timedOut();
+    }, timeoutMs);
     this.running = { seq, key, name, attempt, startedAt, retries, timeoutMs, timer };
     this.deps.log("debug", `step "${name}" attempt ${attempt} started`);
     return { action: "run", attempt };

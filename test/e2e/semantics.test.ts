@@ -1,0 +1,192 @@
+/**
+ * Durable semantics on real components and a real nats-server: retries, timeouts, sleeps, events,
+ * lifecycle, replay determinism and version pinning.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fixture, isFinished, startKiln, type TenantClient, type TestKiln } from "../helpers/kiln.ts";
+
+let kiln: TestKiln;
+let acme: TenantClient;
+let source: string;
+
+beforeAll(async () => {
+  kiln = await startKiln({ executors: 1 });
+  acme = await kiln.tenant("acme");
+  source = await fixture("kitchen-sink.ts");
+  const deployed = await acme.deploy("sink", source);
+  expect(deployed.status, JSON.stringify(deployed.body)).toBe(201);
+});
+
+afterAll(async () => {
+  await kiln?.close();
+});
+
+const run = async (params: Record<string, unknown>, id?: string) => {
+  const created = await acme.create("sink", { ...(id ? { id } : {}), params });
+  return created.id;
+};
+const lifecycle = (id: string, action: string) => acme.api("POST", `/v1/tenants/acme/workflows/sink/instances/${id}/${action}`);
+const sendEvent = (id: string, type: string, payload: unknown) =>
+  acme.api("POST", `/v1/tenants/acme/workflows/sink/instances/${id}/events/${type}`, payload);
+
+describe("steps", () => {
+  it("retries with backoff, records every attempt, then throws into run", async () => {
+    const id = await run({ scenario: "retry", sleep: 100 });
+    const view = await acme.waitFor("sink", id, isFinished);
+    expect(view.output).toEqual({ caught: "service unavailable" });
+    const flaky = view.steps.find((s: { name: string }) => s.name === "flaky");
+    expect(flaky).toMatchObject({ status: "failed", attempts: 3 });
+    const attempts = flaky.failedAttempts as { attempt: number; startedAt: string; failedAt: string }[];
+    expect(attempts.map((a) => a.attempt)).toEqual([1, 2, 3]);
+    // Exponential from 100 ms: the second attempt starts ≥ 100 ms after the first failed, the third ≥ 200 ms.
+    const gap = (i: number) => Date.parse(attempts[i]!.startedAt) - Date.parse(attempts[i - 1]!.failedAt);
+    expect(gap(1)).toBeGreaterThanOrEqual(100);
+    expect(gap(2)).toBeGreaterThanOrEqual(200);
+  });
+
+  it("suspends durably for a long retry delay instead of holding a sandbox", async () => {
+    const id = await run({ scenario: "retry", sleep: "1 second" });
+    const suspended = await acme.waitFor("sink", id, (view) => view.status === "sleeping");
+    expect(suspended.suspended).toMatchObject({ kind: "retry", step: "flaky" });
+    const view = await acme.waitFor("sink", id, isFinished);
+    expect(view.output).toEqual({ caught: "service unavailable" });
+  });
+
+  it("stops a step over its timeout and counts it as a failed attempt", async () => {
+    const id = await run({ scenario: "timeout", timeout: "1 second" });
+    const view = await acme.waitFor("sink", id, isFinished, 60_000);
+    expect(view.status).toBe("errored");
+    expect(view.error.name).toBe("StepTimeoutError");
+    const stuck = view.steps.find((s: { name: string }) => s.name === "stuck");
+    expect(stuck.attempts).toBe(2);
+  });
+
+  it("records each step of a Promise.all, and names may repeat", async () => {
+    const id = await run({ scenario: "parallel" });
+    const view = await acme.waitFor("sink", id, isFinished);
+    expect(view.output).toEqual({ results: [10, 20, 30] });
+    expect(view.steps.map((s: { name: string }) => s.name)).toEqual(["part", "part", "part"]);
+  });
+
+  it("refuses nested steps, oversized results and bad durations with clear errors", async () => {
+    const nested = await acme.waitFor("sink", await run({ scenario: "nested" }), isFinished);
+    expect(nested.status).toBe("errored");
+    expect(nested.error.message).toMatch(/inside the body of step "outer"/);
+    const big = await acme.waitFor("sink", await run({ scenario: "too-big" }), isFinished);
+    expect(big.status).toBe("errored");
+    expect(big.error.message).toMatch(/result of step "huge" is \d+ bytes/);
+    const bad = await acme.waitFor("sink", await run({ scenario: "bad-duration" }), isFinished);
+    expect(bad.status).toBe("errored");
+    expect(bad.error.message).toMatch(/invalid duration: 'a fortnight or so'/);
+  });
+});
+
+describe("time and events", () => {
+  it("sleeps without an executor: survives an executor restart and never wakes early", async () => {
+    const id = await run({ scenario: "sleep", sleep: "3 seconds" });
+    await acme.waitFor("sink", id, (view) => view.status === "sleeping");
+    const [executor] = kiln.executors.splice(0);
+    await executor!.close();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await kiln.startExecutor();
+    const view = await acme.waitFor("sink", id, isFinished);
+    expect(view.status).toBe("complete");
+    expect(view.output.after - view.output.before).toBeGreaterThanOrEqual(3_000);
+  });
+
+  it("buffers an event sent before the wait and delivers events of one type in order", async () => {
+    const id = await run({ scenario: "event" }, "evt-1");
+    // Both arrive before (or while) the instance first runs: neither may be lost.
+    expect((await sendEvent(id, "approved", { n: 1 })).status).toBe(202);
+    expect((await sendEvent(id, "approved", { n: 2 })).status).toBe(202);
+    const view = await acme.waitFor("sink", id, isFinished);
+    expect(view.output).toEqual({ first: { n: 1 }, second: { n: 2 } });
+  });
+
+  it("wakes a waiting instance when its event arrives", async () => {
+    const id = await run({ scenario: "event" });
+    const waiting = await acme.waitFor("sink", id, (view) => view.status === "waiting");
+    expect(waiting.suspended).toMatchObject({ kind: "event", eventType: "approved" });
+    await sendEvent(id, "approved", { n: "a" });
+    await sendEvent(id, "approved", { n: "b" });
+    const view = await acme.waitFor("sink", id, isFinished);
+    expect(view.output).toEqual({ first: { n: "a" }, second: { n: "b" } });
+  });
+
+  it("throws a timeout into run when no event arrives", async () => {
+    const id = await run({ scenario: "event-timeout", timeout: "1 second" });
+    const view = await acme.waitFor("sink", id, isFinished);
+    expect(view.output).toEqual({ timedOut: "WaitForEventTimeoutError" });
+  });
+});
+
+describe("lifecycle", () => {
+  it("terminates a sleeping instance for good", async () => {
+    const id = await run({ scenario: "sleep", sleep: "2 seconds" });
+    await acme.waitFor("sink", id, (view) => view.status === "sleeping");
+    expect((await lifecycle(id, "terminate")).status).toBe(200);
+    expect((await lifecycle(id, "terminate")).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const view = await acme.get("sink", id);
+    expect(view.status).toBe("terminated");
+    expect(view.steps.map((s: { name: string }) => s.name)).toEqual(["before", "nap"]);
+    expect((await lifecycle(id, "resume")).status).toBe(409);
+  });
+
+  it("pauses and resumes", async () => {
+    const id = await run({ scenario: "sleep", sleep: "1 second" });
+    await acme.waitFor("sink", id, (view) => view.status === "sleeping");
+    expect((await lifecycle(id, "pause")).body.status).toBe("paused");
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect((await acme.get("sink", id)).status).toBe("paused");
+    expect((await lifecycle(id, "resume")).status).toBe(200);
+    const view = await acme.waitFor("sink", id, isFinished);
+    expect(view.status).toBe("complete");
+  });
+
+  it("restarts from the start with the same params and version", async () => {
+    const id = await run({ scenario: "steps", count: 2 });
+    const done = await acme.waitFor("sink", id, isFinished);
+    expect((await lifecycle(id, "restart")).status).toBe(200);
+    const again = await acme.waitFor("sink", id, (view) => isFinished(view) && view.updatedAt !== done.updatedAt);
+    expect(again).toMatchObject({ status: "complete", version: done.version, output: done.output });
+    const lines = await acme.logs("sink", id);
+    expect(lines.filter((line) => line.message === "body:step 1")).toHaveLength(2);
+  });
+
+  it("lists instances by status with a cursor", async () => {
+    const first = await acme.api("GET", "/v1/tenants/acme/workflows/sink/instances?status=complete&limit=2");
+    expect(first.status).toBe(200);
+    expect(first.body.instances).toHaveLength(2);
+    expect(first.body.cursor).toBeDefined();
+    const next = await acme.api("GET", `/v1/tenants/acme/workflows/sink/instances?status=complete&limit=2&cursor=${first.body.cursor}`);
+    expect(next.body.instances[0].id > first.body.instances[1].id).toBe(true);
+    expect((await acme.api("GET", "/v1/tenants/acme/workflows/sink/instances?status=bogus")).status).toBe(400);
+  });
+});
+
+describe("determinism and versions", () => {
+  it("keeps Date.now() and Math.random() outside steps stable across replays", async () => {
+    const id = await run({ scenario: "determinism", sleep: "1 second" });
+    const view = await acme.waitFor("sink", id, isFinished);
+    const { stableBefore, inside, stableAfter } = view.output;
+    expect(stableBefore.now).toBe(Date.parse(view.createdAt));
+    expect(inside.now).toBeGreaterThanOrEqual(stableBefore.now);
+    // After the sleep, time outside steps is the sleep's end, recorded in the journal.
+    expect(stableAfter.now).toBe(Date.parse(view.steps[1].until));
+    expect(stableBefore.random).not.toBe(stableAfter.random);
+  });
+
+  it("finishes a sleeping instance on the version it started with after a new deploy", async () => {
+    const id = await run({ scenario: "sleep", sleep: "3 seconds" });
+    const sleeping = await acme.waitFor("sink", id, (view) => view.status === "sleeping");
+    const v2 = await acme.deploy("sink", source.replace('const VERSION_MARK = "v1"', 'const VERSION_MARK = "v2"'));
+    expect(v2.status).toBe(201);
+    expect(v2.body.version).not.toBe(sleeping.version);
+    const view = await acme.waitFor("sink", id, isFinished);
+    expect(view).toMatchObject({ status: "complete", version: sleeping.version });
+    expect(view.output.version).toBe("v1");
+    const fresh = await acme.waitFor("sink", await run({ scenario: "sleep", sleep: 10 }), isFinished);
+    expect(fresh).toMatchObject({ version: v2.body.version, output: { version: "v2" } });
+  });
+});
