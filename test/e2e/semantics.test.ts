@@ -190,3 +190,15 @@ describe("determinism and versions", () => {
     expect(fresh).toMatchObject({ version: v2.body.version, output: { version: "v2" } });
   });
 });
+
+describe("Cloudflare compatibility", () => {
+  it("deploys a Cloudflare Workflows file unchanged, warning about the ignored Worker", async () => {
+    const deployed = await acme.deploy("greeting", await fixture("cloudflare-workflow.ts"));
+    expect(deployed.status, JSON.stringify(deployed.body)).toBe(201);
+    expect(deployed.body.warnings?.join(" ")).toMatch(/default export/);
+    const created = await acme.create("greeting", { id: "cf-1", params: { name: "Ada" } });
+    const view = await acme.waitFor("greeting", created.id, isFinished);
+    expect(view.status).toBe("complete");
+    expect(view.output).toMatchObject({ greeting: "hello, Ada", instanceId: "cf-1", startedAt: view.createdAt });
+  });
+});
