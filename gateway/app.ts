@@ -32,6 +32,11 @@ export interface GatewayAppDeps {
   healthy(): boolean;
 }
 
+/** Timeouts and lost connections while NATS restarts or fails over: the client should retry. */
+function isNatsUnavailable(error: Error): boolean {
+  return ["TimeoutError", "ConnectionError", "ClosedConnectionError", "NoRespondersError", "RequestError"].includes(error.name);
+}
+
 export function createGatewayApp(deps: GatewayAppDeps): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
 
@@ -56,6 +61,9 @@ export function createGatewayApp(deps: GatewayAppDeps): Hono<AuthEnv> {
     }
     if (isCompileError(error)) {
       return c.json({ error: { code: error.code, message: error.message }, errors: error.errors }, 422);
+    }
+    if (isNatsUnavailable(error)) {
+      return c.json({ error: { code: ErrorCode.unavailable, message: "NATS is unreachable right now; nothing was changed, try again shortly" } }, 503);
     }
     console.error(`[gateway] ${c.req.method} ${c.req.path} failed:`, error);
     return c.json({ error: { code: ErrorCode.internal, message: "internal error; it has been logged, try again" } }, 500);

@@ -94,6 +94,17 @@ describe("time and events", () => {
     expect(view.output.after - view.output.before).toBeGreaterThanOrEqual(3_000);
   });
 
+  it("keeps a sleeping instance's timer across a NATS restart", async () => {
+    const id = await run({ scenario: "sleep", sleep: "3 seconds" });
+    await acme.waitFor("sink", id, (view) => view.status === "sleeping");
+    await kiln.nats.restart({ downMs: 500 });
+    // Services reconnect on their own; give them a moment before polling through the gateway.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const view = await acme.waitFor("sink", id, isFinished);
+    expect(view.status).toBe("complete");
+    expect(view.output.after - view.output.before).toBeGreaterThanOrEqual(3_000);
+  });
+
   it("buffers an event sent before the wait and delivers events of one type in order", async () => {
     const id = await run({ scenario: "event" }, "evt-1");
     // Both arrive before (or while) the instance first runs: neither may be lost.
@@ -166,6 +177,17 @@ describe("lifecycle", () => {
 });
 
 describe("determinism and versions", () => {
+  it("errors with a non-determinism error naming both steps when replay diverges", async () => {
+    const id = await run({ scenario: "diverge", sleep: "1 second" });
+    const view = await acme.waitFor("sink", id, isFinished);
+    expect(view.status).toBe("errored");
+    expect(view.error.name).toBe("NonDeterminismError");
+    expect(view.error.message).toContain('"charge card"');
+    expect(view.error.message).toContain('"reserve stock"');
+    // It stopped at the divergence: nothing was recorded on the wrong path.
+    expect(view.steps.map((s: { name: string }) => s.name)).toEqual(["reserve stock", "settle"]);
+  });
+
   it("keeps Date.now() and Math.random() outside steps stable across replays", async () => {
     const id = await run({ scenario: "determinism", sleep: "1 second" });
     const view = await acme.waitFor("sink", id, isFinished);

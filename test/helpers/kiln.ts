@@ -147,8 +147,13 @@ export async function startKiln(options: KilnOptions = {}): Promise<TestKiln> {
           const deadline = Date.now() + timeoutMs;
           let view: any;
           while (Date.now() < deadline) {
-            view = await client.get(workflow, instance);
-            if (done(view)) return view;
+            const response = await api("GET", `${base}/${workflow}/instances/${instance}`);
+            // 503: NATS is restarting under the gateway; a client retries.
+            if (response.status !== 503) {
+              if (response.status !== 200) throw new Error(`get: ${response.status} ${JSON.stringify(response.body)}`);
+              view = response.body;
+              if (done(view)) return view;
+            }
             await new Promise((resolve) => setTimeout(resolve, 50));
           }
           throw new Error(`instance ${instance} did not reach the expected state in ${timeoutMs} ms; last: ${JSON.stringify(view)}`);
