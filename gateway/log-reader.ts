@@ -2,6 +2,7 @@
 import { DeliverPolicy, type JetStreamClient } from "@nats-io/jetstream";
 import { Streams, Subjects } from "../contract/mod.ts";
 import { decodeJson } from "../infra/json-codec.ts";
+import { readSubject } from "../infra/read-subject.ts";
 
 export interface StoredLogLine {
   ts: number;
@@ -11,22 +12,8 @@ export interface StoredLogLine {
 }
 
 export async function readLogs(js: JetStreamClient, tenant: string, workflow: string, instance: string, limit: number): Promise<StoredLogLine[]> {
-  const consumer = await js.consumers.get(Streams.logs, {
-    // A single subject as a string: nats-server 2.9 has no multi-filter consumers.
-    filter_subjects: Subjects.logs(tenant, workflow, instance),
-    deliver_policy: DeliverPolicy.All,
-  });
-  const pending = (await consumer.info(true)).num_pending;
-  const lines: StoredLogLine[] = [];
-  if (pending > 0) {
-    const messages = await consumer.fetch({ max_messages: pending, expires: 5_000 });
-    for await (const message of messages) {
-      lines.push(decodeJson<StoredLogLine>(message.data));
-      if (message.info.pending === 0) break;
-    }
-  }
-  await consumer.delete().catch(() => undefined);
-  return lines.slice(-limit);
+  const stored = await readSubject(js, Streams.logs, Subjects.logs(tenant, workflow, instance));
+  return stored.slice(-limit).map((message) => decodeJson<StoredLogLine>(message.data));
 }
 
 /** Yields every stored line, then new ones as they arrive, until `signal` aborts. */

@@ -1,7 +1,8 @@
 /** Events sent to instances, buffered on `KILN_INBOX` in arrival order until a wait consumes them. */
-import { DeliverPolicy, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
+import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import { Streams, Subjects, type WorkflowEvent } from "../contract/mod.ts";
 import { decodeJson, encodeJson } from "./json-codec.ts";
+import { readSubject } from "./read-subject.ts";
 
 export interface InboxEvent extends WorkflowEvent {
   /** Stream sequence: the event's identity and its place in the order. */
@@ -15,22 +16,8 @@ export async function sendEvent(js: JetStreamClient, tenant: string, instance: s
 
 /** Reads every buffered event of an instance, oldest first. */
 export async function readInbox(js: JetStreamClient, tenant: string, instance: string): Promise<InboxEvent[]> {
-  const consumer = await js.consumers.get(Streams.inbox, {
-    // A single subject as a string: nats-server 2.9 has no multi-filter consumers.
-    filter_subjects: Subjects.inbox(tenant, instance),
-    deliver_policy: DeliverPolicy.All,
-  });
-  const pending = (await consumer.info(true)).num_pending;
-  const events: InboxEvent[] = [];
-  if (pending > 0) {
-    const messages = await consumer.fetch({ max_messages: pending, expires: 5_000 });
-    for await (const message of messages) {
-      events.push({ ...decodeJson<WorkflowEvent>(message.data), seq: message.seq });
-      if (message.info.pending === 0) break;
-    }
-  }
-  await consumer.delete().catch(() => undefined);
-  return events;
+  const stored = await readSubject(js, Streams.inbox, Subjects.inbox(tenant, instance));
+  return stored.map((message) => ({ ...decodeJson<WorkflowEvent>(message.data), seq: message.seq }));
 }
 
 export async function purgeInbox(jsm: JetStreamManager, tenant: string, instance: string): Promise<void> {
