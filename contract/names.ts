@@ -11,10 +11,6 @@ export const EVENT_TYPE = INSTANCE_ID;
 /** Secret names are environment-variable-like. */
 export const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
-export const isTenantName = (value: string): boolean => TENANT_NAME.test(value);
-export const isWorkflowName = (value: string): boolean => WORKFLOW_NAME.test(value);
-export const isInstanceId = (value: string): boolean => INSTANCE_ID.test(value);
-export const isEventType = (value: string): boolean => EVENT_TYPE.test(value);
 
 export const Buckets = {
   instances: "kiln_instances",

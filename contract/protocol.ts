@@ -21,8 +21,6 @@ export interface ActivationRequest {
   now: number;
   /** Completed steps of the current generation, in `seq` order. */
   journal: StepRecord[];
-  /** Failed attempts so far of steps not yet complete, by step key. */
-  attempts: Record<string, number>;
   /** Seeds replay-stable `Math.random()` outside step bodies. */
   seed: string;
   /** Tenant environment (`this.env`): plain values only, never secrets. */

@@ -114,10 +114,9 @@ export class ActivationRunner {
   private async activate(envelope: Envelope, message: JsMsg, claimed: StoredInstance): Promise<void> {
     const { deps } = this;
     const { tenant, instance: id, workflow } = envelope;
-    let stored = claimed;
-    const record = stored.record;
+    const record = claimed.record;
     if (record.control) {
-      await this.finish(message, stored, { kind: "control", control: record.control }, undefined);
+      await this.finish(message, record, { kind: "control", control: record.control }, undefined);
       return;
     }
     deps.controls.clear(tenant, id);
@@ -131,9 +130,6 @@ export class ActivationRunner {
             return undefined;
           }
           return { ...current, lease: { owner: deps.owner, expiresAt: Date.now() + deps.config.leaseMs } };
-        })
-        .then((renewed) => {
-          if (renewed && !leaseLost) stored = renewed;
         })
         .catch(() => undefined);
     }, deps.config.leaseMs / 3);
@@ -170,8 +166,6 @@ export class ActivationRunner {
         journal,
       );
       host = engine;
-      const attempts: Record<string, number> = {};
-      for (const [key, list] of journal.attempts) attempts[key] = list.length;
       const request: ActivationRequest = {
         v: PROTOCOL_VERSION,
         instanceId: id,
@@ -180,7 +174,6 @@ export class ActivationRunner {
         createdAt: record.createdAt,
         now: Date.now(),
         journal: journal.steps,
-        attempts,
         seed: `${tenant}.${id}.${record.generation}`,
         env: {},
       };
@@ -216,18 +209,18 @@ export class ActivationRunner {
     }
     clearInterval(heartbeat);
     if (result.outcome === "errored" && loaded) result = { ...result, error: mapError(result.error, loaded) };
-    await this.finish(message, stored, result.outcome === "suspended" ? host?.suspension : undefined, result);
+    await this.finish(message, record, result.outcome === "suspended" ? host?.suspension : undefined, result);
   }
 
   /** Records how the activation ended and settles the message. */
   private async finish(
     message: JsMsg,
-    stored: StoredInstance,
+    activated: InstanceRecord,
     suspension: Suspension | undefined,
     result: ActivationResult | undefined,
   ): Promise<void> {
     const { deps } = this;
-    const { tenant, id, workflow, generation } = stored.record;
+    const { tenant, id, workflow, generation } = activated;
     let settle: () => void = () => message.ack();
     let event: string | undefined;
     const written = await deps.instances.modify(tenant, id, (current) => {

@@ -5,7 +5,6 @@
 import {
   DEFAULT_STEP_TIMEOUT_MS,
   retryDelayMs,
-  serializeError,
   type ControlRequest,
   type EngineRequest,
   type EngineResponse,
@@ -297,12 +296,7 @@ export class EngineHost {
         seq: request.seq,
         name: request.name,
         key: request.key,
-        error: serializeError(
-          Object.assign(new Error(`no '${request.type}' event arrived for step "${request.name}" before its timeout`), {
-            name: "WaitForEventTimeoutError",
-            stack: undefined,
-          }),
-        ),
+        error: { name: "WaitForEventTimeoutError", message: `no '${request.type}' event arrived for step "${request.name}" before its timeout` },
         startedAt: deadline - request.timeoutMs,
         completedAt: now,
       };

@@ -5,6 +5,7 @@
  */
 import type { MiddlewareHandler } from "hono";
 import { ErrorCode } from "../contract/mod.ts";
+import { sha256Hex } from "../infra/sha256.ts";
 import { HttpError } from "./errors.ts";
 import type { Registry } from "./registry.ts";
 
@@ -12,10 +13,7 @@ export type Principal = { kind: "admin" } | { kind: "tenant"; tenant: string };
 
 export type AuthEnv = { Variables: { principal: Principal } };
 
-export async function hashToken(token: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token));
-  return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, "0")).join("");
-}
+export const hashToken = (token: string): Promise<string> => sha256Hex(token);
 
 export function newTenantToken(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(24));

@@ -82,23 +82,20 @@ export class InstanceControl {
   }
 
   private async requestStop(tenant: string, id: string, control: ControlRequest): Promise<InstanceRecord> {
-    let notifyRunning = false;
     const target = control === "pause" ? "paused" : "terminated";
     const stored = await this.deps.instances.modify(tenant, id, (record) => {
-      notifyRunning = false;
       if (record.status === target) return undefined;
-      if (FINAL_STATUSES.has(record.status)) throw conflict(`instance '${id}' is ${record.status}; it cannot be ${target === "paused" ? "paused" : "terminated"}`);
-      if (control === "pause" && record.status === "paused") return undefined;
+      if (FINAL_STATUSES.has(record.status)) throw conflict(`instance '${id}' is ${record.status}; it cannot be ${target}`);
       const now = Date.now();
       if (isLive(record, now)) {
         if (record.control === "terminate" || record.control === control) return undefined;
-        notifyRunning = true;
         return { ...record, control, updatedAt: now };
       }
       return { ...record, status: target, control: undefined, wake: undefined, updatedAt: now };
     });
     if (!stored) throw notFound(`instance '${id}'`);
-    if (notifyRunning || stored.record.control === control) this.notify(tenant, id, control);
+    // A running activation applies the request at its next step boundary; tell it now.
+    if (stored.record.control === control) this.notify(tenant, id, control);
     if (stored.record.status === "terminated") await purgeInbox(this.deps.jsm, tenant, id);
     return stored.record;
   }

@@ -60,9 +60,9 @@ export class Registry {
 
   async tenantOfToken(tokenHash: string): Promise<string | undefined> {
     const entry = await this.kv.get(Keys.tenantToken(tokenHash));
-    if (!entry || entry.operation !== "PUT") return undefined;
-    const tenant = decodeJson<{ tenant: string }>(entry.value).tenant;
-    return (await this.tenantExists(tenant)) ? tenant : undefined;
+    // One read per authenticated request: the token entry names its tenant. (Tenants cannot be
+    // removed yet; when they can, removing one must delete its token entries too.)
+    return entry?.operation === "PUT" ? decodeJson<{ tenant: string }>(entry.value).tenant : undefined;
   }
 
   async getWorkflow(tenant: string, name: string): Promise<{ record: WorkflowRecord; revision: number } | undefined> {

@@ -62,11 +62,6 @@ export class JournalStore {
     await this.createOnce(Keys.journalStep(tenant, instance, generation, `${stepKey}.${DEADLINE_SUFFIX}`), record);
   }
 
-  async readStep(tenant: string, instance: string, generation: number, stepKey: string): Promise<StepRecord | undefined> {
-    const entry = await this.kv.get(Keys.journalStep(tenant, instance, generation, stepKey));
-    return entry && entry.operation === "PUT" ? decodeJson<StepRecord>(entry.value) : undefined;
-  }
-
   /** Drops every generation of an instance's journal (after delete or restart). */
   async purgeInstance(tenant: string, instance: string, keepGeneration?: number): Promise<void> {
     const keep = keepGeneration === undefined ? undefined : `${Keys.journalPrefix(tenant, instance, keepGeneration)}.`;

@@ -32,8 +32,6 @@ export class Sandbox {
   private current: { handlers: ActivationHandlers; resolve(result: string): void; reject(error: Error): void } | undefined;
   private deadReason: Error | undefined;
   private settleReady!: { resolve(): void; reject(error: Error): void };
-  /** Activations served so far; the pool uses it to tell warm from fresh. */
-  activations = 0;
 
   constructor(code: SandboxCode, options: SandboxOptions = {}) {
     this.worker = new Worker(WORKER_URL, {
@@ -66,7 +64,6 @@ export class Sandbox {
     await this.ready;
     if (this.deadReason) throw this.deadReason;
     if (this.current) throw new Error("sandbox is busy: activations run one at a time");
-    this.activations++;
     return new Promise<string>((resolve, reject) => {
       this.current = { handlers, resolve, reject };
       const message: HostMessage = { type: "activate", request };

@@ -7,6 +7,7 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { version as esbuildVersion } from "esbuild";
+import { sha256Hex } from "../../infra/sha256.ts";
 
 /** The repository root (this file is `gateway/compile/toolchain.ts`). */
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url)).replace(/\/$/, "");
@@ -38,13 +39,6 @@ async function packageVersion(name: string): Promise<string> {
     }
   }
   throw new Error(`cannot find the package '${name}'; install dependencies with npm ci`);
-}
-
-export async function sha256Hex(data: Uint8Array | string): Promise<string> {
-  // Web Crypto wants an ArrayBuffer-backed view; a SharedArrayBuffer one would be rejected at runtime.
-  const bytes = (typeof data === "string" ? new TextEncoder().encode(data) : data) as Uint8Array<ArrayBuffer>;
-  const digest = await crypto.subtle.digest("SHA-256", bytes);
-  return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
 async function hashInputs(): Promise<string> {

@@ -3,7 +3,8 @@
  * same version (so redeploying identical source is a no-op), and any change to the source, the SDK,
  * the contract, the WIT world or the toolchain gives a new one.
  */
-import { sha256Hex, toolchainIdentity } from "./toolchain.ts";
+import { sha256Hex } from "../../infra/sha256.ts";
+import { toolchainIdentity } from "./toolchain.ts";
 import type { WorkflowSource } from "./types.ts";
 import { normalizePath } from "./virtual-files.ts";
 

@@ -3,18 +3,14 @@
  * run instances on real executors against a private nats-server, and survive an executor crash.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fixture, isFinished, startKiln, type TenantClient, type TestKiln } from "../helpers/kiln.ts";
+import { isFinished, startKilnWithKitchenSink, type TenantClient, type TestKiln } from "../helpers/kiln.ts";
 
 let kiln: TestKiln;
 let acme: TenantClient;
 let source: string;
 
 beforeAll(async () => {
-  kiln = await startKiln({ executors: 0 });
-  acme = await kiln.tenant("acme");
-  source = await fixture("kitchen-sink.ts");
-  const deployed = await acme.deploy("sink", source);
-  expect(deployed.status, JSON.stringify(deployed.body)).toBe(201);
+  ({ kiln, acme, source } = await startKilnWithKitchenSink({ executors: 0 }));
 });
 
 afterAll(async () => {

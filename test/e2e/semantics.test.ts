@@ -3,18 +3,14 @@
  * lifecycle, replay determinism and version pinning.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fixture, isFinished, startKiln, type TenantClient, type TestKiln } from "../helpers/kiln.ts";
+import { fixture, isFinished, startKilnWithKitchenSink, type TenantClient, type TestKiln } from "../helpers/kiln.ts";
 
 let kiln: TestKiln;
 let acme: TenantClient;
 let source: string;
 
 beforeAll(async () => {
-  kiln = await startKiln({ executors: 1 });
-  acme = await kiln.tenant("acme");
-  source = await fixture("kitchen-sink.ts");
-  const deployed = await acme.deploy("sink", source);
-  expect(deployed.status, JSON.stringify(deployed.body)).toBe(201);
+  ({ kiln, acme, source } = await startKilnWithKitchenSink({ executors: 1 }));
 });
 
 afterAll(async () => {

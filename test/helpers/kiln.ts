@@ -180,3 +180,24 @@ export async function startKiln(options: KilnOptions = {}): Promise<TestKiln> {
 
 /** Whether an instance reached one of the final statuses. */
 export const isFinished = (view: { status: string }) => ["complete", "errored", "terminated"].includes(view.status);
+
+export interface KitchenSinkKiln {
+  kiln: TestKiln;
+  /** Tenant "acme", with test/fixtures/kitchen-sink.ts deployed as workflow "sink". */
+  acme: TenantClient;
+  /** The fixture's source, for redeploys. */
+  source: string;
+}
+
+/** The setup most end-to-end files share: a Kiln, tenant "acme" and the kitchen-sink workflow. */
+export async function startKilnWithKitchenSink(options: KilnOptions = {}): Promise<KitchenSinkKiln> {
+  const kiln = await startKiln(options);
+  const acme = await kiln.tenant("acme");
+  const source = await fixture("kitchen-sink.ts");
+  const deployed = await acme.deploy("sink", source);
+  if (deployed.status !== 201) {
+    await kiln.close();
+    throw new Error(`deploying the kitchen-sink fixture: ${deployed.status} ${JSON.stringify(deployed.body)}`);
+  }
+  return { kiln, acme, source };
+}

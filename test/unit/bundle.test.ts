@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { bundleWorkflow } from "../../gateway/compile/bundle.ts";
-import { CompileError, isCompileError } from "../../gateway/compile/errors.ts";
+import { CompileError } from "../../gateway/compile/errors.ts";
+import { compileErrorOf } from "../helpers/compile-error.ts";
 import type { WorkflowSource } from "../../gateway/compile/types.ts";
 
 const WORKFLOW = `import { WorkflowEntrypoint, type WorkflowStep } from "kiln:workflow";
@@ -11,14 +12,7 @@ export class Flow extends WorkflowEntrypoint {
 }
 `;
 
-async function bundleError(source: WorkflowSource): Promise<CompileError> {
-  const error = await bundleWorkflow(source).then(
-    () => undefined,
-    (thrown: unknown) => thrown,
-  );
-  if (!isCompileError(error)) throw new Error(`expected a CompileError, got ${String(error)}`);
-  return error;
-}
+const bundleError = (source: WorkflowSource): Promise<CompileError> => compileErrorOf(bundleWorkflow(source));
 
 describe("bundleWorkflow", () => {
   it("bundles TypeScript with generics, type-only imports and relative files into one ES module", async () => {

@@ -1,16 +1,10 @@
 import { parse } from "@bytecodealliance/jco";
 import { describe, expect, it } from "vitest";
-import { isCompileError, type CompileError } from "../../gateway/compile/errors.ts";
+import type { CompileError } from "../../gateway/compile/errors.ts";
+import { compileErrorOf } from "../helpers/compile-error.ts";
 import { parseWorld, transpileUpload, worldProblems } from "../../gateway/compile/wasm-upload.ts";
 
-async function uploadError(bytes: Uint8Array): Promise<CompileError> {
-  const error = await transpileUpload(bytes).then(
-    () => undefined,
-    (thrown: unknown) => thrown,
-  );
-  if (!isCompileError(error)) throw new Error(`expected a CompileError, got ${String(error)}`);
-  return error;
-}
+const uploadError = (bytes: Uint8Array): Promise<CompileError> => compileErrorOf(transpileUpload(bytes));
 
 const KILN_WORLD = `package root:component;
 
