@@ -177,7 +177,7 @@ export class ActivationRunner {
         seed: `${tenant}.${id}.${record.generation}`,
         env: {},
       };
-      if (journal.steps.length === 0 && envelope.reason !== "start") deps.telemetry.lifecycle(tenant, workflow, id, "running");
+      deps.telemetry.lifecycle(tenant, workflow, id, "running", { reason: envelope.reason });
       try {
         const answer = await sandbox.activate(JSON.stringify(request), {
           call: (call) => engine.handle(call),
