@@ -2,7 +2,7 @@
  * The walking skeleton, end to end on real processes: deploy over HTTP, compile a real component,
  * run instances on real executors against a private nats-server, and survive an executor crash.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { isFinished, startKilnWithKitchenSink, type TenantClient, type TestKiln } from "../helpers/kiln.ts";
 
 let kiln: TestKiln;
@@ -85,6 +85,24 @@ describe("instances", () => {
       const duplicate = await acme.api("POST", "/v1/tenants/acme/workflows/sink/instances", { id: "three" });
       expect(duplicate.status).toBe(409);
     } finally {
+      await executor.close();
+      kiln.executors.splice(kiln.executors.indexOf(executor), 1);
+    }
+  });
+
+  it("publishes lifecycle events on the tenant's subject for operators", async () => {
+    const nc = await kiln.nats.connect();
+    const kinds: string[] = [];
+    const subscription = nc.subscribe("kiln.events.acme.sink.watched.>", { callback: (_, message) => void kinds.push(message.subject.split(".").at(-1)!) });
+    await nc.flush();
+    const executor = await kiln.startExecutor();
+    try {
+      await acme.create("sink", { id: "watched", params: { scenario: "steps", count: 1 } });
+      await acme.waitFor("sink", "watched", isFinished);
+      // The event follows the record update, so it may land just after the status shows complete.
+      await vi.waitFor(() => expect(kinds).toEqual(["running", "complete"]), { timeout: 5_000 });
+    } finally {
+      subscription.unsubscribe();
       await executor.close();
       kiln.executors.splice(kiln.executors.indexOf(executor), 1);
     }
