@@ -12,10 +12,10 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { BUNDLE_NAME, type WorkerResult } from "./componentize-protocol.ts";
 import { CompileError } from "./errors.ts";
-import { REPO_ROOT } from "./toolchain.ts";
 import type { TranspiledComponent } from "./transpile.ts";
 
 const WORKER = fileURLToPath(new URL("./componentize-worker.ts", import.meta.url));
+const TSX_LOADER = import.meta.resolve("tsx");
 /** @default 180 s: a healthy compile takes 10–20 s; more means top-level code that does not end. */
 export const DEFAULT_COMPONENTIZE_TIMEOUT_MS = 180_000;
 const MAX_LOG_CHARS = 4_000;
@@ -38,8 +38,12 @@ const failed = (message: string, cause?: unknown) =>
 function runWorker(dir: string, timeoutMs: number): Promise<{ code: number | null; log: string }> {
   return new Promise((resolve, reject) => {
     // Its own process group, so a kill also reaches wizer, which componentize-js starts with spawnSync.
-    const child = spawn(process.execPath, ["--import", "tsx", WORKER, dir], {
-      cwd: REPO_ROOT,
+    // The compile folder is the working directory: componentize-js decides how to name the bundle
+    // with a plain string-prefix test against the working directory, so any other folder whose path
+    // happens to prefix the temp folder's (a checkout at /tmp/k, say) would mangle the name.
+    // The TypeScript loader is therefore named by its resolved URL, not looked up from the cwd.
+    const child = spawn(process.execPath, ["--import", TSX_LOADER, WORKER, dir], {
+      cwd: dir,
       detached: true,
       stdio: ["ignore", "pipe", "pipe"],
       env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", TMPDIR: process.env.TMPDIR ?? "" },
