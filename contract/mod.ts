@@ -5,3 +5,4 @@ export * from "./instance.ts";
 export * from "./journal.ts";
 export * from "./protocol.ts";
 export * from "./errors.ts";
+export * from "./lifecycle.ts";

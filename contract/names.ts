@@ -36,6 +36,8 @@ export const Subjects = {
   logsAll: "kiln.logs.>",
   events: (tenant: string, workflow: string, instance: string, kind: string) =>
     `kiln.events.${tenant}.${workflow}.${instance}.${kind}`,
+  /** Every lifecycle event of one tenant: what an operator subscribes to. */
+  eventsOfTenant: (tenant: string) => `kiln.events.${tenant}.>`,
   /** Buffered events sent to one instance, in arrival order. */
   inbox: (tenant: string, instance: string) => `kiln.inbox.${tenant}.${instance}`,
   inboxAll: "kiln.inbox.>",

@@ -17,6 +17,7 @@ import {
   serializeError,
   type ActivationRequest,
   type ActivationResult,
+  type ActivationStats,
   type Envelope,
   type InstanceRecord,
   type SerializedError,
@@ -139,6 +140,7 @@ export class ActivationRunner {
     let loaded: LoadedArtifact | undefined;
     let result: ActivationResult | undefined;
     let host: EngineHost | undefined;
+    let stats: ActivationStats | undefined;
     const versionKey = `${tenant}/${workflow}/${record.version}`;
     try {
       const started = performance.now();
@@ -147,7 +149,9 @@ export class ActivationRunner {
         deps.journal.load(tenant, id, record.generation),
       ]);
       loaded = artifact;
+      const loadMs = performance.now() - started;
       const sandbox = deps.pool.acquire(versionKey, () => ({ glue: artifact.artifact.glue, modules: artifact.modules }));
+      const freshInstance = sandbox.activations === 0;
       const engine = new EngineHost(
         {
           journal: deps.journal,
@@ -196,7 +200,9 @@ export class ActivationRunner {
       } finally {
         engine.dispose();
       }
-      deps.metrics.observeActivation(performance.now() - started, engine.committed);
+      const ms = performance.now() - started;
+      deps.metrics.observeActivation(ms, engine.committed);
+      stats = { ms: round(ms), loadMs: round(loadMs), replayed: journal.steps.length, committed: engine.committed, freshInstance, executor: deps.owner };
     } catch (error) {
       // The platform failed (NATS unreachable, artifact missing…): nothing was decided, try again soon.
       clearInterval(heartbeat);
@@ -209,7 +215,7 @@ export class ActivationRunner {
     }
     clearInterval(heartbeat);
     if (result.outcome === "errored" && loaded) result = { ...result, error: mapError(result.error, loaded) };
-    await this.finish(message, record, result.outcome === "suspended" ? host?.suspension : undefined, result);
+    await this.finish(message, record, result.outcome === "suspended" ? host?.suspension : undefined, result, stats);
   }
 
   /** Records how the activation ended and settles the message. */
@@ -218,6 +224,7 @@ export class ActivationRunner {
     activated: InstanceRecord,
     suspension: Suspension | undefined,
     result: ActivationResult | undefined,
+    stats?: ActivationStats,
   ): Promise<void> {
     const { deps } = this;
     const { tenant, id, workflow, generation } = activated;
@@ -269,9 +276,14 @@ export class ActivationRunner {
       return { ...next, status, suspendedOn, wake: { at: suspension.until, carrierSeq: message.seq } };
     });
     settle();
-    if (written && event) deps.telemetry.lifecycle(tenant, workflow, id, event, { status: written.record.status });
+    if (written && event) deps.telemetry.lifecycle(tenant, workflow, id, event, { status: written.record.status, ...(stats ? { activation: stats } : {}) });
     if (written && (result?.outcome === "complete" || result?.outcome === "errored")) deps.metrics.instanceFinished(result.outcome);
   }
+}
+
+/** Milliseconds to 0.01 ms: finer is noise, coarser hides warm activations. */
+function round(ms: number): number {
+  return Math.round(ms * 100) / 100;
 }
 
 function asLevel(level: string): "debug" | "info" | "warn" | "error" {

@@ -1,6 +1,6 @@
 /** What operators see: per-instance log lines and lifecycle events on per-tenant subjects. */
 import type { NatsConnection } from "@nats-io/nats-core";
-import { Subjects } from "../contract/mod.ts";
+import { Subjects, type LifecycleEvent } from "../contract/mod.ts";
 import { encodeJson } from "../infra/json-codec.ts";
 
 export interface LogLine {
@@ -22,7 +22,8 @@ export class Telemetry {
     this.nc.publish(Subjects.logs(tenant, workflow, instance), encodeJson({ ...line, message }));
   }
 
-  lifecycle(tenant: string, workflow: string, instance: string, kind: string, detail: Record<string, unknown> = {}): void {
-    this.nc.publish(Subjects.events(tenant, workflow, instance, kind), encodeJson({ ts: Date.now(), kind, instance, workflow, ...detail }));
+  lifecycle(tenant: string, workflow: string, instance: string, kind: string, detail: Pick<LifecycleEvent, "status" | "reason" | "activation"> = {}): void {
+    const event: LifecycleEvent = { ts: Date.now(), kind, instance, workflow, ...detail };
+    this.nc.publish(Subjects.events(tenant, workflow, instance, kind), encodeJson(event));
   }
 }

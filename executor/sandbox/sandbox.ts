@@ -32,6 +32,8 @@ export class Sandbox {
   private current: { handlers: ActivationHandlers; resolve(result: string): void; reject(error: Error): void } | undefined;
   private deadReason: Error | undefined;
   private settleReady!: { resolve(): void; reject(error: Error): void };
+  /** Activations started in this sandbox: 0 means the next one pays for instantiation. */
+  activations = 0;
 
   constructor(code: SandboxCode, options: SandboxOptions = {}) {
     this.worker = new Worker(WORKER_URL, {
@@ -66,6 +68,7 @@ export class Sandbox {
     if (this.current) throw new Error("sandbox is busy: activations run one at a time");
     return new Promise<string>((resolve, reject) => {
       this.current = { handlers, resolve, reject };
+      this.activations++;
       const message: HostMessage = { type: "activate", request };
       this.worker.postMessage(message);
     });

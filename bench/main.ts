@@ -1,0 +1,128 @@
+/**
+ * `npm run bench [-- --quick] [-- --runtime node|node:/path/to/node|deno] [-- --only id,id]`
+ *
+ * Measures the figures of the design ("Figures to reach") beside their physical floor, in one run
+ * against a private nats-server, with the gateway and executors as separate processes on the chosen
+ * runtime. Prints a table and writes it, charts and JSON under docs/bench/ (quick: docs/bench/quick/).
+ */
+import { spawnSync } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import { availableParallelism, cpus, platform, release, totalmem } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { findNatsServer } from "../infra/nats-server.ts";
+import { BenchCluster } from "./cluster.ts";
+import { FULL, QUICK, type BenchContext } from "./context.ts";
+import type { Figure } from "./figures.ts";
+import { LifecycleWatch } from "./lifecycle-watch.ts";
+import { renderTable, writeReport, type BenchRun, type Machine } from "./report.ts";
+import { REPO_ROOT, resolveRuntime } from "./runtime.ts";
+import { measureActivations, measureReplays, measureStepOverhead } from "./scenarios/activation.ts";
+import { measureColdStart } from "./scenarios/cold-start.ts";
+import { measureDeploys } from "./scenarios/deploy.ts";
+import { measureFloors } from "./scenarios/floors.ts";
+import { measureLatency } from "./scenarios/latency.ts";
+import { measureNoisyNeighbour } from "./scenarios/noisy-neighbour.ts";
+import { measureSleepingMemory } from "./scenarios/sleeping-memory.ts";
+import { measureThroughput } from "./scenarios/throughput.ts";
+import { measureTimers } from "./scenarios/timers.ts";
+
+const WORKFLOW = "bench";
+
+function natsServerVersion(): string {
+  const binary = findNatsServer();
+  if (!binary) throw new Error("no nats-server found: `npm run bench` installs one; or set KILN_NATS_SERVER");
+  return `nats-server ${spawnSync(binary, ["--version"], { encoding: "utf8" }).stdout.trim().replace(/^nats-server:\s*/, "")}`;
+}
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: false },
+    runtime: { type: "string", default: "node" },
+    out: { type: "string" },
+  },
+});
+
+const runtime = resolveRuntime(args.runtime!);
+const sizes = args.quick ? QUICK : FULL;
+const machine: Machine = {
+  cores: availableParallelism(),
+  cpu: cpus()[0]?.model.trim() ?? "unknown",
+  memoryGiB: Math.round(totalmem() / 2 ** 30),
+  os: `${platform()} ${release()}`,
+  benchNode: process.version,
+  runtime: runtime.label,
+  natsServer: natsServerVersion(),
+};
+console.log(`Kiln bench${args.quick ? " (quick)" : ""}: services on ${machine.runtime}, ${machine.cores} cores, ${machine.cpu}, ${machine.natsServer}`);
+
+const startedAt = new Date();
+const started = performance.now();
+const cluster = await BenchCluster.start(runtime);
+const figures: Figure[] = [];
+const failures: string[] = [];
+try {
+  const source = await readFile(join(REPO_ROOT, "bench", "workflow.ts"), "utf8");
+  const tenant = await cluster.admin.createTenant("bench");
+  const watch = new LifecycleWatch(cluster.nc, tenant.tenant);
+  let counter = 0;
+  const deployStarted = performance.now();
+  const { version } = await tenant.deploy(WORKFLOW, source);
+  const firstDeployMs = performance.now() - deployStarted;
+  console.log(`  first deploy: ${(firstDeployMs / 1000).toFixed(1)} s`);
+  const context: BenchContext = {
+    cluster,
+    tenant,
+    watch,
+    workflow: WORKFLOW,
+    version,
+    sizes,
+    figures,
+    nextId: (prefix) => `${prefix}-${++counter}`,
+    nextIds: (prefix, count) => Array.from({ length: count }, () => `${prefix}-${++counter}`),
+  };
+  const phases: Array<[string, () => Promise<Figure[]>]> = [
+    ["floors", () => measureFloors(context)],
+    ["deploy", () => measureDeploys(context, source, firstDeployMs)],
+    ["activations", async () => {
+      await cluster.addExecutor();
+      return measureActivations(context, { KILN_MAX_IDLE_SANDBOXES: "0" });
+    }],
+    ["step overhead", () => measureStepOverhead(context)],
+    ["replay", () => measureReplays(context)],
+    ["latency", () => measureLatency(context)],
+    ["cold start", () => measureColdStart(context)],
+    ["throughput", () => measureThroughput(context)],
+    ["timers", () => measureTimers(context)],
+    ["sleeping memory", () => measureSleepingMemory(context)],
+    ["noisy neighbour", () => measureNoisyNeighbour(context, source)],
+  ];
+  for (const [name, measure] of phases) {
+    const phaseStarted = performance.now();
+    try {
+      figures.push(...(await measure()));
+    } catch (error) {
+      // Keep what was measured; the failure is reported and the run exits non-zero.
+      failures.push(`${name}: ${(error as Error).stack ?? String(error)}`);
+    }
+    console.log(`  ${name}: ${((performance.now() - phaseStarted) / 1000).toFixed(1)} s${failures.at(-1)?.startsWith(`${name}:`) ? " (FAILED)" : ""}`);
+  }
+  watch.close();
+} finally {
+  await cluster.close();
+}
+
+const run: BenchRun = {
+  startedAt: startedAt.toISOString(),
+  quick: args.quick!,
+  durationSeconds: (performance.now() - started) / 1000,
+  machine,
+  figures,
+};
+console.log(`\n${renderTable(run)}`);
+const outDir = args.out ?? join(REPO_ROOT, "docs", "bench", ...(args.quick ? ["quick"] : []));
+for (const file of await writeReport(run, outDir)) console.log(`wrote ${file}`);
+if (failures.length > 0) {
+  console.error(`\n${failures.length} scenario(s) failed:\n${failures.join("\n")}`);
+  process.exitCode = 1;
+}
