@@ -35,7 +35,8 @@ export type ActivationResult =
 
 export type EngineRequest =
   | { op: "step"; seq: number; key: string; name: string; timeoutMs: number; retries: ResolvedRetries }
-  | { op: "commit"; seq: number; key: string; name: string; result: string; attempt: number; startedAt: number }
+  /** The running attempt's body returned `result` (JSON); the host knows when the attempt started. */
+  | { op: "commit"; seq: number; key: string; name: string; result: string; attempt: number }
   | {
       op: "fail";
       seq: number;
@@ -43,7 +44,6 @@ export type EngineRequest =
       name: string;
       error: SerializedError;
       attempt: number;
-      startedAt: number;
       nonRetryable: boolean;
       retries: ResolvedRetries;
     }
@@ -55,8 +55,11 @@ export type EngineRequest =
 export type EngineResponse =
   /** Run the step body; this is attempt number `attempt`. */
   | { action: "run"; attempt: number }
-  /** Go on; for `wait`, `record` is the completed step. */
-  | { action: "continue"; record?: StepRecord }
+  /**
+   * Go on: the step is recorded at `completedAt` (which moves the replay-stable clock); a `wait`
+   * also gets its `event`. Results are never echoed back: the guest already has them.
+   */
+  | { action: "continue"; completedAt: number; event?: WorkflowEvent }
   /** The step failed for good (or a wait timed out): throw this into `run`. */
   | { action: "throw"; record: StepRecord }
   /** Stop here: the activation ends and the host resumes the instance later (or never, if terminated). */

@@ -111,9 +111,13 @@ export class EngineHost {
         this.timeouts.set(request.key, request.timeoutMs);
         return this.startStep(request, this.priorAttempts(request.key) + 1);
       case "commit":
-        return this.commit(request);
-      case "fail":
-        return this.fail(request);
+      case "fail": {
+        const attempt = this.running;
+        if (attempt?.key !== request.key || attempt.attempt !== request.attempt) {
+          return { action: "reject", error: { name: "ProtocolError", message: `${request.op} of step "${request.name}" attempt ${request.attempt}, which is not running` } };
+        }
+        return request.op === "commit" ? this.commit(request, attempt.startedAt) : this.fail(request, attempt.startedAt);
+      }
       case "sleep":
         return this.sleep(request);
       case "wait":
@@ -142,7 +146,8 @@ export class EngineHost {
       this.timeoutHandled = this.timedOut();
     }, timeoutMs);
     this.running = { seq, key, name, attempt, startedAt, retries, timeoutMs, timer };
-    this.deps.log("debug", `step "${name}" attempt ${attempt} started`);
+    // A first attempt is logged when it completes or fails; a retry says when it starts.
+    if (attempt > 1) this.deps.log("debug", `step "${name}" attempt ${attempt} started`);
     return { action: "run", attempt };
   }
 
@@ -165,7 +170,7 @@ export class EngineHost {
     }
   }
 
-  private async commit(request: Extract<EngineRequest, { op: "commit" }>): Promise<EngineResponse> {
+  private async commit(request: Extract<EngineRequest, { op: "commit" }>, startedAt: number): Promise<EngineResponse> {
     this.stopTimer(request.key);
     const record: StepRecord = {
       kind: "do",
@@ -175,18 +180,18 @@ export class EngineHost {
       key: request.key,
       result: JSON.parse(request.result),
       attempts: request.attempt,
-      startedAt: request.startedAt,
+      startedAt,
       completedAt: this.deps.now(),
     };
     await this.deps.journal.commitStep(this.id.tenant, this.id.instance, this.id.generation, record);
     this.committed++;
-    this.deps.log("debug", `step "${request.name}" completed`);
-    return { action: "continue", record };
+    this.deps.log("debug", `step "${request.name}" completed in ${record.completedAt - startedAt} ms (attempt ${request.attempt})`);
+    return { action: "continue", completedAt: record.completedAt };
   }
 
-  private async fail(request: Extract<EngineRequest, { op: "fail" }>): Promise<EngineResponse> {
+  private async fail(request: Extract<EngineRequest, { op: "fail" }>, startedAt: number): Promise<EngineResponse> {
     this.stopTimer(request.key);
-    const outcome = await this.recordFailure(request, request.attempt, request.startedAt, request.error, request.nonRetryable);
+    const outcome = await this.recordFailure(request, request.attempt, startedAt, request.error, request.nonRetryable);
     if (outcome.kind === "final") return { action: "throw", record: outcome.record };
     if (outcome.delayMs <= this.deps.holdMs) {
       await delay(outcome.delayMs);
@@ -251,10 +256,10 @@ export class EngineHost {
     }
     const until = record.kind === "sleep" ? record.until : 0;
     const remainingMs = until - this.deps.now();
-    if (remainingMs <= 0) return { action: "continue", record };
+    if (remainingMs <= 0) return { action: "continue", completedAt: record.completedAt };
     if (remainingMs <= this.deps.holdMs) {
       await delay(remainingMs);
-      return { action: "continue", record };
+      return { action: "continue", completedAt: record.completedAt };
     }
     this.suspension = { kind: "sleep", step: request.name, until };
     return { action: "suspend" };
@@ -281,7 +286,7 @@ export class EngineHost {
       };
       await this.deps.journal.commitStep(this.id.tenant, this.id.instance, this.id.generation, record);
       this.committed++;
-      return { action: "continue", record };
+      return { action: "continue", completedAt: record.completedAt, event: record.event };
     }
     let deadline = this.journal.deadlines.get(request.key);
     if (deadline === undefined) {

@@ -193,10 +193,10 @@ export class StepRecorder implements WorkflowStep {
   private settle<T>(response: EngineResponse): Promise<T> {
     switch (response.action) {
       case "continue":
-        if (response.record) this.noteCompleted(response.record);
-        return Promise.resolve((response.record?.kind === "event" && response.record.status === "ok" ? response.record.event : undefined) as T);
+        this.noteCompleted(response.completedAt);
+        return Promise.resolve(response.event as T);
       case "throw":
-        this.noteCompleted(response.record);
+        this.noteCompleted(response.record.completedAt);
         return Promise.reject(reviveError(response.record.status === "failed" ? response.record.error : { name: "Error", message: "step failed" }));
       case "suspend":
         this.halt({ kind: "suspended" });
@@ -208,8 +208,8 @@ export class StepRecorder implements WorkflowStep {
     }
   }
 
-  private noteCompleted(record: StepRecord): void {
-    this.latestStepTime = Math.max(this.latestStepTime, record.completedAt);
+  private noteCompleted(completedAt: number): void {
+    this.latestStepTime = Math.max(this.latestStepTime, completedAt);
   }
 
   private async runBody<T>(claim: Claim, retries: ResolvedRetries, timeoutMs: number, callback: () => Promise<T> | T): Promise<T> {
@@ -217,7 +217,6 @@ export class StepRecorder implements WorkflowStep {
     for (;;) {
       if (decision.action !== "run") return this.settle<T>(decision);
       const attempt = decision.attempt;
-      const startedAt = this.realNow();
       let failure: unknown;
       let encoded: string | undefined;
       this.activeBody = claim.name;
@@ -229,9 +228,9 @@ export class StepRecorder implements WorkflowStep {
         this.activeBody = undefined;
       }
       if (encoded !== undefined) {
-        const committed = engineCall({ op: "commit", seq: claim.seq, key: claim.key, name: claim.name, result: encoded, attempt, startedAt });
+        const committed = engineCall({ op: "commit", seq: claim.seq, key: claim.key, name: claim.name, result: encoded, attempt });
         if (committed.action !== "continue") return this.settle<T>(committed);
-        if (committed.record) this.noteCompleted(committed.record);
+        this.noteCompleted(committed.completedAt);
         return JSON.parse(encoded) as T;
       }
       decision = engineCall({
@@ -241,7 +240,6 @@ export class StepRecorder implements WorkflowStep {
         name: claim.name,
         error: serializeError(failure),
         attempt,
-        startedAt,
         nonRetryable: isNonRetryable(failure) || failure instanceof StepUsageError,
         retries,
       });

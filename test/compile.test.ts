@@ -36,7 +36,7 @@ async function instantiate(artifact: Artifact, dir: string, logs: string[]): Pro
       case "step":
         return { action: "run", attempt: 1 };
       case "commit":
-        return { action: "continue" };
+        return { action: "continue", completedAt: Date.now() };
       case "now":
         return { action: "now", now: Date.now() };
       default:
