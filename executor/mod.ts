@@ -1,6 +1,6 @@
 /** The executor service: public entry. */
-import { connect } from "@nats-io/transport-node";
 import type { NatsConnection } from "@nats-io/nats-core";
+import { connectService } from "../infra/nats-connection.ts";
 import { createExecutor, type Executor } from "./executor.ts";
 import { loadExecutorConfig, type ResolvedExecutorConfig } from "./config.ts";
 
@@ -11,7 +11,7 @@ export async function startExecutor(
   config: ResolvedExecutorConfig,
   options: { nc?: NatsConnection } = {},
 ): Promise<Executor> {
-  const nc = options.nc ?? (await connect({ servers: config.natsUrl, name: "kiln-executor", maxReconnectAttempts: -1 }));
+  const nc = options.nc ?? (await connectService(config.natsUrl, "kiln-executor"));
   const executor = await createExecutor(config, nc);
   return {
     ...executor,

@@ -2,7 +2,7 @@
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import type { NatsConnection } from "@nats-io/nats-core";
-import { connect } from "@nats-io/transport-node";
+import { connectService } from "../infra/nats-connection.ts";
 import { loadGatewayConfig, type GatewayConfig } from "./config.ts";
 import { createGateway } from "./gateway.ts";
 
@@ -16,7 +16,7 @@ export interface RunningGateway {
 
 /** Connects to NATS (unless given a connection) and serves HTTP on `config.port`. */
 export async function startGateway(config: GatewayConfig, options: { nc?: NatsConnection; hostname?: string } = {}): Promise<RunningGateway> {
-  const nc = options.nc ?? (await connect({ servers: config.natsUrl, name: "kiln-gateway", maxReconnectAttempts: -1 }));
+  const nc = options.nc ?? (await connectService(config.natsUrl, "kiln-gateway"));
   const { app } = await createGateway(config, nc);
   const hostname = options.hostname ?? "0.0.0.0";
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
