@@ -26,11 +26,16 @@ export const Streams = {
   logs: "KILN_LOGS",
 } as const;
 
-/** The durable pull consumer every executor shares on `KILN_WORK`. */
-export const WORK_CONSUMER = "kiln-executors";
+/**
+ * The durable pull consumer on `KILN_WORK` for one tenant's work, shared by every executor. One per
+ * tenant, so executors can take work from tenants in turn: a tenant's backlog never queues another
+ * tenant's instances behind it.
+ */
+export const workConsumer = (tenant: string) => `kiln-work-${tenant}`;
 
 export const Subjects = {
   work: (tenant: string, workflow: string) => `kiln.work.${tenant}.${workflow}`,
+  workOfTenant: (tenant: string) => `kiln.work.${tenant}.>`,
   workAll: "kiln.work.>",
   logs: (tenant: string, workflow: string, instance: string) => `kiln.logs.${tenant}.${workflow}.${instance}`,
   logsAll: "kiln.logs.>",
@@ -50,6 +55,7 @@ export const Keys = {
   instance: (tenant: string, instance: string) => `${tenant}.${instance}`,
   instancesOfTenant: (tenant: string) => `${tenant}.*`,
   tenant: (tenant: string) => `tenant.${tenant}`,
+  allTenants: "tenant.*",
   tenantToken: (tokenHash: string) => `token.${tokenHash}`,
   tenantSettings: (tenant: string) => `settings.${tenant}`,
   secret: (tenant: string, name: string) => `secret.${tenant}.${name}`,

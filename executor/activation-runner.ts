@@ -88,7 +88,9 @@ export class ActivationRunner {
         message.ack();
         return { kind: "settled" };
       }
-      if (record.lease && record.lease.owner !== owner && record.lease.expiresAt > now) {
+      if (record.lease && record.lease.expiresAt > now) {
+        // Running (here or elsewhere): this delivery is a duplicate or news for the running activation,
+        // which picks up events and controls itself. Look again once it is over.
         message.nak(BUSY_RETRY_MS);
         return { kind: "settled" };
       }

@@ -3,8 +3,8 @@
  * It holds no state another executor could not rebuild from NATS.
  */
 import { setFlagsFromString } from "node:v8";
+import type { JsMsg } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
-import { Streams, WORK_CONSUMER } from "../contract/mod.ts";
 import { InstanceStore } from "../infra/instance-store.ts";
 import { JournalStore } from "../infra/journal-store.ts";
 import { openKilnResources } from "../infra/kiln-resources.ts";
@@ -12,8 +12,11 @@ import { ActivationRunner } from "./activation-runner.ts";
 import { ArtifactCache } from "./artifact-cache.ts";
 import type { ResolvedExecutorConfig } from "./config.ts";
 import { ControlBoard } from "./control-board.ts";
+import { FairDispatcher } from "./fair-dispatcher.ts";
 import { ExecutorMetrics } from "./metrics.ts";
 import { SandboxPool } from "./sandbox/sandbox-pool.ts";
+import { TenantDirectory } from "./tenant-directory.ts";
+import { TenantIntake } from "./tenant-intake.ts";
 import { Telemetry } from "./telemetry.ts";
 
 /** Wasm memory per sandbox instance: 256 MiB in 64 KiB pages. V8 applies it process-wide. */
@@ -35,8 +38,8 @@ export async function createExecutor(config: ResolvedExecutorConfig, nc: NatsCon
   const pool = new SandboxPool({ maxIdle: config.maxIdleSandboxes });
   const controls = new ControlBoard();
   controls.listen(nc);
-  let running = 0;
-  const metrics = new ExecutorMetrics(() => running, () => pool.idleCount);
+  const dispatcher = new FairDispatcher(config.concurrency);
+  const metrics = new ExecutorMetrics(() => dispatcher.inFlight, () => pool.idleCount);
   const runner = new ActivationRunner({
     resources,
     instances: new InstanceStore(resources.instances),
@@ -50,36 +53,43 @@ export async function createExecutor(config: ResolvedExecutorConfig, nc: NatsCon
     owner: id,
   });
 
-  const consumer = await resources.js.consumers.get(Streams.work, WORK_CONSUMER);
-  const messages = await consumer.consume({ max_messages: config.concurrency });
-  const idle: Array<() => void> = [];
   const active = new Set<Promise<void>>();
-  const loop = (async () => {
-    for await (const message of messages) {
-      while (running >= config.concurrency) await new Promise<void>((resolve) => idle.push(resolve));
-      running++;
-      const task = runner
-        .process(message)
-        .catch((error: unknown) => {
-          console.error(`[${id}] work message ${message.seq} failed: ${(error as Error).stack ?? String(error)}`);
-          message.nak(1_000);
-        })
-        .finally(() => {
-          running--;
-          active.delete(task);
-          idle.shift()?.();
-        });
-      active.add(task);
-    }
-  })();
+  const run = (message: JsMsg): Promise<void> => {
+    const task = runner
+      .process(message)
+      .catch((error: unknown) => {
+        console.error(`[${id}] work message ${message.seq} failed: ${(error as Error).stack ?? String(error)}`);
+        message.nak(1_000);
+      })
+      .finally(() => active.delete(task));
+    active.add(task);
+    return task;
+  };
+  const intakes = new Map<string, TenantIntake>();
+  const intakeOptions = {
+    js: resources.js,
+    dispatcher,
+    ensureConsumer: resources.ensureWorkConsumer,
+    keepAliveMs: config.workAckWaitMs / 3,
+    run,
+    warn: (message: string) => console.error(`[${id}] ${message}`),
+  };
+  const tenants = new TenantDirectory(resources.registry);
+  await tenants.follow({
+    added: (tenant) => intakes.set(tenant, new TenantIntake(tenant, intakeOptions)),
+    removed: (tenant) => {
+      void intakes.get(tenant)?.close();
+      intakes.delete(tenant);
+    },
+  });
 
   return {
     id,
     metrics,
-    inFlight: () => running,
+    inFlight: () => dispatcher.inFlight,
     async close() {
-      await messages.close();
-      await loop;
+      tenants.close();
+      await Promise.all([...intakes.values()].map((intake) => intake.close()));
       await Promise.allSettled([...active]);
       controls.close();
       await pool.close();

@@ -2,11 +2,13 @@
  * Opens (creating when missing) every NATS resource Kiln uses. Both services call it at start-up, so
  * either one can be first on an empty server. Production runs replicas 3; dev and tests run 1.
  */
-import { AckPolicy, jetstream, jetstreamManager, RetentionPolicy, StorageType, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
+import { jetstream, jetstreamManager, RetentionPolicy, StorageType, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
 import { Kvm, type KV } from "@nats-io/kv";
 import { Objm, type ObjectStore } from "@nats-io/obj";
 import type { NatsConnection } from "@nats-io/nats-core";
-import { Buckets, Streams, Subjects, WORK_CONSUMER } from "../contract/mod.ts";
+import { Buckets, Streams, Subjects } from "../contract/mod.ts";
+import { nanos } from "./nats-duration.ts";
+import { dropSharedWorkConsumer, ensureWorkConsumer } from "./work-consumers.ts";
 
 export interface KilnResourceOptions {
   /** Stream, bucket and object-store replicas. @default 1 */
@@ -23,9 +25,10 @@ export interface KilnResources {
   readonly journal: KV;
   readonly registry: KV;
   readonly artifacts: ObjectStore;
+  /** Creates the tenant's work consumer if it is missing (idempotent). */
+  ensureWorkConsumer(tenant: string): Promise<void>;
 }
 
-const NANOS_PER_MS = 1_000_000;
 
 async function ensureStream(jsm: JetStreamManager, config: Parameters<JetStreamManager["streams"]["add"]>[0]): Promise<void> {
   try {
@@ -46,22 +49,9 @@ export async function openKilnResources(nc: NatsConnection, options: KilnResourc
     storage: StorageType.File,
     num_replicas: replicas,
     // Lets a create that failed half-way publish again without a second envelope.
-    duplicate_window: 120_000 * NANOS_PER_MS,
+    duplicate_window: nanos(120_000),
   });
-  try {
-    await jsm.consumers.info(Streams.work, WORK_CONSUMER);
-  } catch {
-    await jsm.consumers.add(Streams.work, {
-      durable_name: WORK_CONSUMER,
-      ack_policy: AckPolicy.Explicit,
-      ack_wait: (options.workAckWaitMs ?? 30_000) * NANOS_PER_MS,
-      // Suspended instances park their timer message in the consumer (nak with delay), so neither
-      // the number of outstanding messages nor the number of deliveries may be capped.
-      max_ack_pending: -1,
-      max_deliver: -1,
-      num_replicas: replicas,
-    });
-  }
+  await dropSharedWorkConsumer(jsm);
   await ensureStream(jsm, {
     name: Streams.inbox,
     subjects: [Subjects.inboxAll],
@@ -73,7 +63,7 @@ export async function openKilnResources(nc: NatsConnection, options: KilnResourc
     subjects: [Subjects.logsAll],
     storage: StorageType.File,
     num_replicas: replicas,
-    max_age: 7 * 24 * 3_600_000 * NANOS_PER_MS,
+    max_age: nanos(7 * 24 * 3_600_000),
     max_msgs_per_subject: 10_000,
   });
   const kvm = new Kvm(js);
@@ -83,5 +73,6 @@ export async function openKilnResources(nc: NatsConnection, options: KilnResourc
     kvm.create(Buckets.registry, { history: 1, replicas, storage: StorageType.File }),
   ]);
   const artifacts = await new Objm(js).create(Buckets.artifacts, { replicas, storage: StorageType.File });
-  return { nc, js, jsm, instances, journal, registry, artifacts };
+  const consumerOptions = { ackWaitMs: options.workAckWaitMs ?? 30_000, replicas };
+  return { nc, js, jsm, instances, journal, registry, artifacts, ensureWorkConsumer: (tenant) => ensureWorkConsumer(jsm, tenant, consumerOptions) };
 }
