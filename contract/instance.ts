@@ -38,6 +38,12 @@ export interface InstanceRecord {
   updatedAt: number;
   /** Bumped by `restart`; journal keys carry it so old activations cannot write into the new run. */
   generation: number;
+  /**
+   * Activations of this generation claimed so far (counted at the claim, before anything is written).
+   * 0 means the journal is certainly empty, so the first activation need not read it. Absent in
+   * records written before it existed: read the journal.
+   */
+  activations?: number;
   /** A pause or terminate that a running activation has yet to apply. */
   control?: ControlRequest;
   /** While suspended on a timer: when to wake, and the work message that carries the timer. */

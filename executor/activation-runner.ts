@@ -25,7 +25,7 @@ import {
 import { readInbox } from "../infra/inbox.ts";
 import { RevisionConflictError } from "../infra/errors.ts";
 import type { InstanceStore, StoredInstance } from "../infra/instance-store.ts";
-import type { JournalStore } from "../infra/journal-store.ts";
+import { emptyJournal, type JournalStore } from "../infra/journal-store.ts";
 import type { KilnResources } from "../infra/kiln-resources.ts";
 import { remapStack } from "../infra/stack-trace.ts";
 import type { ArtifactCache, LoadedArtifact } from "./artifact-cache.ts";
@@ -105,7 +105,13 @@ export class ActivationRunner {
           return { kind: "settled" };
         }
       }
-      const next: InstanceRecord = { ...record, status: "running", updatedAt: now, lease: { owner, expiresAt: now + config.leaseMs } };
+      const next: InstanceRecord = {
+        ...record,
+        status: "running",
+        updatedAt: now,
+        lease: { owner, expiresAt: now + config.leaseMs },
+        ...(record.activations === undefined ? {} : { activations: record.activations + 1 }),
+      };
       try {
         return { kind: "run", stored: await instances.replace(next, stored.revision) };
       } catch (error) {
@@ -148,7 +154,8 @@ export class ActivationRunner {
       const started = performance.now();
       const [artifact, journal] = await Promise.all([
         deps.artifacts.get(tenant, workflow, record.version),
-        deps.journal.load(tenant, id, record.generation),
+        // The first activation of a generation has nothing to replay: skip the read.
+        record.activations === 1 ? emptyJournal() : deps.journal.load(tenant, id, record.generation),
       ]);
       loaded = artifact;
       const loadMs = performance.now() - started;

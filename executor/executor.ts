@@ -43,7 +43,7 @@ export async function createExecutor(config: ResolvedExecutorConfig, nc: NatsCon
   const runner = new ActivationRunner({
     resources,
     instances: new InstanceStore(resources.instances),
-    journal: new JournalStore(resources.journal),
+    journal: new JournalStore(resources.journal, resources.js, resources.jsm),
     artifacts: new ArtifactCache(resources.artifacts),
     pool,
     controls,

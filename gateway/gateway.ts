@@ -17,7 +17,7 @@ export async function createGateway(config: GatewayConfig, nc: NatsConnection) {
     ...(config.compileCacheDir === undefined ? {} : { cacheDir: config.compileCacheDir }),
   });
   const instances = new InstanceStore(resources.instances);
-  const journal = new JournalStore(resources.journal);
+  const journal = new JournalStore(resources.journal, resources.js, resources.jsm);
   const metrics = new GatewayMetrics(() => compiler.queue.active, () => compiler.queue.waiting);
   const app = createGatewayApp({
     adminToken: config.adminToken,

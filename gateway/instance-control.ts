@@ -41,7 +41,7 @@ export class InstanceControl {
   /** Writes the record, then enqueues the start; undoes the record if the enqueue fails. */
   async create(tenant: string, workflow: string, version: string, id: string, params: unknown): Promise<InstanceRecord> {
     const now = Date.now();
-    const record: InstanceRecord = { v: 1, tenant, workflow, version, id, status: "queued", params, createdAt: now, updatedAt: now, generation: 0 };
+    const record: InstanceRecord = { v: 1, tenant, workflow, version, id, status: "queued", params, createdAt: now, updatedAt: now, generation: 0, activations: 0 };
     try {
       await this.deps.instances.create(record);
     } catch (error) {
@@ -118,7 +118,7 @@ export class InstanceControl {
   private async restart(tenant: string, id: string): Promise<InstanceRecord> {
     const stored = await this.deps.instances.modify(tenant, id, (record) => {
       const now = Date.now();
-      const next: InstanceRecord = { ...record, status: "queued", generation: record.generation + 1, updatedAt: now };
+      const next: InstanceRecord = { ...record, status: "queued", generation: record.generation + 1, activations: 0, updatedAt: now };
       delete next.output;
       delete next.error;
       delete next.control;

@@ -3,9 +3,11 @@
  * racing on the same step can never both commit. Failed attempts and wait deadlines sit beside their
  * step under the same generation prefix.
  */
+import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
 import {
   ATTEMPT_SUFFIX,
+  Buckets,
   DEADLINE_SUFFIX,
   Keys,
   type AttemptRecord,
@@ -14,6 +16,7 @@ import {
 } from "../contract/mod.ts";
 import { AlreadyExistsError, isWrongLastSequence } from "./errors.ts";
 import { decodeJson, encodeJson } from "./json-codec.ts";
+import { readKvPrefix } from "./kv-prefix-reader.ts";
 
 export interface InstanceJournal {
   /** Completed steps in `seq` order. */
@@ -24,14 +27,23 @@ export interface InstanceJournal {
   deadlines: Map<string, number>;
 }
 
+/** The journal of a generation no activation has claimed yet. */
+export function emptyJournal(): InstanceJournal {
+  return { steps: [], attempts: new Map(), deadlines: new Map() };
+}
+
 export class JournalStore {
-  constructor(private readonly kv: KV) {}
+  constructor(
+    private readonly kv: KV,
+    private readonly js: JetStreamClient,
+    private readonly jsm: JetStreamManager,
+  ) {}
 
   async load(tenant: string, instance: string, generation: number): Promise<InstanceJournal> {
-    const prefix = `${Keys.journalPrefix(tenant, instance, generation)}.`;
-    const journal: InstanceJournal = { steps: [], attempts: new Map(), deadlines: new Map() };
-    for await (const entry of await this.kv.history({ key: `${prefix}>` })) {
-      if (entry.operation !== "PUT") continue;
+    const generationPrefix = Keys.journalPrefix(tenant, instance, generation);
+    const prefix = `${generationPrefix}.`;
+    const journal = emptyJournal();
+    for (const entry of await readKvPrefix(this.js, this.jsm, Buckets.journal, generationPrefix)) {
       const [name, occurrence, suffix, extra] = entry.key.slice(prefix.length).split(".");
       if (name === undefined || occurrence === undefined || extra !== undefined) continue;
       const stepKey = `${name}.${occurrence}`;
