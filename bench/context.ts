@@ -1,4 +1,5 @@
 /** What every scenario gets: the running cluster, a tenant with the bench workflow, the run's sizes. */
+import type { LifecycleEvent } from "../contract/mod.ts";
 import type { BenchCluster } from "./cluster.ts";
 import type { Figure } from "./figures.ts";
 import type { TenantClient } from "./kiln-client.ts";
@@ -75,4 +76,6 @@ export interface BenchContext {
   /** Unique instance ids across the run. */
   nextId(prefix: string): string;
   nextIds(prefix: string, count: number): string[];
+  /** Resolves with the instance's `complete` event; rejects with its error if it ended otherwise. */
+  completed(instance: string): Promise<LifecycleEvent>;
 }

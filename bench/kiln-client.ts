@@ -65,6 +65,15 @@ export class TenantClient extends KilnClient {
     return this.expect(200, "GET", `/v1/tenants/${this.tenant}/workflows/${workflow}/instances/${id}`);
   }
 
+  async logs(workflow: string, id: string): Promise<Array<{ ts: number; level: string; message: string }>> {
+    const { lines } = await this.expect<{ lines: Array<{ ts: number; level: string; message: string }> }>(
+      200,
+      "GET",
+      `/v1/tenants/${this.tenant}/workflows/${workflow}/instances/${id}/logs`,
+    );
+    return lines;
+  }
+
   sendEvent(workflow: string, id: string, type: string, payload: unknown = {}): Promise<unknown> {
     return this.expect(202, "POST", `/v1/tenants/${this.tenant}/workflows/${workflow}/instances/${id}/events/${type}`, payload);
   }

@@ -31,10 +31,16 @@ export class LifecycleWatch {
     });
   }
 
-  /** Resolves with the `complete` event; rejects if the instance errored or was terminated instead. */
-  async completed(instance: string): Promise<LifecycleEvent> {
+  /**
+   * Resolves with the `complete` event; rejects if the instance errored or was terminated instead,
+   * with the error `explain` finds for it.
+   */
+  async completed(instance: string, explain: (instance: string) => Promise<unknown>): Promise<LifecycleEvent> {
     const event = await this.next(instance, ["complete", "errored", "terminated"]);
-    if (event.kind !== "complete") throw new Error(`instance ${instance} ended ${event.kind}, not complete: the bench workflow failed`);
+    if (event.kind !== "complete") {
+      const why = await explain(instance).catch((error: unknown) => `(could not read it: ${(error as Error).message})`);
+      throw new Error(`instance ${instance} ended ${event.kind}, not complete: ${JSON.stringify(why)}`);
+    }
     return event;
   }
 

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --runtime node|node:/path/to/node|deno] [-- --only id,id]`
+ * `npm run bench -- [--quick] [--runtime node|node:/path/to/node|deno] [--only throughput,timers] [--out dir]`
  *
  * Measures the figures of the design ("Figures to reach") beside their physical floor, in one run
  * against a private nats-server, with the gateway and executors as separate processes on the chosen
@@ -40,6 +40,7 @@ const { values: args } = parseArgs({
     quick: { type: "boolean", default: false },
     runtime: { type: "string", default: "node" },
     out: { type: "string" },
+    only: { type: "string" },
   },
 });
 
@@ -80,14 +81,16 @@ try {
     figures,
     nextId: (prefix) => `${prefix}-${++counter}`,
     nextIds: (prefix, count) => Array.from({ length: count }, () => `${prefix}-${++counter}`),
+    completed: (id) =>
+      watch.completed(id, async (instance) => ({
+        error: (await tenant.get(WORKFLOW, instance)).error,
+        lastLogLines: (await tenant.logs(WORKFLOW, instance)).slice(-10).map((line) => line.message),
+      })),
   };
   const phases: Array<[string, () => Promise<Figure[]>]> = [
     ["floors", () => measureFloors(context)],
     ["deploy", () => measureDeploys(context, source, firstDeployMs)],
-    ["activations", async () => {
-      await cluster.addExecutor();
-      return measureActivations(context, { KILN_MAX_IDLE_SANDBOXES: "0" });
-    }],
+    ["activations", () => measureActivations(context, { KILN_MAX_IDLE_SANDBOXES: "0" })],
     ["step overhead", () => measureStepOverhead(context)],
     ["replay", () => measureReplays(context)],
     ["latency", () => measureLatency(context)],
@@ -97,7 +100,10 @@ try {
     ["sleeping memory", () => measureSleepingMemory(context)],
     ["noisy neighbour", () => measureNoisyNeighbour(context, source)],
   ];
-  for (const [name, measure] of phases) {
+  await cluster.addExecutor();
+  // Floors and the deploy figures always run: other figures are compared with them.
+  const only = args.only?.split(",").map((name) => name.trim());
+  for (const [name, measure] of phases.filter(([name]) => !only || ["floors", "deploy"].includes(name) || only.includes(name))) {
     const phaseStarted = performance.now();
     try {
       figures.push(...(await measure()));

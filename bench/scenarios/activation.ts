@@ -13,7 +13,7 @@ import { summarize } from "../stats.ts";
 export async function runToCompletion(context: BenchContext, params: BenchParams, prefix: string): Promise<ActivationStats> {
   const id = context.nextId(prefix);
   await context.tenant.create(context.workflow, id, params);
-  const done = await context.watch.completed(id);
+  const done = await context.completed(id);
   if (!done.activation) throw new Error(`instance ${id}: the complete event carries no activation stats`);
   return done.activation;
 }
@@ -82,7 +82,7 @@ export async function measureReplays(context: BenchContext): Promise<Figure[]> {
       await tenant.create(workflow, id, { steps, waitFor: "go" } satisfies BenchParams);
       await watch.next(id, ["waiting"]);
       await tenant.sendEvent(workflow, id, "go");
-      const done = await watch.completed(id);
+      const done = await context.completed(id);
       const stats = done.activation!;
       if (stats.replayed !== steps) throw new Error(`instance ${id} replayed ${stats.replayed} steps, expected ${steps}`);
       samples.push(stats.ms);

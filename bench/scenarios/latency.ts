@@ -13,13 +13,13 @@ const FLOOR_STREAM = "BENCH_FLOOR_WORK";
 const FLOOR_SUBJECT = "bench.floor.work";
 
 export async function measureLatency(context: BenchContext): Promise<Figure[]> {
-  const { tenant, watch, workflow, sizes } = context;
+  const { tenant, workflow, sizes } = context;
   const firstStep: number[] = [];
   const complete = await timeEach(sizes.createSamples, async () => {
     const id = context.nextId("latency");
     const createdAt = Date.now();
     await tenant.create(workflow, id, { steps: 3 } satisfies BenchParams);
-    await watch.completed(id);
+    await context.completed(id);
     const view = await tenant.get(workflow, id);
     firstStep.push(Date.parse(String(view.steps[0]!.completedAt)) - createdAt);
   });

@@ -13,7 +13,7 @@ const TARGET_DELAY_MS = 100;
 const QUIET_SAMPLES = 10;
 
 export async function measureNoisyNeighbour(context: BenchContext, source: string): Promise<Figure[]> {
-  const { sizes, cluster, tenant, workflow, watch } = context;
+  const { sizes, cluster, tenant, workflow } = context;
   const idle = context.figures.find((f) => f.id === "create-to-complete")!.kiln;
   const noisy = await cluster.admin.createTenant("noisy");
   await noisy.deploy(workflow, source);
@@ -25,7 +25,7 @@ export async function measureNoisyNeighbour(context: BenchContext, source: strin
   const samples = await timeEach(QUIET_SAMPLES, async () => {
     const id = context.nextId("quiet");
     await tenant.create(workflow, id, { steps: 3 } satisfies BenchParams);
-    await watch.completed(id);
+    await context.completed(id);
   });
   const atLastSample = unfinished();
   noisyWatch.close();

@@ -21,7 +21,7 @@ export async function measureThroughput(context: BenchContext): Promise<Figure[]
       const started = performance.now();
       const ids = context.nextIds(`tp-${executors}-${concurrency}`, concurrency);
       await createMany(context.tenant, context.workflow, ids, { steps: stepsEach } satisfies BenchParams);
-      await Promise.all(ids.map((id) => context.watch.completed(id)));
+      await Promise.all(ids.map((id) => context.completed(id)));
       const rate = (concurrency * stepsEach) / ((performance.now() - started) / 1000);
       const measured = figure({
         id: `throughput-${concurrency}-x${executors}`,

@@ -16,7 +16,7 @@ export async function measureTimers(context: BenchContext): Promise<Figure[]> {
   const { sizes, tenant, workflow, watch } = context;
   const ids = context.nextIds("timer", sizes.timers);
   await createMany(tenant, workflow, ids, { sleep: SLEEP } satisfies BenchParams);
-  await Promise.all(ids.map((id) => watch.completed(id)));
+  await Promise.all(ids.map((id) => context.completed(id)));
   const late: number[] = [];
   let next = 0;
   await Promise.all(
