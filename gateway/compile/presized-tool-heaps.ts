@@ -1,11 +1,12 @@
 /**
- * The compile tools (componentize-js's splicer, jco's wasm-tools and bindgen) are Rust programs
- * compiled to wasm. Working on a 12 MB engine, each grows its heap from ~2 MiB to ~500 MiB in
- * hundreds of small `memory.grow` steps, and V8 answers every grow with a full garbage collection
- * (the grown buffer counts as new external memory): ~7 s of a fresh process's first splice, against
- * ~1.5 s once the heap is big. So each tool's heap is grown once, up front, in a single step: one
- * allocation of the whole size, shrunk right away, leaves its allocator a free block to work in.
- * Untouched pages cost address space, not memory. Runs inside the componentize child process.
+ * componentize-js's splicer is a Rust program compiled to wasm. Working on the 12 MB engine, it grows
+ * its heap from ~2 MiB to ~470 MiB in hundreds of small `memory.grow` steps, and V8 answers every
+ * grow with a full garbage collection (the grown buffer counts as new external memory): ~7 s of a
+ * fresh process's first splice, against ~1.5 s once the heap is big. So its heap is grown once, up
+ * front, in a single step: one allocation of the whole size, shrunk right away, leaves its allocator a
+ * free block to work in. Untouched pages cost address space, not memory. jco's wasm-tools and bindgen
+ * (imported by componentize-js, so presized with it) measured no faster or slower for it.
+ * Runs inside the componentize child process.
  */
 
 /** @default 512 MiB: the splicer peaks at ~470 MiB on the 12 MB engine. */
