@@ -14,6 +14,8 @@ describe("openKilnResources", () => {
     const info = await resources.artifacts.info("t/w/digest-check");
     const expected = new Uint8Array(await crypto.subtle.digest("SHA-256", blob));
     expect(info?.digest).toBe(`SHA-256=${Buffer.from(expected).toString("base64url")}=`);
-    expect(await resources.artifacts.getBlob("t/w/digest-check")).toEqual(blob);
+    // Compared as one buffer: a deep equality over 3 million elements takes the test runner seconds.
+    const read = await resources.artifacts.getBlob("t/w/digest-check");
+    expect(read && Buffer.from(read).equals(blob)).toBe(true);
   });
 });
