@@ -14,6 +14,8 @@ COPY . .
 # Run as the image's unprivileged `node` user (uid 1000). Its home holds the compile cache, which
 # compose mounts a volume on; a fresh named volume takes this ownership.
 RUN mkdir -p /home/node/.kiln && chown node:node /home/node/.kiln
+# Compiles keep the engine with the world spliced in here (gateway/compile/spliced-engine-cache.ts).
+RUN mkdir -p node_modules/.cache/kiln-spliced-engines && chown node:node node_modules/.cache/kiln-spliced-engines
 USER node
 ENV KILN_COMPILE_CACHE_DIR=/home/node/.kiln/compile-cache
 

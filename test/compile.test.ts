@@ -4,7 +4,7 @@
  * engine, and a tenant error's stack mapped back to the fixture. A second, pre-built-component deploy
  * reuses that compile's component (no second componentize of the same bundle through the compiler).
  */
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -152,6 +152,25 @@ describe("compile pipeline (componentize-js + jco)", () => {
         name: "CompileError",
         code: "compile_failed",
         errors: [{ file: "index.ts", line: 25, column: 26, message: expect.stringContaining("Error: not configured") }],
+      });
+    },
+    COMPILE_TIMEOUT_MS,
+  );
+
+  it(
+    "keeps the spliced engine on disk and builds working components from it",
+    async () => {
+      const engineCacheDir = join(dir, "engines");
+      const { code } = await bundleWorkflow(source);
+      await componentizeBundle(code, { engineCacheDir });
+      const kept = (await readdir(engineCacheDir)).sort();
+      expect(kept).toEqual([expect.stringMatching(/^[0-9a-f]{32}\.json$/), expect.stringMatching(/^[0-9a-f]{32}\.wasm$/)]);
+      const fromCache = await componentizeBundle(code, { engineCacheDir });
+      expect((await readdir(engineCacheDir)).sort()).toEqual(kept);
+      const instance = await instantiate({ ...compiled.artifact, glue: fromCache.glue, coreModules: fromCache.coreModules }, dir, []);
+      expect(JSON.parse(instance.activate(activation({ name: "ada" })))).toEqual({
+        outcome: "complete",
+        output: { greeting: "hello ada", when: true },
       });
     },
     COMPILE_TIMEOUT_MS,

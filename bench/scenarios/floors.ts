@@ -7,6 +7,7 @@ import { Kvm } from "@nats-io/kv";
 import { Objm } from "@nats-io/obj";
 import { artifactName, Buckets } from "../../contract/mod.ts";
 import { decodeArtifact } from "../../contract/artifact.ts";
+import { useNativeObjectDigests } from "../../infra/kiln-resources.ts";
 import type { BenchContext } from "../context.ts";
 import { figure, type Figure } from "../figures.ts";
 import { summarize, timeEach } from "../stats.ts";
@@ -34,6 +35,8 @@ export async function measureFloors(context: BenchContext): Promise<Figure[]> {
   const createsPerSecond = total / ((performance.now() - started) / 1000);
   await kv.destroy();
 
+  // Read the artifact the way Kiln's services read it (digest checked natively), so the floor is the same work.
+  useNativeObjectDigests();
   const artifacts = await new Objm(js).open(Buckets.artifacts);
   const name = artifactName(context.tenant.tenant, context.workflow, context.version);
   let bytes: Uint8Array | null = null;

@@ -1,16 +1,21 @@
 /**
  * Child-process entry of `componentizeBundle` (see componentize.ts): componentize-js blocks its thread
  * for seconds (it runs wizer with spawnSync) and runs the tenant's top-level code, which may never end,
- * so it must not run inside the gateway. Usage: `node --import tsx componentize-worker.ts <dir>`, where
- * `<dir>` holds the bundle; writes `<dir>/out/*` and `<dir>/result.json`, or `<dir>/error.json`.
+ * so it must not run inside the gateway. Usage: `node --import tsx componentize-worker.ts <dir> <engine-cache-dir>`,
+ * where `<dir>` holds the bundle; writes `<dir>/out/*` and `<dir>/result.json`, or `<dir>/error.json`.
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { basename, dirname, join, relative } from "node:path";
 import { cwd } from "node:process";
-import { componentize } from "@bytecodealliance/componentize-js";
 import { BUNDLE_NAME, type WorkerResult } from "./componentize-protocol.ts";
+import { importWithPresizedHeaps } from "./presized-tool-heaps.ts";
+import { cacheSplicedEngines } from "./spliced-engine-cache.ts";
 import { WIT_DIR, WORLD_NAME } from "./toolchain.ts";
-import { transpileComponent } from "./transpile.ts";
+
+// The tools instantiate their wasm while their modules are evaluated: import them only here.
+const [{ componentize }, { transpileComponent }] = await importWithPresizedHeaps(() =>
+  Promise.all([import("@bytecodealliance/componentize-js"), import("./transpile.ts")]),
+);
 
 /**
  * componentize-js maps the bundle's folder into the guest and strips it from the name, unless that
@@ -21,7 +26,8 @@ function reportedFileName(sourcePath: string): string {
   return dirname(sourcePath).startsWith(workingDir) ? relative(workingDir, sourcePath) : basename(sourcePath);
 }
 
-async function main(dir: string): Promise<void> {
+async function main(dir: string, engineCacheDir: string): Promise<void> {
+  await cacheSplicedEngines(engineCacheDir);
   const sourcePath = join(dir, BUNDLE_NAME);
   const { component } = await componentize({
     sourcePath,
@@ -39,12 +45,12 @@ async function main(dir: string): Promise<void> {
   await writeFile(join(dir, "result.json"), JSON.stringify(result));
 }
 
-const dir = process.argv[2];
-if (dir === undefined) {
-  process.stderr.write("usage: componentize-worker.ts <dir>\n");
+const [dir, engineCacheDir] = process.argv.slice(2);
+if (dir === undefined || engineCacheDir === undefined) {
+  process.stderr.write("usage: componentize-worker.ts <dir> <engine-cache-dir>\n");
   process.exit(2);
 }
-main(dir).then(
+main(dir, engineCacheDir).then(
   () => process.exit(0),
   async (error: unknown) => {
     const message = error instanceof Error ? error.message : String(error);

@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { BUNDLE_NAME, type WorkerResult } from "./componentize-protocol.ts";
 import { CompileError } from "./errors.ts";
+import { DEFAULT_ENGINE_CACHE_DIR } from "./toolchain.ts";
 import type { TranspiledComponent } from "./transpile.ts";
 
 const WORKER = fileURLToPath(new URL("./componentize-worker.ts", import.meta.url));
@@ -29,20 +30,22 @@ export interface ComponentizedBundle extends Omit<TranspiledComponent, "imports"
 export interface ComponentizeOptions {
   /** Kill the compile after this long. @default DEFAULT_COMPONENTIZE_TIMEOUT_MS */
   timeoutMs?: number;
+  /** Where spliced engines are kept between compiles (see spliced-engine-cache.ts). @default DEFAULT_ENGINE_CACHE_DIR */
+  engineCacheDir?: string;
 }
 
 const failed = (message: string, cause?: unknown) =>
   new CompileError("compile_failed", [{ file: "", line: 0, column: 0, message }], cause === undefined ? undefined : { cause });
 
 /** Runs the worker on `dir`; resolves with its exit code, or rejects on timeout after killing its process group. */
-function runWorker(dir: string, timeoutMs: number): Promise<{ code: number | null; log: string }> {
+function runWorker(dir: string, engineCacheDir: string, timeoutMs: number): Promise<{ code: number | null; log: string }> {
   return new Promise((resolve, reject) => {
     // Its own process group, so a kill also reaches wizer, which componentize-js starts with spawnSync.
     // The compile folder is the working directory: componentize-js decides how to name the bundle
     // with a plain string-prefix test against the working directory, so any other folder whose path
     // happens to prefix the temp folder's (a checkout at /tmp/k, say) would mangle the name.
     // The TypeScript loader is therefore named by its resolved URL, not looked up from the cwd.
-    const child = spawn(process.execPath, ["--import", TSX_LOADER, WORKER, dir], {
+    const child = spawn(process.execPath, ["--import", TSX_LOADER, WORKER, dir, engineCacheDir], {
       cwd: dir,
       detached: true,
       stdio: ["ignore", "pipe", "pipe"],
@@ -83,7 +86,11 @@ export async function componentizeBundle(code: string, options: ComponentizeOpti
   const dir = await mkdtemp(join(tmpdir(), "kiln-compile-"));
   try {
     await writeFile(join(dir, BUNDLE_NAME), code);
-    const { code: exitCode, log } = await runWorker(dir, options.timeoutMs ?? DEFAULT_COMPONENTIZE_TIMEOUT_MS);
+    const { code: exitCode, log } = await runWorker(
+      dir,
+      options.engineCacheDir ?? DEFAULT_ENGINE_CACHE_DIR,
+      options.timeoutMs ?? DEFAULT_COMPONENTIZE_TIMEOUT_MS,
+    );
     if (exitCode !== 0) {
       const reported = await readFile(join(dir, "error.json"), "utf8").then(
         (json) => (JSON.parse(json) as { message?: string }).message,

@@ -18,6 +18,8 @@ export const SDK_ACTIVATE = join(REPO_ROOT, "sdk", "activate.ts");
 export const WIT_DIR = join(REPO_ROOT, "wit");
 export const WORLD_NAME = "workflow";
 export const WIT_PACKAGE = "kiln:workflow@0.1.0";
+/** Where compiles keep the engine with the world spliced in (see spliced-engine-cache.ts). */
+export const DEFAULT_ENGINE_CACHE_DIR = join(REPO_ROOT, "node_modules", ".cache", "kiln-spliced-engines");
 
 /** Inputs hashed into the toolchain identity: the guest SDK, the wire contract, the world and this pipeline. */
 const HASHED_DIRS: ReadonlyArray<{ dir: string; suffix: string }> = [
