@@ -177,7 +177,7 @@ export class ActivationRunner {
         seed: `${tenant}.${id}.${record.generation}`,
         env: {},
       };
-      deps.telemetry.lifecycle(tenant, workflow, id, "running", { reason: envelope.reason });
+      deps.telemetry.lifecycle(tenant, workflow, id, "running", { reason: envelope.reason, executor: deps.owner });
       try {
         const answer = await sandbox.activate(JSON.stringify(request), {
           call: (call) => engine.handle(call),
