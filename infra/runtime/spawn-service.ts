@@ -101,6 +101,13 @@ export async function spawnService(name: ServiceName, options: SpawnServiceOptio
     clearTimeout(timer);
   }
 
+  const description = started[3]!;
+  if (!description.startsWith(`${launcher.name} `)) {
+    child.kill("SIGKILL");
+    await exited;
+    throw new Error(`the ${what} reports that it runs on ${description}: check the binary`);
+  }
+
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
@@ -117,7 +124,7 @@ export async function spawnService(name: ServiceName, options: SpawnServiceOptio
     pid: child.pid!,
     id: started[1],
     url: started[2],
-    description: started[3]!,
+    description,
     stop,
     async kill() {
       child.kill("SIGKILL");
