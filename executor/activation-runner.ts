@@ -87,7 +87,9 @@ export class ActivationRunner {
         message.ack();
         return { kind: "settled" };
       }
-      if (record.lease && record.lease.owner !== owner && record.lease.expiresAt > now) {
+      // A live lease is busy whoever holds it: a message redelivered after ack_wait can reach the
+      // executor that is still running the first copy, and its own lease must not let it run twice.
+      if (record.lease && record.lease.expiresAt > now) {
         message.nak(BUSY_RETRY_MS);
         return { kind: "settled" };
       }
