@@ -86,7 +86,9 @@ export async function spawnService(name: ServiceName, options: SpawnServiceOptio
     started = await new Promise<RegExpExecArray>((resolve, reject) => {
       const check = () => {
         const match = STARTED.exec(log);
-        if (match) resolve(match);
+        if (!match) return;
+        child.stderr!.off("data", check);
+        resolve(match);
       };
       child.stderr!.on("data", check);
       child.once("error", (error) => reject(new Error(`could not start the ${what}: ${error.message}`)));
