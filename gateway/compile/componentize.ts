@@ -43,7 +43,7 @@ function runWorker(dir: string, timeoutMs: number): Promise<{ code: number | nul
     // happens to prefix the temp folder's (a checkout at /tmp/k, say) would mangle the name.
     // The worker runs on the gateway's own runtime (Node with the tsx loader, or Deno).
     const { launcher } = currentRuntime();
-    const child = spawn(launcher.binary, launcher.scriptArgs(WORKER, [dir]), {
+    const child = spawn(launcher.binary, launcher.scriptArgs(WORKER, { args: [dir] }), {
       cwd: dir,
       detached: true,
       stdio: ["ignore", "pipe", "pipe"],

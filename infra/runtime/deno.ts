@@ -15,14 +15,21 @@ export function denoGlobal(): DenoGlobal | undefined {
   return (globalThis as { Deno?: DenoGlobal }).Deno;
 }
 
-/** Runs `.ts` entry files with `deno run -A`; `binary` is a Deno 2 executable. */
+/**
+ * What an executor may do on Deno: reach NATS, read its settings, its own files and the core count.
+ * It never writes files or starts processes, so a tenant escaping the sandbox could not either.
+ * `deno.json`'s executor tasks use the same flags.
+ */
+export const DENO_EXECUTOR_PERMISSIONS = ["--allow-net", "--allow-env", "--allow-read", "--allow-sys"] as const;
+
+/** Runs `.ts` entry files with `deno run`; `binary` is a Deno 2 executable. */
 export function denoLauncher(binary: string): Launcher {
   return {
     name: "deno",
     binary,
-    scriptArgs(script, scriptArgs = [], v8Flags = []) {
+    scriptArgs(script, { args = [], v8Flags = [], denoPermissions = ["-A"] } = {}) {
       const flags = v8Flags.length > 0 ? [`--v8-flags=${v8Flags.join(",")}`] : [];
-      return ["run", "-A", ...flags, script, ...scriptArgs];
+      return ["run", ...denoPermissions, ...flags, script, ...args];
     },
   };
 }

@@ -9,7 +9,8 @@ import { denoGlobal, denoLauncher, denoProcessRuntime } from "./deno.ts";
 import { nodeLauncher, nodeProcessRuntime } from "./node.ts";
 import type { Launcher, ProcessRuntime } from "./types.ts";
 
-export type { Launcher, ProcessRuntime, RuntimeName } from "./types.ts";
+export type { Launcher, ProcessRuntime, RuntimeName, ScriptOptions } from "./types.ts";
+export { DENO_EXECUTOR_PERMISSIONS } from "./deno.ts";
 export { WASM_MAX_MEMORY_PAGES, WASM_MEMORY_CAP_FLAG } from "./wasm-memory.ts";
 export { spawnService, type ServiceName, type ServiceProcess, type SpawnServiceOptions } from "./spawn-service.ts";
 

@@ -7,9 +7,9 @@ export function nodeLauncher(binary: string): Launcher {
   return {
     name: "node",
     binary,
-    scriptArgs(script, scriptArgs = [], v8Flags = []) {
+    scriptArgs(script, { args = [], v8Flags = [] } = {}) {
       // The loader is named by its resolved URL, so the child's working directory does not matter.
-      return [...v8Flags, "--import", import.meta.resolve("tsx"), script, ...scriptArgs];
+      return [...v8Flags, "--import", import.meta.resolve("tsx"), script, ...args];
     },
   };
 }

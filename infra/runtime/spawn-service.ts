@@ -6,7 +6,8 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import type { Launcher, RuntimeName } from "./types.ts";
+import { DENO_EXECUTOR_PERMISSIONS } from "./deno.ts";
+import type { Launcher, RuntimeName, ScriptOptions } from "./types.ts";
 import { WASM_MEMORY_CAP_FLAG } from "./wasm-memory.ts";
 
 export type ServiceName = "gateway" | "executor";
@@ -59,8 +60,9 @@ function track(child: ChildProcess): void {
 
 export async function spawnService(name: ServiceName, options: SpawnServiceOptions): Promise<ServiceProcess> {
   const { launcher } = options;
-  const v8Flags = name === "executor" ? [WASM_MEMORY_CAP_FLAG] : [];
-  const child = spawn(launcher.binary, launcher.scriptArgs(`${REPO_ROOT}${name}/main.ts`, [], v8Flags), {
+  // As deno.json's tasks start them: the executor with the Wasm cap and only the permissions it needs.
+  const script: ScriptOptions = name === "executor" ? { v8Flags: [WASM_MEMORY_CAP_FLAG], denoPermissions: DENO_EXECUTOR_PERMISSIONS } : {};
+  const child = spawn(launcher.binary, launcher.scriptArgs(`${REPO_ROOT}${name}/main.ts`, script), {
     cwd: REPO_ROOT,
     env: options.env,
     stdio: ["ignore", "pipe", "pipe"],

@@ -2,16 +2,26 @@
 
 export type RuntimeName = "node" | "deno";
 
+/** How a script is started. */
+export interface ScriptOptions {
+  /** Arguments for the script. @default [] */
+  readonly args?: readonly string[];
+  /** V8 options applied from the start, such as `--wasm-max-mem-pages=4096`. @default [] */
+  readonly v8Flags?: readonly string[];
+  /**
+   * Deno permission flags (e.g. `--allow-net`); Node enforces none, so it ignores them.
+   * @default ["-A"]
+   */
+  readonly denoPermissions?: readonly string[];
+}
+
 /** How one runtime binary runs a TypeScript entry file as a child process. */
 export interface Launcher {
   readonly name: RuntimeName;
   /** The runtime binary to spawn. */
   readonly binary: string;
-  /**
-   * Arguments for `binary` that run `script` (a `.ts` file) with `scriptArgs`, with V8 options such as
-   * `--wasm-max-mem-pages=4096` applied from the start.
-   */
-  scriptArgs(script: string, scriptArgs?: readonly string[], v8Flags?: readonly string[]): string[];
+  /** Arguments for `binary` that run `script` (a `.ts` file). */
+  scriptArgs(script: string, options?: ScriptOptions): string[];
 }
 
 /** The runtime of the current process. */
