@@ -27,5 +27,7 @@ export interface LifecycleEvent {
   workflow: string;
   status?: string;
   reason?: string;
+  /** On `running`: the executor that took the activation. */
+  executor?: string;
   activation?: ActivationStats;
 }

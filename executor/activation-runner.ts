@@ -88,9 +88,9 @@ export class ActivationRunner {
         message.ack();
         return { kind: "settled" };
       }
+      // A live lease is busy whoever holds it: a message redelivered after ack_wait can reach the
+      // executor that is still running the first copy, and its own lease must not let it run twice.
       if (record.lease && record.lease.expiresAt > now) {
-        // Running (here or elsewhere): this delivery is a duplicate or news for the running activation,
-        // which picks up events and controls itself. Look again once it is over.
         message.nak(BUSY_RETRY_MS);
         return { kind: "settled" };
       }
@@ -190,7 +190,7 @@ export class ActivationRunner {
         seed: `${tenant}.${id}.${record.generation}`,
         env: {},
       };
-      deps.telemetry.lifecycle(tenant, workflow, id, "running", { reason: envelope.reason });
+      deps.telemetry.lifecycle(tenant, workflow, id, "running", { reason: envelope.reason, executor: deps.owner });
       try {
         const answer = await sandbox.activate(JSON.stringify(request), {
           call: (call) => engine.handle(call),

@@ -2,12 +2,12 @@
  * An executor: pulls envelopes from `KILN_WORK` and runs activations, at most `concurrency` at once.
  * It holds no state another executor could not rebuild from NATS.
  */
-import { setFlagsFromString } from "node:v8";
 import type { JsMsg } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { InstanceStore } from "../infra/instance-store.ts";
 import { JournalStore } from "../infra/journal-store.ts";
 import { openKilnResources } from "../infra/kiln-resources.ts";
+import { currentRuntime, WASM_MAX_MEMORY_PAGES } from "../infra/runtime/mod.ts";
 import { ActivationRunner } from "./activation-runner.ts";
 import { ArtifactCache } from "./artifact-cache.ts";
 import type { ResolvedExecutorConfig } from "./config.ts";
@@ -19,9 +19,6 @@ import { TenantDirectory } from "./tenant-directory.ts";
 import { TenantIntake } from "./tenant-intake.ts";
 import { Telemetry } from "./telemetry.ts";
 
-/** Wasm memory per sandbox instance: 256 MiB in 64 KiB pages. V8 applies it process-wide. */
-const WASM_MAX_MEMORY_PAGES = 4096;
-
 export interface Executor {
   readonly id: string;
   readonly metrics: ExecutorMetrics;
@@ -32,7 +29,7 @@ export interface Executor {
 }
 
 export async function createExecutor(config: ResolvedExecutorConfig, nc: NatsConnection): Promise<Executor> {
-  setFlagsFromString(`--wasm-max-mem-pages=${WASM_MAX_MEMORY_PAGES}`);
+  currentRuntime().capWasmMemory(WASM_MAX_MEMORY_PAGES);
   const resources = await openKilnResources(nc, { replicas: config.replicas, workAckWaitMs: config.workAckWaitMs });
   const id = `executor-${crypto.randomUUID().slice(0, 8)}`;
   const pool = new SandboxPool({ maxIdle: config.maxIdleSandboxes });

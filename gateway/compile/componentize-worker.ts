@@ -1,8 +1,9 @@
 /**
  * Child-process entry of `componentizeBundle` (see componentize.ts): componentize-js blocks its thread
  * for seconds (it runs wizer with spawnSync) and runs the tenant's top-level code, which may never end,
- * so it must not run inside the gateway. Usage: `node --import tsx componentize-worker.ts <dir> <engine-cache-dir>`,
- * where `<dir>` holds the bundle; writes `<dir>/out/*` and `<dir>/result.json`, or `<dir>/error.json`.
+ * so it must not run inside the gateway. Usage: `node --import tsx componentize-worker.ts <dir> <engine-cache-dir>`
+ * or `deno run -A componentize-worker.ts <dir> <engine-cache-dir>`, where `<dir>` holds the bundle; writes
+ * `<dir>/out/*` and `<dir>/result.json`, or `<dir>/error.json`.
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { basename, dirname, join, relative } from "node:path";

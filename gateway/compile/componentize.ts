@@ -10,13 +10,13 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { currentRuntime } from "../../infra/runtime/mod.ts";
 import { BUNDLE_NAME, type WorkerResult } from "./componentize-protocol.ts";
 import { CompileError } from "./errors.ts";
 import { DEFAULT_ENGINE_CACHE_DIR } from "./toolchain.ts";
 import type { TranspiledComponent } from "./transpile.ts";
 
 const WORKER = fileURLToPath(new URL("./componentize-worker.ts", import.meta.url));
-const TSX_LOADER = import.meta.resolve("tsx");
 /** @default 180 s: a healthy compile takes 10–20 s; more means top-level code that does not end. */
 export const DEFAULT_COMPONENTIZE_TIMEOUT_MS = 180_000;
 const MAX_LOG_CHARS = 4_000;
@@ -44,8 +44,9 @@ function runWorker(dir: string, engineCacheDir: string, timeoutMs: number): Prom
     // The compile folder is the working directory: componentize-js decides how to name the bundle
     // with a plain string-prefix test against the working directory, so any other folder whose path
     // happens to prefix the temp folder's (a checkout at /tmp/k, say) would mangle the name.
-    // The TypeScript loader is therefore named by its resolved URL, not looked up from the cwd.
-    const child = spawn(process.execPath, ["--import", TSX_LOADER, WORKER, dir, engineCacheDir], {
+    // The worker runs on the gateway's own runtime (Node with the tsx loader, or Deno).
+    const { launcher } = currentRuntime();
+    const child = spawn(launcher.binary, launcher.scriptArgs(WORKER, { args: [dir, engineCacheDir] }), {
       cwd: dir,
       detached: true,
       stdio: ["ignore", "pipe", "pipe"],

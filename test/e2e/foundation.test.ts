@@ -127,7 +127,7 @@ describe("instances", () => {
     const doomed = await kiln.spawnExecutor();
     const { id } = await acme.create("sink", { params: { scenario: "steps", count: 3, spinMs: 1500 } });
     await acme.waitFor("sink", id, (view) => view.steps.length >= 1 && view.steps[0].status === "complete");
-    doomed.kill("SIGKILL");
+    await doomed.kill();
     const survivor = await kiln.startExecutor();
     try {
       const view = await acme.waitFor("sink", id, isFinished, 90_000);
@@ -148,6 +148,7 @@ describe("instances", () => {
   it("shares work between two executors and never runs one instance twice at once", async () => {
     const first = await kiln.startExecutor({ KILN_EXECUTOR_CONCURRENCY: "4" });
     const second = await kiln.startExecutor({ KILN_EXECUTOR_CONCURRENCY: "4" });
+    const activations = await kiln.watchActivations();
     try {
       const ids = Array.from({ length: 24 }, (_, i) => `shared-${i}`);
       const batch = await acme.api(
@@ -162,10 +163,11 @@ describe("instances", () => {
         const lines = await acme.logs("sink", id);
         for (const step of ["step 1", "step 2", "step 3"]) expect(bodyRuns(lines, step)).toBe(1);
       }
-      const activations = (executor: typeof first) => Number(/kiln_activation_duration_seconds_count (\d+)/.exec(executor.metrics.render())?.[1] ?? 0);
-      expect(activations(first)).toBeGreaterThan(0);
-      expect(activations(second)).toBeGreaterThan(0);
+      const byExecutor = activations.byExecutor();
+      expect(byExecutor.get(first.id)).toBeGreaterThan(0);
+      expect(byExecutor.get(second.id)).toBeGreaterThan(0);
     } finally {
+      activations.stop();
       await Promise.all([first.close(), second.close()]);
       kiln.executors.splice(0);
     }

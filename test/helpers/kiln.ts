@@ -6,13 +6,18 @@
  *   await using kiln = await startKiln();
  *   const acme = await kiln.tenant("acme");
  *   const { version } = await acme.deploy("wf", await fixture("kitchen-sink.ts"));
+ *
+ * The services run inside the test process by default. With `KILN_TEST_RUNTIME` set (`deno`,
+ * `deno:<binary>`, `node:<binary>`) the gateway and every executor run as child processes on that
+ * runtime instead, so the same tests check Kiln on Deno 2 or another Node version.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { loadExecutorConfig, startExecutor, type Executor } from "../../executor/mod.ts";
+import type { NatsConnection } from "@nats-io/nats-core";
+import { loadExecutorConfig, startExecutor } from "../../executor/mod.ts";
 import { loadGatewayConfig, startGateway, type RunningGateway } from "../../gateway/mod.ts";
+import { currentRuntime, launcherFor, spawnService, type RuntimeName, type ServiceProcess } from "../../infra/runtime/mod.ts";
 import { startTestNats, type TestNats } from "./nats.ts";
 
 const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -23,11 +28,31 @@ const ADMIN_TOKEN = "test-admin-token-0123456789";
 /** Short leases so crash tests see a dead executor's work picked up within seconds. */
 const TEST_WORK_ACK_WAIT_MS = 3_000;
 
+/** Where the services run: a runtime spec for child processes (see `launcherFor`), or in this process. */
+export const TEST_RUNTIME: string | undefined = process.env.KILN_TEST_RUNTIME || undefined;
+
 export interface KilnOptions {
-  /** In-process executors to start with. @default 1 */
+  /** Executors to start with. @default 1 */
   executors?: number;
   /** Extra environment for executors (e.g. `KILN_HOLD_MS`). */
   executorEnv?: Record<string, string>;
+}
+
+/** An executor of a test Kiln, in this process or a child process. */
+export interface TestExecutor {
+  /** Its id, as in its leases and `running` lifecycle events. */
+  readonly id: string;
+  readonly runtime: RuntimeName;
+  /** What it runs on, e.g. `deno 2.9.6` or `node v20.19.2`. */
+  readonly description: string;
+  /** Stops taking work and lets running activations finish (SIGTERM for a child process). */
+  close(): Promise<void>;
+}
+
+/** Activations seen since `watchActivations()`, per executor id. */
+export interface ActivationWatch {
+  byExecutor(): Map<string, number>;
+  stop(): void;
 }
 
 export interface Api {
@@ -49,12 +74,18 @@ export interface TenantClient {
 export interface TestKiln extends AsyncDisposable {
   readonly nats: TestNats;
   readonly gateway: RunningGateway;
-  readonly executors: Executor[];
+  readonly executors: TestExecutor[];
   readonly adminApi: Api;
   tenant(id: string): Promise<TenantClient>;
-  startExecutor(env?: Record<string, string>): Promise<Executor>;
-  /** An executor in a child process, to be killed with SIGKILL like a crashed machine. */
-  spawnExecutor(env?: Record<string, string>): Promise<ChildProcess>;
+  /**
+   * Starts an executor where the services of this Kiln run, or on `runtime` (a spec such as `deno`
+   * or `node:<binary>`) as a child process.
+   */
+  startExecutor(env?: Record<string, string>, runtime?: string): Promise<TestExecutor>;
+  /** An executor in a child process (on `KILN_TEST_RUNTIME`, else this Node), to be killed like a crashed machine. */
+  spawnExecutor(env?: Record<string, string>): Promise<ServiceProcess>;
+  /** Counts activations per executor from the `running` lifecycle events published from now on. */
+  watchActivations(): Promise<ActivationWatch>;
   close(): Promise<void>;
 }
 
@@ -81,17 +112,49 @@ function apiFor(baseUrl: string, token: string): Api {
   };
 }
 
+async function watchRunningEvents(nc: NatsConnection): Promise<ActivationWatch> {
+  const counts = new Map<string, number>();
+  const subscription = nc.subscribe("kiln.events.>", {
+    callback: (_, message) => {
+      const event = message.json<{ kind?: string; executor?: string }>();
+      if (event.kind === "running" && event.executor) counts.set(event.executor, (counts.get(event.executor) ?? 0) + 1);
+    },
+  });
+  await nc.flush();
+  return { byExecutor: () => new Map(counts), stop: () => subscription.unsubscribe() };
+}
+
 export async function startKiln(options: KilnOptions = {}): Promise<TestKiln> {
   const nats = await startTestNats();
   const baseEnv = { KILN_NATS_URL: nats.url, KILN_WORK_ACK_WAIT_MS: String(TEST_WORK_ACK_WAIT_MS) };
-  const gateway = await startGateway(
-    loadGatewayConfig({ ...baseEnv, KILN_PORT: "0", KILN_ADMIN_TOKEN: ADMIN_TOKEN, KILN_COMPILE_CACHE_DIR: TEST_COMPILE_CACHE_DIR }),
-    { hostname: "127.0.0.1" },
-  );
-  const executors: Executor[] = [];
-  const children: ChildProcess[] = [];
-  const startOne = async (env: Record<string, string> = {}) => {
-    const executor = await startExecutor(loadExecutorConfig({ ...baseEnv, KILN_EXECUTOR_CONCURRENCY: "8", ...options.executorEnv, ...env }));
+  const gatewayEnv = { ...baseEnv, KILN_PORT: "0", KILN_ADMIN_TOKEN: ADMIN_TOKEN, KILN_COMPILE_CACHE_DIR: TEST_COMPILE_CACHE_DIR };
+  const children: ServiceProcess[] = [];
+  const spawnChild = async (name: "gateway" | "executor", runtime: string, env: Record<string, string>) => {
+    const child = await spawnService(name, { launcher: launcherFor(runtime), env: { ...process.env, ...env } });
+    children.push(child);
+    return child;
+  };
+
+  let gateway: RunningGateway;
+  if (TEST_RUNTIME === undefined) {
+    gateway = await startGateway(loadGatewayConfig(gatewayEnv), { hostname: "127.0.0.1" });
+  } else {
+    const child = await spawnChild("gateway", TEST_RUNTIME, gatewayEnv);
+    gateway = { url: child.url!, close: () => child.stop() };
+  }
+
+  const executors: TestExecutor[] = [];
+  const startOne = async (env: Record<string, string> = {}, runtime = TEST_RUNTIME) => {
+    const executorEnv = { ...baseEnv, KILN_EXECUTOR_CONCURRENCY: "8", ...options.executorEnv, ...env };
+    let executor: TestExecutor;
+    if (runtime === undefined) {
+      const inProcess = await startExecutor(loadExecutorConfig(executorEnv));
+      const { name, description } = currentRuntime();
+      executor = { id: inProcess.id, runtime: name, description, close: () => inProcess.close() };
+    } else {
+      const child = await spawnChild("executor", runtime, executorEnv);
+      executor = { id: child.id!, runtime: child.runtime, description: child.description, close: () => child.stop() };
+    }
     executors.push(executor);
     return executor;
   };
@@ -104,23 +167,8 @@ export async function startKiln(options: KilnOptions = {}): Promise<TestKiln> {
     executors,
     adminApi,
     startExecutor: startOne,
-    async spawnExecutor(env = {}) {
-      const child = spawn(process.execPath, ["--import", "tsx", join(REPO_ROOT, "executor", "main.ts")], {
-        cwd: REPO_ROOT,
-        env: { ...process.env, ...baseEnv, ...options.executorEnv, ...env },
-        stdio: ["ignore", "ignore", "pipe"],
-      });
-      children.push(child);
-      await new Promise<void>((resolve, reject) => {
-        let output = "";
-        child.stderr!.on("data", (chunk: Buffer) => {
-          output += chunk.toString();
-          if (output.includes("executor running")) resolve();
-        });
-        child.on("exit", (code) => reject(new Error(`executor exited with ${code}: ${output}`)));
-      });
-      return child;
-    },
+    spawnExecutor: (env = {}) => spawnChild("executor", TEST_RUNTIME ?? "node", { ...baseEnv, ...options.executorEnv, ...env }),
+    watchActivations: async () => watchRunningEvents(await nats.connect()),
     async tenant(id) {
       const created = await adminApi("POST", "/v1/tenants", { id });
       if (created.status !== 201) throw new Error(`creating tenant ${id}: ${created.status} ${JSON.stringify(created.body)}`);
@@ -166,9 +214,10 @@ export async function startKiln(options: KilnOptions = {}): Promise<TestKiln> {
       return client;
     },
     async close() {
-      for (const child of children) child.kill("SIGKILL");
       await Promise.allSettled(executors.map((executor) => executor.close()));
       await gateway.close();
+      // Whatever is left (executors spawned to be killed, ones a test forgot) goes down with NATS.
+      await Promise.allSettled(children.map((child) => child.kill()));
       await nats.stop();
     },
     async [Symbol.asyncDispose]() {
