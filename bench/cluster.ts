@@ -9,38 +9,38 @@ import { connect } from "@nats-io/transport-node";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { startNatsServer, type NatsServer } from "../infra/nats-server.ts";
 import { KilnClient } from "./kiln-client.ts";
-import type { ServiceRuntime } from "./runtime.ts";
-import { startService, type ServiceProcess } from "./service-process.ts";
+import type { Launcher } from "../infra/runtime/mod.ts";
+import { startService, type BenchService } from "./service-process.ts";
 
 const ADMIN_TOKEN = `bench-admin-${crypto.randomUUID()}`;
 
 export class BenchCluster {
-  private readonly executors = new Set<ServiceProcess>();
+  private readonly executors = new Set<BenchService>();
 
   private constructor(
-    readonly runtime: ServiceRuntime,
+    readonly launcher: Launcher,
     readonly nats: NatsServer,
     /** The bench's own connection: floors, event watching. */
     readonly nc: NatsConnection,
-    readonly gateway: ServiceProcess,
+    readonly gateway: BenchService,
     readonly admin: KilnClient,
     private readonly compileCacheDir: string,
   ) {}
 
-  static async start(runtime: ServiceRuntime): Promise<BenchCluster> {
+  static async start(launcher: Launcher): Promise<BenchCluster> {
     const nats = await startNatsServer();
     // A fresh compile cache: deploy figures of new source include the real compile, while a second
     // tenant deploying the same source reuses it.
     const compileCacheDir = await mkdtemp(join(tmpdir(), "kiln-bench-compile-"));
     try {
       const nc = await connect({ servers: nats.url });
-      const gateway = await startService(runtime, "gateway", {
+      const gateway = await startService(launcher, "gateway", {
         KILN_NATS_URL: nats.url,
         KILN_PORT: "0",
         KILN_ADMIN_TOKEN: ADMIN_TOKEN,
         KILN_COMPILE_CACHE_DIR: compileCacheDir,
       });
-      return new BenchCluster(runtime, nats, nc, gateway, new KilnClient(gateway.url!, ADMIN_TOKEN), compileCacheDir);
+      return new BenchCluster(launcher, nats, nc, gateway, new KilnClient(gateway.url!, ADMIN_TOKEN), compileCacheDir);
     } catch (error) {
       await nats.stop();
       await rm(compileCacheDir, { recursive: true, force: true });
@@ -49,17 +49,17 @@ export class BenchCluster {
   }
 
   /** Starts one more executor process; `env` overrides its settings (e.g. KILN_MAX_IDLE_SANDBOXES). */
-  async addExecutor(env: Record<string, string> = {}): Promise<ServiceProcess> {
-    const executor = await startService(this.runtime, "executor", { KILN_NATS_URL: this.nats.url, ...env });
+  async addExecutor(env: Record<string, string> = {}): Promise<BenchService> {
+    const executor = await startService(this.launcher, "executor", { KILN_NATS_URL: this.nats.url, ...env });
     this.executors.add(executor);
     return executor;
   }
 
-  runningExecutors(): ServiceProcess[] {
+  runningExecutors(): BenchService[] {
     return [...this.executors];
   }
 
-  async stopExecutor(executor: ServiceProcess): Promise<void> {
+  async stopExecutor(executor: BenchService): Promise<void> {
     this.executors.delete(executor);
     await executor.stop();
   }

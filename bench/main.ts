@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- [--quick] [--runtime node|node:/path/to/node|deno] [--only throughput,timers] [--out dir]`
+ * `npm run bench -- [--quick] [--runtime node|node:/path/to/node|deno|deno:/path/to/deno] [--only throughput,timers] [--out dir]`
  *
  * Measures the figures of the design ("Figures to reach") beside their physical floor, in one run
  * against a private nats-server, with the gateway and executors as separate processes on the chosen
@@ -9,6 +9,7 @@ import { spawnSync } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { availableParallelism, cpus, platform, release, totalmem } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { findNatsServer } from "../infra/nats-server.ts";
 import { BenchCluster } from "./cluster.ts";
@@ -16,7 +17,7 @@ import { FULL, QUICK, type BenchContext } from "./context.ts";
 import type { Figure } from "./figures.ts";
 import { LifecycleWatch } from "./lifecycle-watch.ts";
 import { renderTable, writeReport, type BenchRun, type Machine } from "./report.ts";
-import { REPO_ROOT, resolveRuntime } from "./runtime.ts";
+import { launcherFor } from "../infra/runtime/mod.ts";
 import { measureActivations, measureReplays, measureStepOverhead } from "./scenarios/activation.ts";
 import { measureColdStart } from "./scenarios/cold-start.ts";
 import { measureDeploys } from "./scenarios/deploy.ts";
@@ -44,7 +45,8 @@ const { values: args } = parseArgs({
   },
 });
 
-const runtime = resolveRuntime(args.runtime!);
+const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
+const launcher = launcherFor(args.runtime!);
 const sizes = args.quick ? QUICK : FULL;
 const machine: Machine = {
   cores: availableParallelism(),
@@ -52,14 +54,15 @@ const machine: Machine = {
   memoryGiB: Math.round(totalmem() / 2 ** 30),
   os: `${platform()} ${release()}`,
   benchNode: process.version,
-  runtime: runtime.label,
+  // Replaced by what the gateway reports it runs on (e.g. `deno 2.9.6`) once it is up.
+  runtime: launcher.name,
   natsServer: natsServerVersion(),
 };
-console.log(`Kiln bench${args.quick ? " (quick)" : ""}: services on ${machine.runtime}, ${machine.cores} cores, ${machine.cpu}, ${machine.natsServer}`);
-
 const startedAt = new Date();
 const started = performance.now();
-const cluster = await BenchCluster.start(runtime);
+const cluster = await BenchCluster.start(launcher);
+machine.runtime = cluster.gateway.description;
+console.log(`Kiln bench${args.quick ? " (quick)" : ""}: services on ${machine.runtime}, ${machine.cores} cores, ${machine.cpu}, ${machine.natsServer}`);
 const figures: Figure[] = [];
 const failures: string[] = [];
 try {

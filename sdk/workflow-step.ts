@@ -11,6 +11,7 @@ import {
   serializeError,
   stepKey,
   type ActivationRequest,
+  type EngineRequest,
   type EngineResponse,
   type ResolvedRetries,
   type SerializedError,
@@ -126,8 +127,8 @@ export class StepRecorder implements WorkflowStep {
       const claim = this.claim("event", name);
       if (claim.record) return this.replay<WorkflowEvent & { payload: T }>(claim.record);
       return this.enqueue(() => {
-        const response = engineCall({ op: "wait", seq: claim.seq, key: claim.key, name, type: options.type, timeoutMs });
-        return this.settle<WorkflowEvent & { payload: T }>(response);
+        const request: EngineRequest = { op: "wait", seq: claim.seq, key: claim.key, name, type: options.type, timeoutMs };
+        return this.settle<WorkflowEvent & { payload: T }>(engineCall(request), request);
       });
     });
   }
@@ -179,8 +180,8 @@ export class StepRecorder implements WorkflowStep {
   private timer(claim: Claim, until: number | null, durationMs: number): Promise<void> {
     if (claim.record && claim.record.kind === "sleep" && claim.record.until <= this.request.now) return Promise.resolve();
     return this.enqueue(() => {
-      const response = engineCall({ op: "sleep", seq: claim.seq, key: claim.key, name: claim.name, until, durationMs });
-      return this.settle<void>(response).then(() => undefined);
+      const request: EngineRequest = { op: "sleep", seq: claim.seq, key: claim.key, name: claim.name, until, durationMs };
+      return this.settle<void>(engineCall(request), request).then(() => undefined);
     });
   }
 
@@ -190,7 +191,7 @@ export class StepRecorder implements WorkflowStep {
     return run;
   }
 
-  private settle<T>(response: EngineResponse): Promise<T> {
+  private settle<T>(response: EngineResponse, asked: EngineRequest): Promise<T> {
     switch (response.action) {
       case "continue":
         this.noteCompleted(response.completedAt);
@@ -204,7 +205,9 @@ export class StepRecorder implements WorkflowStep {
       case "reject":
         return Promise.reject(reviveError(response.error));
       default:
-        return Promise.reject(new Error(`unexpected engine answer '${response.action}'`));
+        return Promise.reject(
+          new Error(`the engine answered '${response.action}' to '${asked.op}'${"name" in asked ? ` of step "${asked.name}"` : ""}: a Kiln bug, please report it`),
+        );
     }
   }
 
@@ -213,9 +216,10 @@ export class StepRecorder implements WorkflowStep {
   }
 
   private async runBody<T>(claim: Claim, retries: ResolvedRetries, timeoutMs: number, callback: () => Promise<T> | T): Promise<T> {
-    let decision = engineCall({ op: "step", seq: claim.seq, key: claim.key, name: claim.name, timeoutMs, retries });
+    let asked: EngineRequest = { op: "step", seq: claim.seq, key: claim.key, name: claim.name, timeoutMs, retries };
+    let decision = engineCall(asked);
     for (;;) {
-      if (decision.action !== "run") return this.settle<T>(decision);
+      if (decision.action !== "run") return this.settle<T>(decision, asked);
       const attempt = decision.attempt;
       let failure: unknown;
       let encoded: string | undefined;
@@ -228,12 +232,13 @@ export class StepRecorder implements WorkflowStep {
         this.activeBody = undefined;
       }
       if (encoded !== undefined) {
-        const committed = engineCall({ op: "commit", seq: claim.seq, key: claim.key, name: claim.name, result: encoded, attempt });
-        if (committed.action !== "continue") return this.settle<T>(committed);
+        const commit: EngineRequest = { op: "commit", seq: claim.seq, key: claim.key, name: claim.name, result: encoded, attempt };
+        const committed = engineCall(commit);
+        if (committed.action !== "continue") return this.settle<T>(committed, commit);
         this.noteCompleted(committed.completedAt);
         return JSON.parse(encoded) as T;
       }
-      decision = engineCall({
+      asked = {
         op: "fail",
         seq: claim.seq,
         key: claim.key,
@@ -242,7 +247,8 @@ export class StepRecorder implements WorkflowStep {
         attempt,
         nonRetryable: isNonRetryable(failure) || failure instanceof StepUsageError,
         retries,
-      });
+      };
+      decision = engineCall(asked);
     }
   }
 
