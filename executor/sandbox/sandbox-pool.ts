@@ -3,9 +3,10 @@
  * is idle) and returns it afterwards; a dead sandbox is never returned. Sandboxes are never shared
  * across versions, so never across tenants.
  */
-import { Sandbox, type SandboxCode, type SandboxOptions } from "./sandbox.ts";
+import { startBlankWorker, type BlankWorkerOptions } from "./blank-worker.ts";
+import { Sandbox, type SandboxCode } from "./sandbox.ts";
 
-export interface SandboxPoolOptions extends SandboxOptions {
+export interface SandboxPoolOptions extends BlankWorkerOptions {
   /** Idle sandboxes kept warm across all versions. @default 16 */
   maxIdle?: number;
 }
@@ -27,7 +28,8 @@ export class SandboxPool {
       this.idleOrder.splice(this.idleOrder.indexOf(sandbox), 1);
       if (sandbox.alive) return sandbox;
     }
-    return new Sandbox(code(), this.options);
+    const fresh = code();
+    return new Sandbox(startBlankWorker(this.options), fresh);
   }
 
   release(versionKey: string, sandbox: Sandbox): void {
