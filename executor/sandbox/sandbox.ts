@@ -24,6 +24,8 @@ export class Sandbox {
   private current: { handlers: ActivationHandlers; resolve(result: string): void; reject(error: Error): void } | undefined;
   private deadReason: Error | undefined;
   private settleReady!: { resolve(): void; reject(error: Error): void };
+  /** Settles once the component is instantiated, or the sandbox died before that; never rejects. */
+  readonly loaded: Promise<void>;
   /** Activations started in this sandbox: 0 means the next one pays for instantiation. */
   activations = 0;
 
@@ -36,7 +38,7 @@ export class Sandbox {
       this.settleReady = { resolve, reject };
     });
     // A load failure surfaces through `activate`; never as an unhandled rejection.
-    this.ready.catch(() => undefined);
+    this.loaded = this.ready.catch(() => undefined);
     this.worker.on("message", (message: WorkerMessage) => this.onMessage(message));
     this.worker.on("error", (error) => this.die(new SandboxCrashedError(`sandbox worker failed: ${error.message}`)));
     this.worker.on("exit", () => this.die(new SandboxCrashedError("sandbox worker exited")));
