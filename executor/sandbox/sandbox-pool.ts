@@ -10,7 +10,7 @@ import { SpareWorkers } from "./spare-workers.ts";
 export interface SandboxPoolOptions extends BlankWorkerOptions {
   /** Idle sandboxes kept warm across all versions. @default 16 */
   maxIdle?: number;
-  /** Blank worker threads kept started for fresh sandboxes (each costs ~10 MB of RSS). @default 2 */
+  /** Blank worker threads kept started for fresh sandboxes (each costs ~8 MiB of RSS). @default 2 */
   spareWorkers?: number;
 }
 
