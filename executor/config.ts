@@ -13,6 +13,8 @@ export interface ResolvedExecutorConfig {
   readonly holdMs: number;
   /** Warm sandboxes kept across versions. @default concurrency */
   readonly maxIdleSandboxes: number;
+  /** Blank sandbox worker threads kept started for fresh sandboxes. @default 2 */
+  readonly spareSandboxWorkers: number;
   /** Stream / bucket replicas when this executor creates them. @default 1 */
   readonly replicas: number;
 }
@@ -36,6 +38,7 @@ export function loadExecutorConfig(env: Record<string, string | undefined>): Res
     workAckWaitMs: positiveInt(env, "KILN_WORK_ACK_WAIT_MS", 30_000),
     holdMs: positiveInt(env, "KILN_HOLD_MS", 500),
     maxIdleSandboxes: positiveInt(env, "KILN_MAX_IDLE_SANDBOXES", concurrency),
+    spareSandboxWorkers: positiveInt(env, "KILN_SPARE_SANDBOX_WORKERS", 2),
     replicas: positiveInt(env, "KILN_REPLICAS", 1) || 1,
   };
 }

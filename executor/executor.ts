@@ -32,7 +32,7 @@ export async function createExecutor(config: ResolvedExecutorConfig, nc: NatsCon
   currentRuntime().capWasmMemory(WASM_MAX_MEMORY_PAGES);
   const resources = await openKilnResources(nc, { replicas: config.replicas, workAckWaitMs: config.workAckWaitMs });
   const id = `executor-${crypto.randomUUID().slice(0, 8)}`;
-  const pool = new SandboxPool({ maxIdle: config.maxIdleSandboxes });
+  const pool = new SandboxPool({ maxIdle: config.maxIdleSandboxes, spareWorkers: config.spareSandboxWorkers });
   const controls = new ControlBoard();
   controls.listen(nc);
   const dispatcher = new FairDispatcher(config.concurrency);

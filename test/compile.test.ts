@@ -10,11 +10,12 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeArtifact, encodeArtifact, type Artifact } from "../contract/artifact.ts";
-import type { ActivationResult, EngineRequest, EngineResponse } from "../contract/protocol.ts";
+import type { ActivationResult, EngineRequest } from "../contract/protocol.ts";
 import { bundleWorkflow } from "../gateway/compile/bundle.ts";
 import { componentizeBundle } from "../gateway/compile/componentize.ts";
 import { createCompiler, type Compiler, type WorkflowSource } from "../gateway/compile/mod.ts";
 import { remapStack } from "../infra/stack-trace.ts";
+import { firstActivation, trivialEngine } from "./helpers/trivial-engine.ts";
 
 const COMPILE_TIMEOUT_MS = 300_000;
 
@@ -31,18 +32,6 @@ async function instantiate(artifact: Artifact, dir: string, logs: string[]): Pro
   const gluePath = join(dir, `glue-${Math.random().toString(36).slice(2)}.mjs`);
   await writeFile(gluePath, artifact.glue);
   const glue = (await import(/* @vite-ignore */ pathToFileURL(gluePath).href)) as { instantiate: Instantiate };
-  const engine = (request: EngineRequest): EngineResponse => {
-    switch (request.op) {
-      case "step":
-        return { action: "run", attempt: 1 };
-      case "commit":
-        return { action: "continue", completedAt: Date.now() };
-      case "now":
-        return { action: "now", now: Date.now() };
-      default:
-        return { action: "reject", error: { name: "Error", message: `unexpected op ${request.op}` } };
-    }
-  };
   return glue.instantiate(
     async (name) => {
       const bytes = artifact.coreModules[name];
@@ -50,16 +39,13 @@ async function instantiate(artifact: Artifact, dir: string, logs: string[]): Pro
       return WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
     },
     {
-      "kiln:workflow/engine": { call: (request: string) => JSON.stringify(engine(JSON.parse(request) as EngineRequest)) },
+      "kiln:workflow/engine": { call: (request: string) => JSON.stringify(trivialEngine(JSON.parse(request) as EngineRequest)) },
       "kiln:workflow/logging": { log: (level: string, message: string) => logs.push(`${level} ${message}`) },
     },
   );
 }
 
-function activation(params: unknown): string {
-  const now = Date.now();
-  return JSON.stringify({ v: 1, instanceId: "i-1", workflow: "hello", params, createdAt: now, now, journal: [], attempts: {}, seed: "seed", env: {} });
-}
+const activation = (params: unknown): string => firstActivation("hello", params);
 
 describe("compile pipeline (componentize-js + jco)", () => {
   let dir: string;

@@ -12,3 +12,11 @@ export class SandboxKilledError extends Error {
 export class SandboxCrashedError extends Error {
   override name = "SandboxCrashedError";
 }
+
+/** A sandbox was asked of a pool after `close()`: the executor is shutting down. */
+export class SandboxPoolClosedError extends Error {
+  override name = "SandboxPoolClosedError";
+  constructor() {
+    super("the sandbox pool is closed because the executor is shutting down; run the activation on another executor");
+  }
+}

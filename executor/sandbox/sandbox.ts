@@ -1,9 +1,9 @@
 /**
  * One sandbox: a worker thread holding one instance of one tenant version's component. It serves
  * activations one at a time (a warm instance is reused, as an isolate serves many requests) and is
- * discarded after a trap, a timeout or a limit.
+ * discarded after a trap, a timeout or a limit. Its thread serves no other version, ever.
  */
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import { createChannelBuffers, writeResponse, type ChannelBuffers, type HostMessage, type WorkerMessage } from "./channel.ts";
 import { SandboxCrashedError, SandboxKilledError } from "./errors.ts";
 
@@ -18,34 +18,27 @@ export interface ActivationHandlers {
   log(level: string, message: string): void;
 }
 
-export interface SandboxOptions {
-  /** Caps the worker's JS heap (host side of the sandbox). @default 64 */
-  maxOldGenerationSizeMb?: number;
-}
-
-const WORKER_URL = new URL("./sandbox-worker.js", import.meta.url);
-
 export class Sandbox {
-  private readonly worker: Worker;
   private readonly buffers: ChannelBuffers = createChannelBuffers();
   private readonly ready: Promise<void>;
   private current: { handlers: ActivationHandlers; resolve(result: string): void; reject(error: Error): void } | undefined;
   private deadReason: Error | undefined;
   private settleReady!: { resolve(): void; reject(error: Error): void };
+  /** Settles once the component is instantiated, or the sandbox died before that; never rejects. */
+  readonly loaded: Promise<void>;
   /** Activations started in this sandbox: 0 means the next one pays for instantiation. */
   activations = 0;
 
-  constructor(code: SandboxCode, options: SandboxOptions = {}) {
-    this.worker = new Worker(WORKER_URL, {
-      resourceLimits: { maxOldGenerationSizeMb: options.maxOldGenerationSizeMb ?? 64 },
-      stdout: false,
-      stderr: false,
-    });
+  /** `worker` must be blank (see blank-worker.ts): it becomes this sandbox's for good. */
+  constructor(
+    private readonly worker: Worker,
+    code: SandboxCode,
+  ) {
     this.ready = new Promise<void>((resolve, reject) => {
       this.settleReady = { resolve, reject };
     });
     // A load failure surfaces through `activate`; never as an unhandled rejection.
-    this.ready.catch(() => undefined);
+    this.loaded = this.ready.catch(() => undefined);
     this.worker.on("message", (message: WorkerMessage) => this.onMessage(message));
     this.worker.on("error", (error) => this.die(new SandboxCrashedError(`sandbox worker failed: ${error.message}`)));
     this.worker.on("exit", () => this.die(new SandboxCrashedError("sandbox worker exited")));
