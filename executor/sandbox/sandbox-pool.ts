@@ -16,8 +16,9 @@ export interface SandboxPoolOptions extends BlankWorkerOptions {
 
 export class SandboxPool {
   private readonly idle = new Map<string, Sandbox[]>();
-  /** Idle sandboxes in the order they became idle: the oldest is evicted first. */
+  /** Idle sandboxes in the order they became idle, with their version. */
   private readonly idleOrder: Sandbox[] = [];
+  private readonly versionOf = new Map<Sandbox, string>();
   private readonly maxIdle: number;
   private readonly spares: SpareWorkers;
 
@@ -31,6 +32,7 @@ export class SandboxPool {
     while (list && list.length > 0) {
       const sandbox = list.pop()!;
       this.idleOrder.splice(this.idleOrder.indexOf(sandbox), 1);
+      this.versionOf.delete(sandbox);
       if (sandbox.alive) return sandbox;
     }
     const sandbox = new Sandbox(this.spares.take(), code());
@@ -46,15 +48,24 @@ export class SandboxPool {
     list.push(sandbox);
     this.idle.set(versionKey, list);
     this.idleOrder.push(sandbox);
-    while (this.idleOrder.length > this.maxIdle) {
-      const evicted = this.idleOrder.shift()!;
-      for (const [key, sandboxes] of this.idle) {
-        const index = sandboxes.indexOf(evicted);
-        if (index >= 0) sandboxes.splice(index, 1);
-        if (sandboxes.length === 0) this.idle.delete(key);
-      }
-      void evicted.kill("evicted from the warm pool");
-    }
+    this.versionOf.set(sandbox, versionKey);
+    while (this.idleOrder.length > this.maxIdle) this.evictOne();
+  }
+
+  /**
+   * Drops the oldest idle sandbox of a version that has more than one, so every recently used
+   * version keeps a warm instance: a busy tenant's many sandboxes cannot push out a quiet tenant's
+   * only one. When every version is down to one, the oldest goes.
+   */
+  private evictOne(): void {
+    const evicted = this.idleOrder.find((sandbox) => this.idle.get(this.versionOf.get(sandbox)!)!.length > 1) ?? this.idleOrder[0]!;
+    const versionKey = this.versionOf.get(evicted)!;
+    const sandboxes = this.idle.get(versionKey)!;
+    sandboxes.splice(sandboxes.indexOf(evicted), 1);
+    if (sandboxes.length === 0) this.idle.delete(versionKey);
+    this.idleOrder.splice(this.idleOrder.indexOf(evicted), 1);
+    this.versionOf.delete(evicted);
+    void evicted.kill("evicted from the warm pool");
   }
 
   get idleCount(): number {
@@ -70,6 +81,7 @@ export class SandboxPool {
   async close(): Promise<void> {
     const all = this.idleOrder.splice(0);
     this.idle.clear();
+    this.versionOf.clear();
     await Promise.all([this.spares.close(), ...all.map((sandbox) => sandbox.kill("executor shutting down"))]);
   }
 }

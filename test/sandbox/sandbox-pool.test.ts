@@ -117,6 +117,21 @@ describe("sandbox pool", () => {
     await expect(greet(killed, "cy")).rejects.toMatchObject({ name: "SandboxKilledError" });
   });
 
+  it("keeps a quiet version's only warm sandbox when a busy version fills the pool", async () => {
+    const sandboxes = new SandboxPool({ spareWorkers: 0, maxIdle: 2 });
+    cleanups.push(() => sandboxes.close());
+    const quiet = sandboxes.acquire("quiet/hello/v1", () => hello);
+    await greet(quiet, "ada");
+    sandboxes.release("quiet/hello/v1", quiet);
+    const busy = [0, 1, 2].map(() => sandboxes.acquire("noisy/hello/v1", () => hello));
+    await Promise.all(busy.map((sandbox) => greet(sandbox, "bob")));
+    for (const sandbox of busy) sandboxes.release("noisy/hello/v1", sandbox);
+    expect(sandboxes.idleCount).toBe(2);
+    expect(quiet.alive).toBe(true);
+    expect(busy.filter((sandbox) => sandbox.alive)).toHaveLength(1);
+    expect(sandboxes.acquire("quiet/hello/v1", () => hello)).toBe(quiet);
+  });
+
   it("stops idle sandboxes and spares on close, then refuses new sandboxes", async () => {
     const sandboxes = pool();
     const sandbox = sandboxes.acquire("acme/hello/v1", () => hello);
