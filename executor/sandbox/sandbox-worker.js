@@ -2,17 +2,13 @@
 // Plain JavaScript on purpose: worker threads start without the TypeScript loader, on Node and Deno.
 // Message shapes and the channel layout are defined in channel.ts.
 import { parentPort } from "node:worker_threads";
+import { createGuestCall } from "./guest-call.js";
 
 // A plain empty object, before any glue loads. The Worker is started with an empty `env` already,
 // but Node's `process.env` stays a C++-backed store, and the jco glue reads
 // `process.env.JCO_DEBUG` on every task operation (~23 reads per engine call).
 if (globalThis.process) globalThis.process.env = {};
 
-const STATE = 0;
-const LENGTH = 1;
-const WAITING = 0;
-
-const decoder = new TextDecoder();
 let activate;
 
 function fail(error) {
@@ -20,16 +16,7 @@ function fail(error) {
 }
 
 async function load({ glue, modules, buffers }) {
-  const control = new Int32Array(buffers.control);
-  const data = new Uint8Array(buffers.data);
-  const call = (request) => {
-    Atomics.store(control, STATE, WAITING);
-    parentPort.postMessage({ type: "call", request });
-    Atomics.wait(control, STATE, WAITING);
-    const length = Atomics.load(control, LENGTH);
-    // TextDecoder refuses views on shared memory, so copy out first.
-    return decoder.decode(data.slice(0, length));
-  };
+  const call = createGuestCall(buffers, (request) => parentPort.postMessage({ type: "call", request }));
   const log = (level, message) => parentPort.postMessage({ type: "log", level, message });
   const glueModule = await import(`data:text/javascript,${encodeURIComponent(glue)}`);
   const instance = await glueModule.instantiate((name) => modules[name], {
