@@ -1,0 +1,25 @@
+// The guest side of the synchronous call channel (layout and host side in channel.ts): post the
+// request, block until the host has written the answer, read it. Plain JavaScript for worker threads
+// on Node and Deno.
+const STATE = 0;
+const LENGTH = 1;
+const WAITING = 0;
+
+const decoder = new TextDecoder();
+
+/** A blocking `call(request) → answer` over `buffers`; `post` hands the request to the host. */
+export function createGuestCall(buffers, post) {
+  const control = new Int32Array(buffers.control);
+  const data = new Uint8Array(buffers.data);
+  return (request) => {
+    Atomics.store(control, STATE, WAITING);
+    post(request);
+    // Wait until the answer is really there: a wake-up can be the late notify of the previous
+    // answer (the host stores READY, the guest reads it before the host's notify runs, and that
+    // notify then lands on this wait), and reading then would hand the guest a stale answer.
+    while (Atomics.load(control, STATE) === WAITING) Atomics.wait(control, STATE, WAITING);
+    const length = Atomics.load(control, LENGTH);
+    // TextDecoder refuses views on shared memory, so copy out first.
+    return decoder.decode(data.slice(0, length));
+  };
+}
