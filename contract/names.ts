@@ -70,6 +70,8 @@ export const Keys = {
   journalStep: (tenant: string, instance: string, generation: number, stepKey: string) =>
     `${tenant}.${instance}.g${generation}.${stepKey}`,
   journalAll: (tenant: string, instance: string) => `${tenant}.${instance}.>`,
+  /** A copy of a generation's whole journal as of the end of one activation (see JournalStore). */
+  journalSnapshot: (tenant: string, instance: string, generation: number) => `${tenant}.${instance}.g${generation}.snapshot`,
 } as const;
 
 export const artifactName = (tenant: string, workflow: string, version: string) => `${tenant}/${workflow}/${version}`;

@@ -25,7 +25,7 @@ import {
 import { readInbox } from "../infra/inbox.ts";
 import { RevisionConflictError } from "../infra/errors.ts";
 import type { InstanceStore, StoredInstance } from "../infra/instance-store.ts";
-import { emptyJournal, type JournalStore } from "../infra/journal-store.ts";
+import { emptyJournal, type InstanceJournal, type JournalStore } from "../infra/journal-store.ts";
 import type { KilnResources } from "../infra/kiln-resources.ts";
 import { remapStack } from "../infra/stack-trace.ts";
 import type { ArtifactCache, LoadedArtifact } from "./artifact-cache.ts";
@@ -50,6 +50,12 @@ export interface RunnerDeps {
   /** This executor's identity in leases. */
   owner: string;
 }
+
+/**
+ * Suspensions after which the journal in memory is whole and nobody else can add to it, so it is
+ * saved as the next activation's snapshot. Not after a lost lease or a commit conflict.
+ */
+const SNAPSHOT_AFTER: ReadonlySet<Suspension["kind"]> = new Set(["sleep", "retry", "event"]);
 
 /** How long to wait before looking again at an instance another executor is running. */
 const BUSY_RETRY_MS = 200;
@@ -120,6 +126,15 @@ export class ActivationRunner {
     }
   }
 
+  /** The journal to replay: nothing for a generation's first activation, else the snapshot or the keys. */
+  private async loadJournal(record: InstanceRecord): Promise<InstanceJournal> {
+    const { journal } = this.deps;
+    const { tenant, id, generation, activations } = record;
+    if (activations === undefined) return journal.load(tenant, id, generation);
+    if (activations === 1) return emptyJournal();
+    return (await journal.loadSnapshot(tenant, id, generation, activations - 1)) ?? journal.load(tenant, id, generation);
+  }
+
   private async activate(envelope: Envelope, message: JsMsg, claimed: StoredInstance): Promise<void> {
     const { deps } = this;
     const { tenant, instance: id, workflow } = envelope;
@@ -154,13 +169,13 @@ export class ActivationRunner {
       const started = performance.now();
       const [artifact, journal] = await Promise.all([
         deps.artifacts.get(tenant, workflow, record.version),
-        // The first activation of a generation has nothing to replay: skip the read.
-        record.activations === 1 ? emptyJournal() : deps.journal.load(tenant, id, record.generation),
+        this.loadJournal(record),
       ]);
       loaded = artifact;
       const loadMs = performance.now() - started;
       const sandbox = deps.pool.acquire(versionKey, () => ({ glue: artifact.artifact.glue, modules: artifact.modules }));
       const freshInstance = sandbox.activations === 0;
+      const replayed = journal.steps.length;
       const engine = new EngineHost(
         {
           journal: deps.journal,
@@ -211,7 +226,13 @@ export class ActivationRunner {
       }
       const ms = performance.now() - started;
       deps.metrics.observeActivation(ms, engine.committed);
-      stats = { ms: round(ms), loadMs: round(loadMs), replayed: journal.steps.length, committed: engine.committed, freshInstance, executor: deps.owner };
+      stats = { ms: round(ms), loadMs: round(loadMs), replayed, committed: engine.committed, freshInstance, executor: deps.owner };
+      const suspension = engine.suspension;
+      if (result.outcome === "suspended" && suspension && SNAPSHOT_AFTER.has(suspension.kind) && !leaseLost && record.activations !== undefined) {
+        await deps.journal
+          .saveSnapshot(tenant, id, record.generation, record.activations, journal)
+          .catch((error: unknown) => log("warn", `could not save the journal snapshot (the next activation reads the journal instead): ${(error as Error).message}`, "engine"));
+      }
     } catch (error) {
       // The platform failed (NATS unreachable, artifact missing…): nothing was decided, try again soon.
       clearInterval(heartbeat);

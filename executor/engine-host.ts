@@ -183,8 +183,7 @@ export class EngineHost {
       startedAt,
       completedAt: this.deps.now(),
     };
-    await this.deps.journal.commitStep(this.id.tenant, this.id.instance, this.id.generation, record);
-    this.committed++;
+    await this.commitRecord(record);
     this.deps.log("debug", `step "${request.name}" completed in ${record.completedAt - startedAt} ms (attempt ${request.attempt})`);
     return { action: "continue", completedAt: record.completedAt };
   }
@@ -199,6 +198,13 @@ export class EngineHost {
     }
     this.suspension = { kind: "retry", step: request.name, until: this.deps.now() + outcome.delayMs };
     return { action: "suspend" };
+  }
+
+  /** Writes a step record once, and keeps the in-memory journal whole (for the journal snapshot). */
+  private async commitRecord(record: StepRecord): Promise<void> {
+    await this.deps.journal.commitStep(this.id.tenant, this.id.instance, this.id.generation, record);
+    this.journal.steps.push(record);
+    this.committed++;
   }
 
   private stopTimer(key: string): void {
@@ -234,8 +240,7 @@ export class EngineHost {
       startedAt,
       completedAt: failedAt,
     };
-    await this.deps.journal.commitStep(this.id.tenant, this.id.instance, this.id.generation, record);
-    this.committed++;
+    await this.commitRecord(record);
     return { kind: "final", record };
   }
 
@@ -250,9 +255,7 @@ export class EngineHost {
       const now = this.deps.now();
       const until = request.until ?? now + request.durationMs;
       record = { kind: "sleep", status: "ok", seq: request.seq, name: request.name, key: request.key, until, startedAt: now, completedAt: until };
-      await this.deps.journal.commitStep(this.id.tenant, this.id.instance, this.id.generation, record);
-      this.journal.steps.push(record);
-      this.committed++;
+      await this.commitRecord(record);
     }
     const until = record.kind === "sleep" ? record.until : 0;
     const remainingMs = until - this.deps.now();
@@ -284,8 +287,7 @@ export class EngineHost {
         startedAt: now,
         completedAt: now,
       };
-      await this.deps.journal.commitStep(this.id.tenant, this.id.instance, this.id.generation, record);
-      this.committed++;
+      await this.commitRecord(record);
       return { action: "continue", completedAt: record.completedAt, event: record.event };
     }
     let deadline = this.journal.deadlines.get(request.key);
@@ -305,8 +307,7 @@ export class EngineHost {
         startedAt: deadline - request.timeoutMs,
         completedAt: now,
       };
-      await this.deps.journal.commitStep(this.id.tenant, this.id.instance, this.id.generation, record);
-      this.committed++;
+      await this.commitRecord(record);
       return { action: "throw", record };
     }
     this.suspension = { kind: "event", step: request.name, until: deadline, eventType: request.type };

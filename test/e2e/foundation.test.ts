@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { isFinished, startKilnWithKitchenSink, type TenantClient, type TestKiln } from "../helpers/kiln.ts";
+import { bodyRuns, expectSharedWork } from "../helpers/shared-work.ts";
 
 let kiln: TestKiln;
 let acme: TenantClient;
@@ -17,7 +18,6 @@ afterAll(async () => {
   await kiln?.close();
 });
 
-const bodyRuns = (lines: { message: string }[], name: string) => lines.filter((line) => line.message === `body:${name}`).length;
 
 describe("deploy", () => {
   it("answers an identical redeploy with the same version without compiling again", async () => {
@@ -148,26 +148,9 @@ describe("instances", () => {
   it("shares work between two executors and never runs one instance twice at once", async () => {
     const first = await kiln.startExecutor({ KILN_EXECUTOR_CONCURRENCY: "4" });
     const second = await kiln.startExecutor({ KILN_EXECUTOR_CONCURRENCY: "4" });
-    const activations = await kiln.watchActivations();
     try {
-      const ids = Array.from({ length: 24 }, (_, i) => `shared-${i}`);
-      const batch = await acme.api(
-        "POST",
-        "/v1/tenants/acme/workflows/sink/instances/batch",
-        ids.map((id) => ({ id, params: { scenario: "steps", count: 3, spinMs: 20 } })),
-      );
-      expect(batch.status).toBe(201);
-      for (const id of ids) {
-        const view = await acme.waitFor("sink", id, isFinished);
-        expect(view.status).toBe("complete");
-        const lines = await acme.logs("sink", id);
-        for (const step of ["step 1", "step 2", "step 3"]) expect(bodyRuns(lines, step)).toBe(1);
-      }
-      const byExecutor = activations.byExecutor();
-      expect(byExecutor.get(first.id)).toBeGreaterThan(0);
-      expect(byExecutor.get(second.id)).toBeGreaterThan(0);
+      await expectSharedWork(kiln, acme, [first, second], "shared", 24);
     } finally {
-      activations.stop();
       await Promise.all([first.close(), second.close()]);
       kiln.executors.splice(0);
     }
