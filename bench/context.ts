@@ -36,7 +36,7 @@ export const FULL: BenchSizes = {
   replaySamples: 5,
   createSamples: 50,
   throughputConcurrency: [1, 10, 100, 1_000],
-  throughputSteps: 20_000,
+  throughputSteps: 10_000,
   coldStartSamples: 5,
   timers: 1_000,
   sleepingInstances: 10_000,

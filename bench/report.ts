@@ -37,6 +37,11 @@ export function runtimeId(label: string): string {
   return match ? `${match[1]}${match[2]}` : label.replace(/[^a-z0-9]+/gi, "-");
 }
 
+/** The file name of a run's results: its runtime, and `-quick` for a quick run (smaller sizes). */
+export function runFileId(run: Pick<BenchRun, "quick" | "machine">): string {
+  return `${runtimeId(run.machine.runtime)}${run.quick ? "-quick" : ""}`;
+}
+
 function formatNumber(value: number): string {
   if (!Number.isFinite(value)) return "–";
   if (Math.abs(value) >= 1000) return Math.round(value).toLocaleString("en");
@@ -84,7 +89,7 @@ function latencyBars(figures: Figure[], ids: (id: string) => boolean): Bar[] {
 
 export async function writeReport(run: BenchRun, outDir: string): Promise<string[]> {
   await mkdir(outDir, { recursive: true });
-  const id = runtimeId(run.machine.runtime);
+  const id = runFileId(run);
   const written: Array<[string, string]> = [
     [`${id}.json`, `${JSON.stringify(run, null, 2)}\n`],
     [`${id}.md`, renderTable(run)],
@@ -123,13 +128,15 @@ async function renderIndex(outDir: string): Promise<string> {
     "Written by `npm run bench` (see the README's Benchmark section). One file set per runtime the services ran on:",
     "",
     ...runs.map((run) => {
-      const id = runtimeId(run.machine.runtime);
-      return `- [${run.machine.runtime}](${id}.md) — ${run.startedAt}, ${run.machine.cores} cores, ${run.quick ? "quick run" : "full run"} ([latency chart](${id}-latency.svg), [throughput chart](${id}-throughput.svg), [raw JSON](${id}.json))`;
+      const id = runFileId(run);
+      return `- [${run.machine.runtime}${run.quick ? " (quick)" : ""}](${id}.md) — ${run.startedAt}, ${run.machine.cores} cores, ${run.quick ? "quick run" : "full run"} ([latency chart](${id}-latency.svg), [throughput chart](${id}-throughput.svg), [raw JSON](${id}.json))`;
     }),
     "",
     "## Across runtimes (p50; throughput in steps/s)",
     "",
-    `| figure | ${runs.map((run) => run.machine.runtime).join(" | ")} |`,
+    "Quick runs use smaller sizes (fewer steps per instance, fewer samples): compare quick with quick.",
+    "",
+    `| figure | ${runs.map((run) => `${run.machine.runtime}${run.quick ? " (quick)" : ""}`).join(" | ")} |`,
     `| --- | ${runs.map(() => "---").join(" | ")} |`,
   ];
   for (const fid of COMPARED) {

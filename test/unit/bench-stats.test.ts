@@ -1,6 +1,6 @@
 import { expect, it } from "vitest";
 import { percentile, summarize } from "../../bench/stats.ts";
-import { runtimeId } from "../../bench/report.ts";
+import { runFileId, runtimeId } from "../../bench/report.ts";
 
 it("takes nearest-rank percentiles", () => {
   const sorted = Array.from({ length: 100 }, (_, i) => i + 1);
@@ -18,4 +18,9 @@ it("names result files by runtime and major version", () => {
   expect(runtimeId("node v20.20.2")).toBe("node20");
   expect(runtimeId("node v24.21.0")).toBe("node24");
   expect(runtimeId("deno 2.9.6")).toBe("deno2");
+});
+
+it("keeps quick runs apart from full runs", () => {
+  expect(runFileId({ quick: true, machine: { runtime: "deno 2.9.6" } as never })).toBe("deno2-quick");
+  expect(runFileId({ quick: false, machine: { runtime: "node v20.20.2" } as never })).toBe("node20");
 });
