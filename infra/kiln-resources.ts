@@ -29,7 +29,6 @@ export interface KilnResources {
   ensureWorkConsumer(tenant: string): Promise<void>;
 }
 
-
 async function ensureStream(jsm: JetStreamManager, config: Parameters<JetStreamManager["streams"]["add"]>[0]): Promise<void> {
   try {
     await jsm.streams.info(config.name!);
