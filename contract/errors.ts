@@ -10,6 +10,10 @@ export const ErrorCode = {
   unsupportedMediaType: "unsupported_media_type",
   unavailable: "unavailable",
   internal: "internal",
+  /** The version's compiled artifact is gone from the artifact store. */
+  artifactMissing: "artifact_missing",
+  /** The version's compiled artifact does not decode or compile. */
+  artifactInvalid: "artifact_invalid",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -18,6 +22,30 @@ export interface SerializedError {
   name: string;
   message: string;
   stack?: string;
+  /** Set on errors of the platform rather than of tenant code. */
+  code?: ErrorCode;
+}
+
+/**
+ * What to do about a failure of the platform (not of tenant code), decided where the failure is
+ * understood: try the same work again after a while, or fail the instance with this error.
+ */
+export type Recovery = { readonly do: "retry"; readonly retryAfterMs: number } | { readonly do: "fail" };
+
+/**
+ * A failure of the platform with a stable `code` and the recovery it calls for. Recognised by
+ * `name` and `code` where it crosses a boundary, so it survives serialisation.
+ */
+export class PlatformError extends Error {
+  override name = "PlatformError";
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly recovery: Recovery,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
 }
 
 /** Turns anything thrown into an `Error`, so every boundary handles one shape. */

@@ -1,4 +1,4 @@
-import type { SerializedError } from "./errors.ts";
+import type { ErrorCode, SerializedError } from "./errors.ts";
 
 export const InstanceStatus = {
   queued: "queued",
@@ -50,6 +50,12 @@ export interface InstanceRecord {
   wake?: { at: number; carrierSeq: number };
   /** Which executor runs the instance now, and until when its claim holds without renewal. */
   lease?: { owner: string; expiresAt: number };
+  /**
+   * The platform failed the latest activations (NATS unreachable, say) and will try again at
+   * `retryAt`: why the instance is not moving, for the status view. Cleared by the next activation
+   * that gets to run the workflow.
+   */
+  platformFailure?: { code: ErrorCode; message: string; failures: number; retryAt: number };
   /** Why the instance is suspended, for the tenant's status view. */
   suspendedOn?: { kind: "sleep" | "retry" | "event"; step: string; until?: number; eventType?: string };
 }

@@ -3,6 +3,9 @@
  * claims the instance (lease), runs one activation in a sandbox, records the outcome and settles the
  * message — ack, or nak with a delay when the message carries the instance's timer.
  *
+ * Every decision with a race in it is a pure function in `decisions/` (claim, lease, settle); this
+ * class reads the record, asks the decision, writes it with a compare-and-set, and does what it says.
+ *
  * The timer design for nats-server 2.9 (no scheduled messages): a suspended instance's wake-up is the
  * work message itself, nak'd with the remaining delay, so a sleeping instance costs the executor
  * nothing. The instance record names the one message that carries its timer (`wake.carrierSeq`); any
@@ -11,7 +14,6 @@
 import type { JsMsg } from "@nats-io/jetstream";
 import {
   decodeEnvelope,
-  FINAL_STATUSES,
   InvalidEnvelopeError,
   PROTOCOL_VERSION,
   serializeError,
@@ -30,10 +32,17 @@ import type { KilnResources } from "../infra/kiln-resources.ts";
 import { remapStack } from "../infra/stack-trace.ts";
 import type { ArtifactCache, LoadedArtifact } from "./artifact-cache.ts";
 import type { ControlBoard } from "./control-board.ts";
-import { EngineHost, type Suspension } from "./engine-host.ts";
+import { decideClaim } from "./decisions/claim.ts";
+import type { LeaseHolder } from "./decisions/lease.ts";
+import { decideSettle, type ActivationOutcome, type Settlement } from "./decisions/settle.ts";
+import { EngineHost } from "./engine-host.ts";
 import type { ResolvedExecutorConfig } from "./config.ts";
+import { LeaseKeeper } from "./lease-keeper.ts";
+import { classifyPlatformFailure } from "./platform-failure.ts";
 import type { SandboxPool } from "./sandbox/sandbox-pool.ts";
 import { SandboxKilledError } from "./sandbox/errors.ts";
+import type { Sandbox } from "./sandbox/sandbox.ts";
+import type { Suspension } from "./suspension.ts";
 import type { Telemetry } from "./telemetry.ts";
 import type { ExecutorMetrics } from "./metrics.ts";
 
@@ -49,6 +58,8 @@ export interface RunnerDeps {
   config: ResolvedExecutorConfig;
   /** This executor's identity in leases. */
   owner: string;
+  /** The clock every decision reads. @default Date.now */
+  now?: () => number;
 }
 
 /**
@@ -57,13 +68,14 @@ export interface RunnerDeps {
  */
 const SNAPSHOT_AFTER: ReadonlySet<Suspension["kind"]> = new Set(["sleep", "retry", "event"]);
 
-/** How long to wait before looking again at an instance another executor is running. */
-const BUSY_RETRY_MS = 200;
-
-type Claim = { kind: "run"; stored: StoredInstance } | { kind: "settled" };
+type LogLevel = "debug" | "info" | "warn" | "error";
 
 export class ActivationRunner {
-  constructor(private readonly deps: RunnerDeps) {}
+  private readonly now: () => number;
+
+  constructor(private readonly deps: RunnerDeps) {
+    this.now = deps.now ?? Date.now;
+  }
 
   async process(message: JsMsg): Promise<void> {
     let envelope: Envelope;
@@ -74,52 +86,34 @@ export class ActivationRunner {
       message.term(error.message);
       return;
     }
-    const claim = await this.claim(envelope, message);
-    if (claim.kind === "settled") return;
-    await this.activate(envelope, message, claim.stored);
+    const claimed = await this.claim(envelope, message);
+    if (!claimed) return;
+    const record = claimed.record;
+    const holder: LeaseHolder = { owner: this.deps.owner, generation: record.generation, activation: record.activations };
+    if (record.control) {
+      await this.settle(message, record, holder, { kind: "suspended", suspension: { kind: "control", control: record.control } });
+      return;
+    }
+    const { outcome, stats } = await this.activate(envelope, message, record, holder);
+    await this.settle(message, record, holder, outcome, stats);
   }
 
-  /** Decides what the message means now, and takes the lease if it calls for an activation. */
-  private async claim(envelope: Envelope, message: JsMsg): Promise<Claim> {
+  /** Asks what the message means now; takes the lease if it calls for an activation. */
+  private async claim(envelope: Envelope, message: JsMsg): Promise<StoredInstance | undefined> {
     const { instances, owner, config } = this.deps;
     for (;;) {
       const stored = await instances.get(envelope.tenant, envelope.instance);
-      const now = Date.now();
-      if (!stored) {
+      const decision = decideClaim(stored?.record, { reason: envelope.reason, seq: message.seq }, this.now(), { owner, leaseMs: config.leaseMs });
+      if (decision.do === "drop") {
         message.ack();
-        return { kind: "settled" };
+        return undefined;
       }
-      const record = stored.record;
-      if (FINAL_STATUSES.has(record.status) || record.status === "paused") {
-        message.ack();
-        return { kind: "settled" };
+      if (decision.do === "later") {
+        message.nak(decision.delayMs);
+        return undefined;
       }
-      // A live lease is busy whoever holds it: a message redelivered after ack_wait can reach the
-      // executor that is still running the first copy, and its own lease must not let it run twice.
-      if (record.lease && record.lease.expiresAt > now) {
-        message.nak(BUSY_RETRY_MS);
-        return { kind: "settled" };
-      }
-      if (record.wake && record.wake.at > now) {
-        if (record.wake.carrierSeq === message.seq) {
-          // Redelivered early (after a restart, say): a timer never fires before it is due.
-          message.nak(record.wake.at - now);
-          return { kind: "settled" };
-        }
-        if (envelope.reason !== "event" && envelope.reason !== "resume") {
-          message.ack();
-          return { kind: "settled" };
-        }
-      }
-      const next: InstanceRecord = {
-        ...record,
-        status: "running",
-        updatedAt: now,
-        lease: { owner, expiresAt: now + config.leaseMs },
-        ...(record.activations === undefined ? {} : { activations: record.activations + 1 }),
-      };
       try {
-        return { kind: "run", stored: await instances.replace(next, stored.revision) };
+        return await instances.replace(decision.next, stored!.revision);
       } catch (error) {
         if (!(error instanceof RevisionConflictError)) throw error;
       }
@@ -135,179 +129,138 @@ export class ActivationRunner {
     return (await journal.loadSnapshot(tenant, id, generation, activations - 1)) ?? journal.load(tenant, id, generation);
   }
 
-  private async activate(envelope: Envelope, message: JsMsg, claimed: StoredInstance): Promise<void> {
+  /** Runs the workflow until it finishes or suspends; never throws: a platform failure is an outcome. */
+  private async activate(
+    envelope: Envelope,
+    message: JsMsg,
+    record: InstanceRecord,
+    holder: LeaseHolder,
+  ): Promise<{ outcome: ActivationOutcome; stats?: ActivationStats }> {
     const { deps } = this;
     const { tenant, instance: id, workflow } = envelope;
-    const record = claimed.record;
-    if (record.control) {
-      await this.finish(message, record, { kind: "control", control: record.control }, undefined);
-      return;
-    }
     deps.controls.clear(tenant, id);
-    let leaseLost: string | undefined;
-    const heartbeat = setInterval(() => {
-      message.working();
-      deps.instances
-        .modify(tenant, id, (current) => {
-          if (current.lease?.owner !== deps.owner || current.generation !== record.generation) {
-            leaseLost = "another executor took over the instance";
-            return undefined;
-          }
-          return { ...current, lease: { owner: deps.owner, expiresAt: Date.now() + deps.config.leaseMs } };
-        })
-        .catch(() => undefined);
-    }, deps.config.leaseMs / 3);
-
-    const log = (level: "debug" | "info" | "warn" | "error", text: string, source: "tenant" | "engine") =>
-      deps.telemetry.log(tenant, workflow, id, { ts: Date.now(), level, message: text, source });
-    let loaded: LoadedArtifact | undefined;
-    let result: ActivationResult | undefined;
-    let host: EngineHost | undefined;
-    let stats: ActivationStats | undefined;
-    const versionKey = `${tenant}/${workflow}/${record.version}`;
+    const lease = new LeaseKeeper({
+      instances: deps.instances,
+      tenant,
+      instance: id,
+      holder,
+      leaseMs: deps.config.leaseMs,
+      expiresAt: record.lease!.expiresAt,
+      now: this.now,
+      onHeartbeat: () => message.working(),
+    });
+    lease.start();
+    const log = (level: LogLevel, text: string, source: "tenant" | "engine") =>
+      deps.telemetry.log(tenant, workflow, id, { ts: this.now(), level, message: text, source });
+    let engine: EngineHost | undefined;
     try {
       const started = performance.now();
-      const [artifact, journal] = await Promise.all([
-        deps.artifacts.get(tenant, workflow, record.version),
-        this.loadJournal(record),
-      ]);
-      loaded = artifact;
+      const [loaded, journal] = await Promise.all([deps.artifacts.get(tenant, workflow, record.version), this.loadJournal(record)]);
       const loadMs = performance.now() - started;
-      const sandbox = deps.pool.acquire(versionKey, () => ({ glue: artifact.artifact.glue, modules: artifact.modules }));
+      const versionKey = `${tenant}/${workflow}/${record.version}`;
+      const sandbox = deps.pool.acquire(versionKey, () => ({ glue: loaded.artifact.glue, modules: loaded.modules }));
       const freshInstance = sandbox.activations === 0;
       const replayed = journal.steps.length;
-      const engine = new EngineHost(
+      engine = new EngineHost(
         {
           journal: deps.journal,
           readInbox: () => readInbox(deps.resources.js, tenant, id),
-          now: Date.now,
+          now: this.now,
           holdMs: deps.config.holdMs,
           log: (level, text) => log(level, text, "engine"),
           interruption: (): Suspension | undefined => {
-            if (leaseLost) return { kind: "superseded", reason: leaseLost };
+            if (lease.lost !== undefined) return { kind: "superseded", reason: lease.lost };
             const control = deps.controls.get(tenant, id);
             return control ? { kind: "control", control } : undefined;
           },
+          assureLease: () => lease.assure(),
           killSandbox: (reason) => void sandbox.kill(reason),
         },
         { tenant, instance: id, generation: record.generation },
         journal,
       );
-      host = engine;
       const request: ActivationRequest = {
         v: PROTOCOL_VERSION,
         instanceId: id,
         workflow,
         params: record.params,
         createdAt: record.createdAt,
-        now: Date.now(),
+        now: this.now(),
         journal: journal.steps,
         seed: `${tenant}.${id}.${record.generation}`,
         env: {},
       };
       deps.telemetry.lifecycle(tenant, workflow, id, "running", { reason: envelope.reason, executor: deps.owner });
-      try {
-        const answer = await sandbox.activate(JSON.stringify(request), {
-          call: (call) => engine.handle(call),
-          log: (level, text) => log(asLevel(level), text, "tenant"),
-        });
-        result = JSON.parse(answer) as ActivationResult;
-        deps.pool.release(versionKey, sandbox);
-      } catch (error) {
-        await engine.settled();
-        if (!(error instanceof SandboxKilledError) || !engine.suspension) {
-          void sandbox.kill("discarded after a failure");
-          result = { outcome: "errored", error: crashError(error) };
-        } else {
-          result = { outcome: "suspended" };
-        }
-      } finally {
-        engine.dispose();
-      }
+      const outcome = await this.runInSandbox(sandbox, versionKey, engine, request, loaded, (level, text) => log(level, text, "tenant"));
       const ms = performance.now() - started;
       deps.metrics.observeActivation(ms, engine.committed);
-      stats = { ms: round(ms), loadMs: round(loadMs), replayed, committed: engine.committed, freshInstance, executor: deps.owner };
-      const suspension = engine.suspension;
-      if (result.outcome === "suspended" && suspension && SNAPSHOT_AFTER.has(suspension.kind) && !leaseLost && record.activations !== undefined) {
+      const stats: ActivationStats = { ms: round(ms), loadMs: round(loadMs), replayed, committed: engine.committed, freshInstance, executor: deps.owner };
+      if (outcome.kind === "suspended" && SNAPSHOT_AFTER.has(outcome.suspension.kind) && lease.lost === undefined && record.activations !== undefined) {
         await deps.journal
           .saveSnapshot(tenant, id, record.generation, record.activations, journal)
-          .catch((error: unknown) => log("warn", `could not save the journal snapshot (the next activation reads the journal instead): ${(error as Error).message}`, "engine"));
+          .catch((error: unknown) =>
+            log("warn", `could not save the journal snapshot (the next activation reads the journal instead): ${(error as Error).message}`, "engine"),
+          );
       }
+      return { outcome, stats };
     } catch (error) {
-      // The platform failed (NATS unreachable, artifact missing…): nothing was decided, try again soon.
-      clearInterval(heartbeat);
-      log("error", `activation failed on the executor: ${(error as Error).message}; retrying`, "engine");
-      await deps.instances
-        .modify(tenant, id, (current) => (current.lease?.owner === deps.owner ? { ...current, lease: undefined } : undefined))
-        .catch(() => undefined);
-      message.nak(1_000);
-      return;
+      const failure = classifyPlatformFailure(error);
+      log("error", `activation failed on the executor: [${failure.code}] ${failure.message}`, "engine");
+      return { outcome: { kind: "platform-failure", error: failure } };
+    } finally {
+      lease.stop();
     }
-    clearInterval(heartbeat);
-    if (result.outcome === "errored" && loaded) result = { ...result, error: mapError(result.error, loaded) };
-    await this.finish(message, record, result.outcome === "suspended" ? host?.suspension : undefined, result, stats);
+  }
+
+  /** One activation in the sandbox, and what its end means. */
+  private async runInSandbox(
+    sandbox: Sandbox,
+    versionKey: string,
+    engine: EngineHost,
+    request: ActivationRequest,
+    loaded: LoadedArtifact,
+    log: (level: LogLevel, text: string) => void,
+  ): Promise<ActivationOutcome> {
+    try {
+      const answer = await sandbox.activate(JSON.stringify(request), {
+        call: (call) => engine.handle(call),
+        log: (level, text) => log(asLevel(level), text),
+      });
+      const result = JSON.parse(answer) as ActivationResult;
+      this.deps.pool.release(versionKey, sandbox);
+      if (result.outcome === "complete") return { kind: "complete", output: result.output };
+      if (result.outcome === "errored") return { kind: "errored", error: mapError(result.error, loaded) };
+      const suspension = engine.suspension ?? { kind: "superseded", reason: "the workflow suspended without the engine asking it to" };
+      return { kind: "suspended", suspension };
+    } catch (error) {
+      await engine.settled();
+      if (engine.platformFailure !== undefined) return { kind: "platform-failure", error: classifyPlatformFailure(engine.platformFailure) };
+      if (error instanceof SandboxKilledError && engine.suspension) return { kind: "suspended", suspension: engine.suspension };
+      void sandbox.kill("discarded after a failure");
+      return { kind: "errored", error: crashError(error) };
+    } finally {
+      engine.dispose();
+    }
   }
 
   /** Records how the activation ended and settles the message. */
-  private async finish(
-    message: JsMsg,
-    activated: InstanceRecord,
-    suspension: Suspension | undefined,
-    result: ActivationResult | undefined,
-    stats?: ActivationStats,
-  ): Promise<void> {
+  private async settle(message: JsMsg, activated: InstanceRecord, holder: LeaseHolder, outcome: ActivationOutcome, stats?: ActivationStats): Promise<void> {
     const { deps } = this;
-    const { tenant, id, workflow, generation } = activated;
-    let settle: () => void = () => message.ack();
-    let event: string | undefined;
+    const { tenant, id, workflow } = activated;
+    let settlement: Settlement | undefined;
     const written = await deps.instances.modify(tenant, id, (current) => {
-      if (current.generation !== generation || (current.lease && current.lease.owner !== deps.owner)) {
-        // Restarted or taken over meanwhile: this activation's outcome no longer applies.
-        settle = () => message.ack();
-        return current.lease?.owner === deps.owner ? { ...current, lease: undefined } : undefined;
-      }
-      const now = Date.now();
-      const next: InstanceRecord = { ...current, updatedAt: now, lease: undefined, wake: undefined, suspendedOn: undefined };
-      settle = () => message.ack();
-      if (FINAL_STATUSES.has(current.status)) {
-        // Terminated by the tenant while this activation ran: the request stands.
-        event = undefined;
-        return next;
-      }
-      if (result && result.outcome === "complete") {
-        event = "complete";
-        return { ...next, status: "complete", output: result.output, control: undefined };
-      }
-      if (result && result.outcome === "errored") {
-        event = "errored";
-        return { ...next, status: "errored", error: result.error, control: undefined };
-      }
-      const control = suspension?.kind === "control" ? suspension.control : current.control;
-      if (control === "terminate") {
-        event = "terminated";
-        return { ...next, status: "terminated", control: undefined };
-      }
-      if (control === "pause") {
-        event = "paused";
-        return { ...next, status: "paused", control: undefined };
-      }
-      if (!suspension || suspension.kind === "superseded" || suspension.kind === "control") {
-        // Nothing left to wait for here (lost the instance): look at the message again shortly.
-        settle = () => message.nak(BUSY_RETRY_MS);
-        return { ...next, status: current.status === "running" ? "queued" : current.status };
-      }
-      const status = suspension.kind === "event" ? "waiting" : "sleeping";
-      event = status;
-      const suspendedOn = { kind: suspension.kind, step: suspension.step, until: suspension.until, ...(suspension.eventType ? { eventType: suspension.eventType } : {}) };
-      if (current.wake && current.wake.at === suspension.until && current.wake.carrierSeq !== message.seq) {
-        return { ...next, status, suspendedOn, wake: current.wake };
-      }
-      settle = () => message.nak(Math.max(0, suspension.until - Date.now()));
-      return { ...next, status, suspendedOn, wake: { at: suspension.until, carrierSeq: message.seq } };
+      settlement = decideSettle(current, holder, outcome, message.seq, this.now());
+      return settlement.next;
     });
-    settle();
-    if (written && event) deps.telemetry.lifecycle(tenant, workflow, id, event, { status: written.record.status, ...(stats ? { activation: stats } : {}) });
-    if (written && (result?.outcome === "complete" || result?.outcome === "errored")) deps.metrics.instanceFinished(result.outcome);
+    if (!written || !settlement) {
+      message.ack(); // the instance was deleted meanwhile
+      return;
+    }
+    if (settlement.message.do === "ack") message.ack();
+    else message.nak(settlement.message.delayMs);
+    if (settlement.next === undefined || settlement.event === undefined) return;
+    deps.telemetry.lifecycle(tenant, workflow, id, settlement.event, { status: written.record.status, ...(stats ? { activation: stats } : {}) });
+    if (settlement.event === "complete" || settlement.event === "errored") deps.metrics.instanceFinished(settlement.event);
   }
 }
 
@@ -316,7 +269,7 @@ function round(ms: number): number {
   return Math.round(ms * 100) / 100;
 }
 
-function asLevel(level: string): "debug" | "info" | "warn" | "error" {
+function asLevel(level: string): LogLevel {
   return level === "debug" || level === "warn" || level === "error" ? level : "info";
 }
 

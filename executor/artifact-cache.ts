@@ -3,7 +3,7 @@
  * (least recently used first out). A version is immutable, so a cached entry never goes stale.
  */
 import type { ObjectStore } from "@nats-io/obj";
-import { artifactName } from "../contract/mod.ts";
+import { artifactName, ErrorCode, PlatformError } from "../contract/mod.ts";
 import { decodeArtifact, type Artifact } from "../contract/artifact.ts";
 
 export interface LoadedArtifact {
@@ -11,8 +11,12 @@ export interface LoadedArtifact {
   modules: Record<string, WebAssembly.Module>;
 }
 
-export class ArtifactNotFoundError extends Error {
+/** The version's artifact is gone: retrying cannot bring it back, so the instance fails. */
+export class ArtifactNotFoundError extends PlatformError {
   override name = "ArtifactNotFoundError";
+  constructor(name: string) {
+    super(ErrorCode.artifactMissing, `artifact '${name}' is missing from the artifact store; deploy the workflow again and create new instances`, { do: "fail" });
+  }
 }
 
 export class ArtifactCache {
@@ -39,7 +43,7 @@ export class ArtifactCache {
 
   private async load(name: string): Promise<LoadedArtifact> {
     const bytes = await this.store.getBlob(name);
-    if (!bytes) throw new ArtifactNotFoundError(`artifact '${name}' is missing from the artifact store; redeploy the workflow`);
+    if (!bytes) throw new ArtifactNotFoundError(name);
     const artifact = decodeArtifact(bytes);
     const entries = await Promise.all(
       Object.entries(artifact.coreModules).map(async ([file, code]) => [file, await WebAssembly.compile(code as Uint8Array<ArrayBuffer>)] as const),

@@ -5,7 +5,6 @@
 import {
   DEFAULT_STEP_TIMEOUT_MS,
   retryDelayMs,
-  type ControlRequest,
   type EngineRequest,
   type EngineResponse,
   type ResolvedRetries,
@@ -15,13 +14,7 @@ import {
 import { AlreadyExistsError } from "../infra/errors.ts";
 import type { InboxEvent } from "../infra/inbox.ts";
 import type { InstanceJournal, JournalStore } from "../infra/journal-store.ts";
-
-/** Why the activation stops without finishing. */
-export type Suspension =
-  | { kind: "sleep" | "retry" | "event"; step: string; until: number; eventType?: string }
-  | { kind: "control"; control: ControlRequest }
-  /** Another activation owns the instance now (lost lease, or it committed this step first). */
-  | { kind: "superseded"; reason: string };
+import type { Suspension } from "./suspension.ts";
 
 export interface EngineHostDeps {
   journal: JournalStore;
@@ -32,6 +25,11 @@ export interface EngineHostDeps {
   log(level: "debug" | "info" | "warn" | "error", message: string): void;
   /** Pending pause / terminate, or a lost lease, noticed since the activation began. */
   interruption(): Suspension | undefined;
+  /**
+   * Resolves to `undefined` when this activation still holds the instance firmly enough to start a
+   * step body, else to the reason it does not (see LeaseKeeper).
+   */
+  assureLease(): Promise<string | undefined>;
   /** Stops the sandbox (step timeout). */
   killSandbox(reason: string): void;
 }
@@ -57,6 +55,8 @@ const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 export class EngineHost {
   suspension: Suspension | undefined;
+  /** What failed on the platform's side while serving a call (NATS, say); the guest was stopped. */
+  platformFailure: unknown;
   /** Steps completed during this activation, for status and metrics. */
   committed = 0;
   private running: RunningStep | undefined;
@@ -80,12 +80,12 @@ export class EngineHost {
     try {
       response = await this.dispatch(request);
     } catch (error) {
-      if (error instanceof AlreadyExistsError) {
-        this.suspension = { kind: "superseded", reason: error.message };
-        response = { action: "suspend" };
-      } else {
+      if (!(error instanceof AlreadyExistsError)) {
+        this.platformFailure ??= error;
         throw error;
       }
+      this.suspension = { kind: "superseded", reason: error.message };
+      response = { action: "suspend" };
     }
     return JSON.stringify(response);
   }
@@ -109,7 +109,7 @@ export class EngineHost {
         return { action: "random", bytes: Array.from(crypto.getRandomValues(new Uint8Array(Math.min(request.bytes, 1024)))) };
       case "step":
         this.timeouts.set(request.key, request.timeoutMs);
-        return this.startStep(request, this.priorAttempts(request.key) + 1);
+        return this.resumeStep(request);
       case "commit":
       case "fail": {
         const attempt = this.running;
@@ -132,13 +132,31 @@ export class EngineHost {
     return { action: "suspend" };
   }
 
-  private priorAttempts(key: string): number {
-    return this.journal.attempts.get(key)?.length ?? 0;
+  /**
+   * A step reached in this activation: its next attempt, once the retry delay after its last failed
+   * attempt has passed (an activation woken early, by an event say, must not retry before then).
+   */
+  private async resumeStep(step: { seq: number; key: string; name: string; retries: ResolvedRetries }): Promise<EngineResponse> {
+    const last = this.journal.attempts.get(step.key)?.at(-1);
+    if (last) {
+      const remainingMs = last.failedAt + retryDelayMs(step.retries, last.attempt) - this.deps.now();
+      if (remainingMs > this.deps.holdMs) {
+        this.suspension = { kind: "retry", step: step.name, until: this.deps.now() + remainingMs };
+        return { action: "suspend" };
+      }
+      if (remainingMs > 0) await delay(remainingMs);
+    }
+    return this.startStep(step, (last?.attempt ?? 0) + 1);
   }
 
-  private startStep(step: { seq: number; key: string; name: string; retries: ResolvedRetries }, attempt: number): EngineResponse {
+  private async startStep(step: { seq: number; key: string; name: string; retries: ResolvedRetries }, attempt: number): Promise<EngineResponse> {
     const stop = this.interrupted();
     if (stop) return stop;
+    const leaseProblem = await this.deps.assureLease();
+    if (leaseProblem !== undefined) {
+      this.suspension = { kind: "superseded", reason: leaseProblem };
+      return { action: "suspend" };
+    }
     const { seq, key, name, retries } = step;
     const startedAt = this.deps.now();
     const timeoutMs = this.timeouts.get(key) ?? DEFAULT_STEP_TIMEOUT_MS;

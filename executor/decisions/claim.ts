@@ -1,0 +1,52 @@
+/**
+ * What a work message means when it arrives: drop it, look again later, or claim the instance for an
+ * activation. A pure function of the instance record, the message and the time; the runner does the
+ * compare-and-set and settles the message.
+ */
+import { FINAL_STATUSES, type EnvelopeReason, type InstanceRecord } from "../../contract/mod.ts";
+import { isLeaseLive } from "./lease.ts";
+
+/** How long to wait before looking again at an instance another activation is running. */
+export const BUSY_RETRY_MS = 200;
+
+export type ClaimDecision =
+  /** The message no longer matters: ack it. */
+  | { do: "drop"; why: string }
+  /** Not now: nak it with this delay. */
+  | { do: "later"; delayMs: number; why: string }
+  /** Write `next` (compare-and-set on the revision read) and run an activation. */
+  | { do: "claim"; next: InstanceRecord };
+
+export interface ClaimMessage {
+  reason: EnvelopeReason;
+  /** The message's stream sequence: identifies the timer carrier. */
+  seq: number;
+}
+
+export function decideClaim(
+  record: InstanceRecord | undefined,
+  message: ClaimMessage,
+  now: number,
+  lease: { owner: string; leaseMs: number },
+): ClaimDecision {
+  if (!record) return { do: "drop", why: "the instance no longer exists" };
+  if (FINAL_STATUSES.has(record.status)) return { do: "drop", why: `the instance is ${record.status}` };
+  if (record.status === "paused") return { do: "drop", why: "the instance is paused; resume enqueues it again" };
+  // A live lease is busy whoever holds it: a message redelivered after ack_wait can reach the
+  // executor that is still running the first copy, and its own lease must not let it run twice.
+  if (isLeaseLive(record, now)) return { do: "later", delayMs: BUSY_RETRY_MS, why: "another activation is running the instance" };
+  if (record.wake && record.wake.at > now) {
+    // Redelivered early (after a restart, say): a timer never fires before it is due.
+    if (record.wake.carrierSeq === message.seq) return { do: "later", delayMs: record.wake.at - now, why: "the timer is not due yet" };
+    // Only news can wake a suspended instance early; its journal keeps the timer anyway.
+    if (message.reason !== "event" && message.reason !== "resume") return { do: "drop", why: "another message carries the instance's timer" };
+  }
+  const next: InstanceRecord = {
+    ...record,
+    status: "running",
+    updatedAt: now,
+    lease: { owner: lease.owner, expiresAt: now + lease.leaseMs },
+    ...(record.activations === undefined ? {} : { activations: record.activations + 1 }),
+  };
+  return { do: "claim", next };
+}

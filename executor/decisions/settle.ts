@@ -1,0 +1,106 @@
+/**
+ * What an activation's end means for the instance record and its work message: the record to write,
+ * whether to ack the message or nak it with a delay (the message then carries the instance's timer),
+ * and the lifecycle event to publish. A pure function of the current record, the outcome, the
+ * message and the time; the runner does the compare-and-set and settles the message.
+ *
+ * One rule keeps timers from getting lost: a message is acked only by the activation that holds the
+ * lease, or when the record says it no longer matters. An activation that lost its lease may share
+ * its message with the one that took over (the same message, redelivered after ack_wait), and an ack
+ * would delete the timer that activation is about to set on it; it naks instead, and whoever gets the
+ * message next decides again from the record.
+ */
+import { FINAL_STATUSES, type InstanceRecord, type PlatformError, type SerializedError } from "../../contract/mod.ts";
+import type { Suspension } from "../suspension.ts";
+import { BUSY_RETRY_MS } from "./claim.ts";
+import { isHolder, type LeaseHolder } from "./lease.ts";
+
+export type ActivationOutcome =
+  | { kind: "complete"; output: unknown }
+  | { kind: "errored"; error: SerializedError }
+  | { kind: "suspended"; suspension: Suspension }
+  /** The platform failed the activation; nothing the workflow did was decided. */
+  | { kind: "platform-failure"; error: PlatformError };
+
+export type LifecycleKind = "complete" | "errored" | "terminated" | "paused" | "sleeping" | "waiting";
+
+export interface Settlement {
+  /** The record to write with a compare-and-set, or `undefined` to leave it as it is. */
+  next: InstanceRecord | undefined;
+  message: { do: "ack" } | { do: "nak"; delayMs: number };
+  /** Published once `next` is written. */
+  event?: LifecycleKind;
+}
+
+/** Platform failures of an unknown kind are retried this often before the instance errors. */
+export const MAX_INTERNAL_FAILURES = 5;
+const MAX_PLATFORM_RETRY_MS = 30_000;
+
+/** Backoff after the `failures`-th platform failure in a row: 1 s, 2 s, 4 s … at most 30 s. */
+export function platformRetryDelayMs(failures: number, atLeastMs: number): number {
+  return Math.max(atLeastMs, Math.min(MAX_PLATFORM_RETRY_MS, 1_000 * 2 ** (failures - 1)));
+}
+
+export function decideSettle(current: InstanceRecord, holder: LeaseHolder, outcome: ActivationOutcome, messageSeq: number, now: number): Settlement {
+  if (!isHolder(current, holder)) {
+    // Restarted or taken over meanwhile: this activation's outcome no longer applies. A restart that
+    // no activation has claimed yet still carries this activation's lease: hand the instance over now.
+    const staleLease = current.generation !== holder.generation && current.activations === 0 && current.lease?.owner === holder.owner;
+    return { next: staleLease ? { ...current, lease: undefined } : undefined, message: { do: "nak", delayMs: BUSY_RETRY_MS } };
+  }
+  const next: InstanceRecord = { ...current, updatedAt: now, lease: undefined, wake: undefined, suspendedOn: undefined, platformFailure: undefined };
+  const ack = { do: "ack" } as const;
+  // Terminated by the tenant while this activation ran (its lease had lapsed): the request stands.
+  if (FINAL_STATUSES.has(current.status)) return { next, message: ack };
+  switch (outcome.kind) {
+    case "complete":
+      return { next: { ...next, status: "complete", output: outcome.output, control: undefined }, message: ack, event: "complete" };
+    case "errored":
+      return { next: { ...next, status: "errored", error: outcome.error, control: undefined }, message: ack, event: "errored" };
+    case "platform-failure":
+      return platformFailure(current, next, outcome.error, now);
+    case "suspended":
+      return suspended(current, next, outcome.suspension, messageSeq, now);
+  }
+}
+
+function platformFailure(current: InstanceRecord, next: InstanceRecord, error: PlatformError, now: number): Settlement {
+  const failures = (current.platformFailure?.failures ?? 0) + 1;
+  const { recovery } = error;
+  if (recovery.do === "fail" || (error.code === "internal" && failures > MAX_INTERNAL_FAILURES)) {
+    const serialized: SerializedError = { name: error.name, message: error.message, code: error.code };
+    return { next: { ...next, status: "errored", error: serialized, control: undefined }, message: { do: "ack" }, event: "errored" };
+  }
+  const delayMs = platformRetryDelayMs(failures, recovery.retryAfterMs);
+  const status = current.status === "running" ? "queued" : current.status;
+  return {
+    next: { ...next, status, platformFailure: { code: error.code, message: error.message, failures, retryAt: now + delayMs } },
+    message: { do: "nak", delayMs },
+  };
+}
+
+function suspended(current: InstanceRecord, next: InstanceRecord, suspension: Suspension, messageSeq: number, now: number): Settlement {
+  const control = suspension.kind === "control" ? suspension.control : current.control;
+  if (control === "terminate") return { next: { ...next, status: "terminated", control: undefined }, message: { do: "ack" }, event: "terminated" };
+  if (control === "pause") return { next: { ...next, status: "paused", control: undefined }, message: { do: "ack" }, event: "paused" };
+  if (suspension.kind === "superseded" || suspension.kind === "control") {
+    // Nothing to wait for (another activation committed first, or the lease could not be renewed):
+    // look at the message again shortly.
+    return { next: { ...next, status: "queued" }, message: { do: "nak", delayMs: BUSY_RETRY_MS } };
+  }
+  const status = suspension.kind === "event" ? "waiting" : "sleeping";
+  const suspendedOn = {
+    kind: suspension.kind,
+    step: suspension.step,
+    until: suspension.until,
+    ...(suspension.eventType ? { eventType: suspension.eventType } : {}),
+  };
+  // This message becomes the timer. A message that carried an earlier timer and turns up later finds
+  // the instance either not due (then it is not the carrier and is dropped) or due (then it wakes the
+  // instance, which is right, and this one finds it busy or done).
+  return {
+    next: { ...next, status, suspendedOn, wake: { at: suspension.until, carrierSeq: messageSeq } },
+    message: { do: "nak", delayMs: Math.max(0, suspension.until - now) },
+    event: status,
+  };
+}

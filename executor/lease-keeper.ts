@@ -1,0 +1,90 @@
+/**
+ * Keeps one activation's lease on its instance: renews it every third of the lease (with the work
+ * message's progress signal), and tells the engine whether a step body may start. The decisions are
+ * in `decisions/lease.ts`; this class only does the I/O and remembers the expiry it last wrote.
+ *
+ * Why the engine asks before every step body: a heartbeat only notices a lost lease after the fact.
+ * Seen on a loaded machine: an executor stalled past its lease during a cold start, another took the
+ * instance over and read its (empty) journal, the first woke up and ran steps 1–3 before its next
+ * heartbeat, and the second then ran step 1 again. A body now starts only while the lease this
+ * activation last wrote has room left (`leavesRoomForStep`), else after a successful renewal.
+ */
+import type { InstanceStore } from "../infra/instance-store.ts";
+import { leavesRoomForStep, renewLease, type LeaseHolder } from "./decisions/lease.ts";
+
+export interface LeaseKeeperOptions {
+  instances: InstanceStore;
+  tenant: string;
+  instance: string;
+  holder: LeaseHolder;
+  leaseMs: number;
+  /** The expiry the claim wrote. */
+  expiresAt: number;
+  now(): number;
+  /** Called on every heartbeat, e.g. to tell JetStream the work message is still in progress. */
+  onHeartbeat(): void;
+}
+
+export class LeaseKeeper {
+  private expiresAt: number;
+  private lostReason: string | undefined;
+  private renewal: Promise<void> | undefined;
+  private timer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(private readonly options: LeaseKeeperOptions) {
+    this.expiresAt = options.expiresAt;
+  }
+
+  /** Why the lease is no longer this activation's, once that is known. */
+  get lost(): string | undefined {
+    return this.lostReason;
+  }
+
+  start(): void {
+    this.timer = setInterval(() => {
+      this.options.onHeartbeat();
+      void this.renew();
+    }, this.options.leaseMs / 3);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  /** Resolves to `undefined` when a step body may start now, else to the reason it may not. */
+  async assure(): Promise<string | undefined> {
+    const { leaseMs, now } = this.options;
+    if (this.lostReason === undefined && !leavesRoomForStep(this.expiresAt, now(), leaseMs)) await this.renew();
+    if (this.lostReason !== undefined) return this.lostReason;
+    return leavesRoomForStep(this.expiresAt, now(), leaseMs) ? undefined : "the lease on the instance could not be renewed in time";
+  }
+
+  /** One renewal at a time; a NATS failure keeps the old expiry, which `assure` then judges. */
+  private renew(): Promise<void> {
+    this.renewal ??= this.writeRenewal().finally(() => (this.renewal = undefined));
+    return this.renewal;
+  }
+
+  private async writeRenewal(): Promise<void> {
+    if (this.lostReason !== undefined) return;
+    const { instances, tenant, instance, holder, leaseMs, now } = this.options;
+    let renewedUntil: number | undefined;
+    let lost: string | undefined;
+    try {
+      const written = await instances.modify(tenant, instance, (current) => {
+        const renewal = renewLease(current, holder, now(), leaseMs);
+        if ("lost" in renewal) {
+          [lost, renewedUntil] = [renewal.lost, undefined];
+          return undefined;
+        }
+        [lost, renewedUntil] = [undefined, renewal.next.lease.expiresAt];
+        return renewal.next;
+      });
+      if (!written) lost = "the instance was deleted";
+    } catch {
+      return;
+    }
+    if (lost !== undefined) this.lostReason = lost;
+    else if (renewedUntil !== undefined) this.expiresAt = renewedUntil;
+  }
+}

@@ -1,0 +1,193 @@
+/**
+ * The decisions an executor takes around one activation: what an arriving work message means
+ * (claim), whether a lease still allows a step body (lease), and what an activation's end writes and
+ * does with its message (settle). Pure functions, so every race is a row here.
+ */
+import { describe, expect, it } from "vitest";
+import { ErrorCode, PlatformError, type InstanceRecord } from "../../contract/mod.ts";
+import { BUSY_RETRY_MS, decideClaim } from "../../executor/decisions/claim.ts";
+import { isHolder, leavesRoomForStep, renewLease, type LeaseHolder } from "../../executor/decisions/lease.ts";
+import { decideSettle, MAX_INTERNAL_FAILURES, platformRetryDelayMs, type ActivationOutcome } from "../../executor/decisions/settle.ts";
+
+const NOW = 1_000_000;
+const LEASE_MS = 3_000;
+const ME = { owner: "executor-me", leaseMs: LEASE_MS };
+
+function record(overrides: Partial<InstanceRecord> = {}): InstanceRecord {
+  return {
+    v: 1,
+    tenant: "acme",
+    workflow: "wf",
+    version: "v1",
+    id: "i1",
+    status: "queued",
+    params: {},
+    createdAt: NOW - 10_000,
+    updatedAt: NOW - 10_000,
+    generation: 0,
+    activations: 0,
+    ...overrides,
+  };
+}
+
+/** A record as the claim by `holder` left it, at `at`. */
+function running(holder: LeaseHolder, at = NOW, overrides: Partial<InstanceRecord> = {}): InstanceRecord {
+  return record({ status: "running", generation: holder.generation, activations: holder.activation, lease: { owner: holder.owner, expiresAt: at + LEASE_MS }, ...overrides });
+}
+
+const holder: LeaseHolder = { owner: ME.owner, generation: 0, activation: 1 };
+const sleep: ActivationOutcome = { kind: "suspended", suspension: { kind: "sleep", step: "nap", until: NOW + 60_000 } };
+
+describe("claim", () => {
+  it("claims a queued instance: running, leased to this executor, one more activation", () => {
+    const decision = decideClaim(record(), { reason: "start", seq: 7 }, NOW, ME);
+    expect(decision).toEqual({
+      do: "claim",
+      next: expect.objectContaining({ status: "running", activations: 1, updatedAt: NOW, lease: { owner: ME.owner, expiresAt: NOW + LEASE_MS } }),
+    });
+  });
+
+  it("drops a message for a deleted, finished or paused instance", () => {
+    expect(decideClaim(undefined, { reason: "start", seq: 1 }, NOW, ME).do).toBe("drop");
+    for (const status of ["complete", "errored", "terminated", "paused"] as const) {
+      expect(decideClaim(record({ status }), { reason: "event", seq: 1 }, NOW, ME).do).toBe("drop");
+    }
+  });
+
+  it("waits while any lease is live, its own executor's included (a redelivery while the first copy runs)", () => {
+    for (const owner of ["executor-other", ME.owner]) {
+      const decision = decideClaim(record({ status: "running", lease: { owner, expiresAt: NOW + 1 } }), { reason: "start", seq: 1 }, NOW, ME);
+      expect(decision).toEqual({ do: "later", delayMs: BUSY_RETRY_MS, why: expect.any(String) });
+    }
+  });
+
+  it("takes over an instance whose lease has expired", () => {
+    const decision = decideClaim(record({ status: "running", activations: 3, lease: { owner: "executor-dead", expiresAt: NOW } }), { reason: "start", seq: 1 }, NOW, ME);
+    expect(decision.do === "claim" && decision.next).toMatchObject({ activations: 4, lease: { owner: ME.owner } });
+  });
+
+  it("delays the timer's carrier when it arrives early, and never fires it before it is due", () => {
+    const sleeping = record({ status: "sleeping", wake: { at: NOW + 5_000, carrierSeq: 9 } });
+    expect(decideClaim(sleeping, { reason: "start", seq: 9 }, NOW, ME)).toEqual({ do: "later", delayMs: 5_000, why: expect.any(String) });
+    expect(decideClaim(sleeping, { reason: "start", seq: 9 }, NOW + 5_000, ME).do).toBe("claim");
+  });
+
+  it("drops a stale message for a sleeping instance, but lets an event or a resume wake it early", () => {
+    const sleeping = record({ status: "sleeping", wake: { at: NOW + 5_000, carrierSeq: 9 } });
+    for (const reason of ["start", "wake", "retry", "restart"] as const) expect(decideClaim(sleeping, { reason, seq: 10 }, NOW, ME).do).toBe("drop");
+    for (const reason of ["event", "resume"] as const) expect(decideClaim(sleeping, { reason, seq: 10 }, NOW, ME).do).toBe("claim");
+  });
+
+  it("keeps counting nothing for records written before activations were counted", () => {
+    const decision = decideClaim(record({ activations: undefined }), { reason: "start", seq: 1 }, NOW, ME);
+    expect(decision.do).toBe("claim");
+    expect(decision.do === "claim" && decision.next.activations).toBeUndefined();
+  });
+});
+
+describe("lease", () => {
+  it("knows its holder by executor, generation and activation", () => {
+    expect(isHolder(running(holder), holder)).toBe(true);
+    expect(isHolder(running(holder), { ...holder, activation: 2 })).toBe(false);
+    expect(isHolder(running(holder), { ...holder, owner: "executor-other" })).toBe(false);
+    expect(isHolder(running(holder, NOW, { generation: 1 }), holder)).toBe(false);
+  });
+
+  it("renews only its own lease, and says why it lost one", () => {
+    expect(renewLease(running(holder), holder, NOW + 1_000, LEASE_MS)).toEqual({ next: expect.objectContaining({ lease: { owner: ME.owner, expiresAt: NOW + 1_000 + LEASE_MS } }) });
+    const takenOver = running({ ...holder, owner: "executor-other", activation: 2 });
+    expect(renewLease(takenOver, holder, NOW, LEASE_MS)).toEqual({ lost: "another activation took over the instance" });
+    expect(renewLease(running(holder, NOW, { generation: 1, activations: 0 }), holder, NOW, LEASE_MS)).toEqual({ lost: "the instance was restarted" });
+  });
+
+  it("lets a step body start only while half the lease remains", () => {
+    expect(leavesRoomForStep(NOW + LEASE_MS, NOW, LEASE_MS)).toBe(true);
+    expect(leavesRoomForStep(NOW + LEASE_MS / 2, NOW, LEASE_MS)).toBe(true);
+    expect(leavesRoomForStep(NOW + LEASE_MS / 2 - 1, NOW, LEASE_MS)).toBe(false);
+    // The stalled-executor case: the lease ran out while the event loop was blocked.
+    expect(leavesRoomForStep(NOW, NOW + 1, LEASE_MS)).toBe(false);
+  });
+});
+
+describe("settle", () => {
+  it("completes: output written, lease and timer cleared, message acked, one complete event", () => {
+    const settlement = decideSettle(running(holder), holder, { kind: "complete", output: { ok: 1 } }, 7, NOW + 50);
+    expect(settlement.message).toEqual({ do: "ack" });
+    expect(settlement.event).toBe("complete");
+    expect(settlement.next).toMatchObject({ status: "complete", output: { ok: 1 }, updatedAt: NOW + 50 });
+    expect(settlement.next?.lease).toBeUndefined();
+  });
+
+  it("makes the activating message the timer of a sleep: nak with the remaining delay", () => {
+    const settlement = decideSettle(running(holder), holder, sleep, 7, NOW + 50);
+    expect(settlement).toMatchObject({ message: { do: "nak", delayMs: 60_000 - 50 }, event: "sleeping" });
+    expect(settlement.next).toMatchObject({ status: "sleeping", wake: { at: NOW + 60_000, carrierSeq: 7 }, suspendedOn: { kind: "sleep", step: "nap" } });
+  });
+
+  it("takes over the timer when an event re-suspends the instance on the same deadline", () => {
+    const waiting = running(holder, NOW, { wake: { at: NOW + 60_000, carrierSeq: 3 } });
+    const outcome: ActivationOutcome = { kind: "suspended", suspension: { kind: "event", step: "approval", until: NOW + 60_000, eventType: "ok" } };
+    expect(decideSettle(waiting, holder, outcome, 8, NOW)).toMatchObject({ next: { status: "waiting", wake: { carrierSeq: 8 } }, message: { do: "nak", delayMs: 60_000 } });
+  });
+
+  it("never acks after losing the lease: the new holder may be using the same message as its timer", () => {
+    const takenOver = running({ ...holder, owner: "executor-other", activation: 2 });
+    for (const outcome of [{ kind: "complete", output: 1 } as const, sleep]) {
+      const settlement = decideSettle(takenOver, holder, outcome, 7, NOW);
+      expect(settlement).toEqual({ next: undefined, message: { do: "nak", delayMs: BUSY_RETRY_MS } });
+    }
+  });
+
+  it("hands over a restarted instance at once when no activation of the new generation has claimed it", () => {
+    const restarted = running(holder, NOW, { generation: 1, activations: 0, status: "queued" });
+    const settlement = decideSettle(restarted, holder, sleep, 7, NOW);
+    expect(settlement.next).toMatchObject({ generation: 1, status: "queued" });
+    expect(settlement.next?.lease).toBeUndefined();
+    expect(settlement.message.do).toBe("nak");
+  });
+
+  it("leaves a final status set while the activation ran (terminate of a lapsed lease) as it is", () => {
+    const settlement = decideSettle(running(holder, NOW, { status: "terminated" }), holder, { kind: "complete", output: 1 }, 7, NOW);
+    expect(settlement).toMatchObject({ next: { status: "terminated" }, message: { do: "ack" } });
+    expect(settlement.event).toBeUndefined();
+  });
+
+  it("applies a pending control over any suspension", () => {
+    expect(decideSettle(running(holder, NOW, { control: "terminate" }), holder, sleep, 7, NOW)).toMatchObject({ next: { status: "terminated" }, message: { do: "ack" }, event: "terminated" });
+    const paused = decideSettle(running(holder), holder, { kind: "suspended", suspension: { kind: "control", control: "pause" } }, 7, NOW);
+    expect(paused).toMatchObject({ next: { status: "paused" }, message: { do: "ack" }, event: "paused" });
+    expect(paused.next?.control).toBeUndefined();
+  });
+
+  it("queues again after a commit conflict, looking at the message shortly", () => {
+    const outcome: ActivationOutcome = { kind: "suspended", suspension: { kind: "superseded", reason: "journal key already written" } };
+    expect(decideSettle(running(holder), holder, outcome, 7, NOW)).toMatchObject({ next: { status: "queued" }, message: { do: "nak", delayMs: BUSY_RETRY_MS } });
+  });
+
+  it("retries NATS trouble with growing delays and says why in the record", () => {
+    const error = new PlatformError(ErrorCode.unavailable, "NATS is unavailable (timeout)", { do: "retry", retryAfterMs: 1_000 });
+    const first = decideSettle(running(holder), holder, { kind: "platform-failure", error }, 7, NOW);
+    expect(first).toMatchObject({ next: { status: "queued", platformFailure: { code: "unavailable", failures: 1, retryAt: NOW + 1_000 } }, message: { do: "nak", delayMs: 1_000 } });
+    const third = decideSettle(running(holder, NOW, { platformFailure: { code: "unavailable", message: "", failures: 2, retryAt: 0 } }), holder, { kind: "platform-failure", error }, 7, NOW);
+    expect(third.message).toEqual({ do: "nak", delayMs: 4_000 });
+    expect(platformRetryDelayMs(20, 0)).toBe(30_000);
+  });
+
+  it("fails the instance at once for an artifact that is gone, with the error's code", () => {
+    const error = new PlatformError(ErrorCode.artifactMissing, "artifact 'acme/wf/v1' is missing", { do: "fail" });
+    const settlement = decideSettle(running(holder), holder, { kind: "platform-failure", error }, 7, NOW);
+    expect(settlement).toMatchObject({ next: { status: "errored", error: { code: "artifact_missing", message: "artifact 'acme/wf/v1' is missing" } }, message: { do: "ack" }, event: "errored" });
+  });
+
+  it("gives up on an unknown platform failure after a bounded number of tries", () => {
+    const error = new PlatformError(ErrorCode.internal, "the executor failed: boom", { do: "retry", retryAfterMs: 1_000 });
+    const failing = (failures: number) => running(holder, NOW, { platformFailure: { code: "internal", message: "boom", failures, retryAt: 0 } });
+    expect(decideSettle(failing(MAX_INTERNAL_FAILURES - 1), holder, { kind: "platform-failure", error }, 7, NOW).next?.status).toBe("queued");
+    expect(decideSettle(failing(MAX_INTERNAL_FAILURES), holder, { kind: "platform-failure", error }, 7, NOW).next?.status).toBe("errored");
+  });
+
+  it("clears the platform failure once an activation gets through", () => {
+    const recovered = decideSettle(running(holder, NOW, { platformFailure: { code: "unavailable", message: "", failures: 3, retryAt: 0 } }), holder, sleep, 7, NOW);
+    expect(recovered.next?.platformFailure).toBeUndefined();
+  });
+});
