@@ -6,6 +6,7 @@ import { Hono } from "hono";
 import type { ObjectStore } from "@nats-io/obj";
 import type { JetStreamClient } from "@nats-io/jetstream";
 import { ErrorCode } from "../contract/mod.ts";
+import { isNatsUnavailable } from "../infra/errors.ts";
 import type { InstanceStore } from "../infra/instance-store.ts";
 import type { JournalStore } from "../infra/journal-store.ts";
 import { authenticate, type AuthEnv } from "./auth.ts";
@@ -32,10 +33,8 @@ export interface GatewayAppDeps {
   healthy(): boolean;
 }
 
-/** Timeouts and lost connections while NATS restarts or fails over: the client should retry. */
-function isNatsUnavailable(error: Error): boolean {
-  return ["TimeoutError", "ConnectionError", "ClosedConnectionError", "NoRespondersError", "RequestError"].includes(error.name);
-}
+/** How long a client should wait before retrying while NATS is unreachable. */
+const UNAVAILABLE_RETRY_AFTER_MS = 1_000;
 
 export function createGatewayApp(deps: GatewayAppDeps): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
@@ -63,7 +62,9 @@ export function createGatewayApp(deps: GatewayAppDeps): Hono<AuthEnv> {
       return c.json({ error: { code: error.code, message: error.message }, errors: error.errors }, 422);
     }
     if (isNatsUnavailable(error)) {
-      return c.json({ error: { code: ErrorCode.unavailable, message: "NATS is unreachable right now; nothing was changed, try again shortly" } }, 503);
+      // Timeouts and lost connections while NATS restarts or fails over: the client should retry.
+      const error = { code: ErrorCode.unavailable, message: "NATS is unreachable right now; try again shortly", retryAfterMs: UNAVAILABLE_RETRY_AFTER_MS };
+      return c.json({ error }, 503, { "retry-after": String(UNAVAILABLE_RETRY_AFTER_MS / 1_000) });
     }
     console.error(`[gateway] ${c.req.method} ${c.req.path} failed:`, error);
     return c.json({ error: { code: ErrorCode.internal, message: "internal error; it has been logged, try again" } }, 500);

@@ -2,7 +2,7 @@
  * The tenant's view of an instance: what `GET …/instances/:id` answers. Platform fields (lease, wake
  * carrier, generation) never show.
  */
-import { decodeKeyToken, type InstanceRecord, type SerializedError, type StepRecord } from "../contract/mod.ts";
+import { decodeKeyToken, FINAL_STATUSES, type InstanceRecord, type SerializedError, type StepRecord } from "../contract/mod.ts";
 import type { InstanceJournal } from "../infra/journal-store.ts";
 
 export interface StepView {
@@ -29,6 +29,8 @@ export interface InstanceView {
   error?: SerializedError;
   /** While sleeping or waiting: on what, and until when. */
   suspended?: { kind: string; step: string; until?: string; eventType?: string };
+  /** While the platform keeps failing to run the instance: why, how often, and the next try. */
+  platformFailure?: { code: string; message: string; failures: number; retryAt: string };
   steps: StepView[];
   createdAt: string;
   updatedAt: string;
@@ -98,6 +100,9 @@ export function instanceView(record: InstanceRecord, journal: InstanceJournal, n
   if (record.suspendedOn && (record.status === "sleeping" || record.status === "waiting")) {
     const { kind, step, until, eventType } = record.suspendedOn;
     view.suspended = { kind, step, ...(until === undefined ? {} : { until: iso(until) }), ...(eventType ? { eventType } : {}) };
+  }
+  if (record.platformFailure && !FINAL_STATUSES.has(record.status)) {
+    view.platformFailure = { ...record.platformFailure, retryAt: iso(record.platformFailure.retryAt) };
   }
   return view;
 }
