@@ -145,6 +145,7 @@ export class ActivationRunner {
       instance: id,
       holder,
       leaseMs: deps.config.leaseMs,
+      heartbeatMs: Math.min(deps.config.leaseMs, deps.config.workAckWaitMs) / 3,
       expiresAt: record.lease!.expiresAt,
       now: this.now,
       onHeartbeat: () => message.working(),

@@ -1,6 +1,6 @@
 /**
- * Keeps one activation's lease on its instance: renews it every third of the lease (with the work
- * message's progress signal), and tells the engine whether a step body may start. The decisions are
+ * Keeps one activation's lease on its instance: renews it every third of the lease or of the work
+ * message's ack_wait, whichever is shorter (with the message's progress signal), and tells the engine whether a step body may start. The decisions are
  * in `decisions/lease.ts`; this class only does the I/O and remembers the expiry it last wrote.
  *
  * Why the engine asks before every step body: a heartbeat only notices a lost lease after the fact.
@@ -18,6 +18,8 @@ export interface LeaseKeeperOptions {
   instance: string;
   holder: LeaseHolder;
   leaseMs: number;
+  /** How often to renew and call `onHeartbeat`: at most a third of the lease and of the work message's ack_wait. */
+  heartbeatMs: number;
   /** The expiry the claim wrote. */
   expiresAt: number;
   now(): number;
@@ -44,7 +46,7 @@ export class LeaseKeeper {
     this.timer = setInterval(() => {
       this.options.onHeartbeat();
       void this.renew();
-    }, this.options.leaseMs / 3);
+    }, this.options.heartbeatMs);
   }
 
   stop(): void {
