@@ -31,7 +31,7 @@ export interface KilnResources {
 
 async function ensureStream(jsm: JetStreamManager, config: Parameters<JetStreamManager["streams"]["add"]>[0]): Promise<void> {
   try {
-    await jsm.streams.info(config.name!);
+    await jsm.streams.info(config.name);
   } catch {
     await jsm.streams.add(config);
   }
