@@ -46,7 +46,7 @@ const { values: args } = parseArgs({
 });
 
 const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
-const launcher = launcherFor(args.runtime!);
+const launcher = launcherFor(args.runtime);
 const sizes = args.quick ? QUICK : FULL;
 const machine: Machine = {
   cores: availableParallelism(),
@@ -123,7 +123,7 @@ try {
 
 const run: BenchRun = {
   startedAt: startedAt.toISOString(),
-  quick: args.quick!,
+  quick: args.quick,
   durationSeconds: (performance.now() - started) / 1000,
   machine,
   figures,

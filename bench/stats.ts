@@ -29,8 +29,8 @@ export function summarize(samples: readonly number[]): Summary {
   };
 }
 
-/** Runs `fn` `count` times one after another and returns each duration in milliseconds. */
-export async function timeEach(count: number, fn: (index: number) => Promise<unknown> | unknown): Promise<number[]> {
+/** Runs `fn` (sync or async) `count` times one after another and returns each duration in milliseconds. */
+export async function timeEach(count: number, fn: (index: number) => unknown): Promise<number[]> {
   const samples: number[] = [];
   for (let i = 0; i < count; i++) {
     const started = performance.now();

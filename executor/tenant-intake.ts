@@ -14,15 +14,16 @@ import type { FairDispatcher } from "./fair-dispatcher.ts";
 const PREFETCH = 1;
 const RETRY_MS = 1_000;
 
+/** The callbacks are plain functions, not methods: the intake calls them unbound. */
 export interface TenantIntakeOptions {
   js: JetStreamClient;
   dispatcher: FairDispatcher;
   /** Creates the tenant's work consumer if it is missing. */
-  ensureConsumer(tenant: string): Promise<void>;
+  ensureConsumer: (tenant: string) => Promise<void>;
   /** A message waiting for a slot is kept alive this often, so NATS does not redeliver it meanwhile. */
   keepAliveMs: number;
-  run(message: JsMsg): Promise<void>;
-  warn(message: string): void;
+  run: (message: JsMsg) => Promise<void>;
+  warn: (message: string) => void;
 }
 
 export class TenantIntake {

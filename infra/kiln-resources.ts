@@ -25,13 +25,13 @@ export interface KilnResources {
   readonly journal: KV;
   readonly registry: KV;
   readonly artifacts: ObjectStore;
-  /** Creates the tenant's work consumer if it is missing (idempotent). */
-  ensureWorkConsumer(tenant: string): Promise<void>;
+  /** Creates the tenant's work consumer if it is missing (idempotent). A function, not a method: callers pass it on unbound. */
+  readonly ensureWorkConsumer: (tenant: string) => Promise<void>;
 }
 
 async function ensureStream(jsm: JetStreamManager, config: Parameters<JetStreamManager["streams"]["add"]>[0]): Promise<void> {
   try {
-    await jsm.streams.info(config.name!);
+    await jsm.streams.info(config.name);
   } catch {
     await jsm.streams.add(config);
   }

@@ -118,7 +118,7 @@ async function launch(
       rejectReady(
         new NatsServerError(`nats-server (${binary}) ${why}; its last log lines:\n${tail.join("\n")}`, { cause }),
       );
-    const lines = createInterface({ input: child.stderr! });
+    const lines = createInterface({ input: child.stderr });
     lines.on("line", (line) => {
       logFile?.write(`${line}\n`);
       tail.push(line);

@@ -6,6 +6,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+/** @param {string} file relative to the repository root */
 const mtimeMs = (file) => {
   try {
     return statSync(join(root, file)).mtimeMs;

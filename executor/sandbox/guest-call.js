@@ -7,7 +7,12 @@ const WAITING = 0;
 
 const decoder = new TextDecoder();
 
-/** A blocking `call(request) → answer` over `buffers`; `post` hands the request to the host. */
+/**
+ * A blocking `call(request) → answer` over `buffers`; `post` hands the request to the host.
+ * @param {import("./channel.ts").ChannelBuffers} buffers
+ * @param {(request: string) => void} post
+ * @returns {(request: string) => string}
+ */
 export function createGuestCall(buffers, post) {
   const control = new Int32Array(buffers.control);
   const data = new Uint8Array(buffers.data);

@@ -1,38 +1,55 @@
 // The body of a sandbox worker thread: one tenant component instance, activated one request at a time.
 // Plain JavaScript on purpose: worker threads start without the TypeScript loader, on Node and Deno.
 // Message shapes and the channel layout are defined in channel.ts.
+/** @import { MessagePort } from "node:worker_threads" */
+/** @import { HostMessage, WorkerMessage } from "./channel.ts" */
 import { parentPort } from "node:worker_threads";
 import { createGuestCall } from "./guest-call.js";
+
+/**
+ * The shape of jco's async-instantiation glue (gateway/compile/transpile.ts).
+ * @typedef {{ instantiate(getCoreModule: (name: string) => WebAssembly.Module | undefined, imports: object): Promise<{ activate: (request: string) => string }> }} Glue
+ */
+
+// Never null: this file only ever runs as a worker thread (blank-worker.ts).
+const port = /** @type {MessagePort} */ (parentPort);
+/** @param {WorkerMessage} message */
+const post = (message) => port.postMessage(message);
 
 // A plain empty object, before any glue loads. The Worker is started with an empty `env` already,
 // but Node's `process.env` stays a C++-backed store, and the jco glue reads
 // `process.env.JCO_DEBUG` on every task operation (~23 reads per engine call).
 if (globalThis.process) globalThis.process.env = {};
 
+/** Set by `load`; the host sends `activate` only after `ready`. @type {(request: string) => string} */
 let activate;
 
+/** @param {unknown} error what was thrown: usually an Error, but a component can throw anything */
 function fail(error) {
-  parentPort.postMessage({ type: "fatal", error: { name: error?.name ?? "Error", message: String(error?.message ?? error), stack: error?.stack } });
+  const { name, message, stack } = /** @type {{ name?: string, message?: string, stack?: string }} */ (Object(error));
+  post({ type: "fatal", error: { name: name ?? "Error", message: String(message ?? error), stack } });
 }
 
+/** @param {Extract<HostMessage, { type: "load" }>} message */
 async function load({ glue, modules, buffers }) {
-  const call = createGuestCall(buffers, (request) => parentPort.postMessage({ type: "call", request }));
-  const log = (level, message) => parentPort.postMessage({ type: "log", level, message });
-  const glueModule = await import(`data:text/javascript,${encodeURIComponent(glue)}`);
+  const call = createGuestCall(buffers, (request) => post({ type: "call", request }));
+  /** @type {(level: string, message: string) => void} */
+  const log = (level, message) => post({ type: "log", level, message });
+  const glueModule = /** @type {Glue} */ (await import(`data:text/javascript,${encodeURIComponent(glue)}`));
   const instance = await glueModule.instantiate((name) => modules[name], {
     "kiln:workflow/engine": { call },
     "kiln:workflow/logging": { log },
   });
   activate = instance.activate;
-  parentPort.postMessage({ type: "ready" });
+  post({ type: "ready" });
 }
 
-parentPort.on("message", (message) => {
+port.on("message", (/** @type {HostMessage} */ message) => {
   if (message.type === "load") {
     load(message).catch(fail);
   } else if (message.type === "activate") {
     try {
-      parentPort.postMessage({ type: "result", result: activate(message.request) });
+      post({ type: "result", result: activate(message.request) });
     } catch (error) {
       // A trap inside the component (unreachable, out of memory, stack overflow): this instance is
       // no longer trustworthy; the host discards the worker.

@@ -72,8 +72,8 @@ export async function spawnService(name: ServiceName, options: SpawnServiceOptio
   const collect = (chunk: Buffer) => {
     log = (log + chunk.toString("utf8")).slice(-LOG_TAIL_CHARS);
   };
-  child.stdout!.on("data", collect);
-  child.stderr!.on("data", collect);
+  child.stdout.on("data", collect);
+  child.stderr.on("data", collect);
   const exited = new Promise<void>((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) resolve();
     child.once("exit", () => resolve());
@@ -89,10 +89,10 @@ export async function spawnService(name: ServiceName, options: SpawnServiceOptio
       const check = () => {
         const match = STARTED.exec(log);
         if (!match) return;
-        child.stderr!.off("data", check);
+        child.stderr.off("data", check);
         resolve(match);
       };
-      child.stderr!.on("data", check);
+      child.stderr.on("data", check);
       child.once("error", (error) => reject(new Error(`could not start the ${what}: ${error.message}`)));
       child.once("exit", (code, signal) => reject(new Error(`the ${what} exited during startup (${signal ?? `code ${code}`}):\n${log}`)));
       timer = setTimeout(() => reject(new Error(`the ${what} did not start within ${timeoutMs} ms:\n${log}`)), timeoutMs);
