@@ -52,8 +52,8 @@ export class PlatformError extends Error {
 export function ensureError(value: unknown): Error {
   if (value instanceof Error) return value;
   if (typeof value === "object" && value !== null && "message" in value) {
-    const error = new Error(String((value as { message: unknown }).message));
-    if ("name" in value) error.name = String((value as { name: unknown }).name);
+    const error = new Error(String(value.message));
+    if ("name" in value) error.name = String(value.name);
     return error;
   }
   return new Error(typeof value === "string" ? value : JSON.stringify(value));

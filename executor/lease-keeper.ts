@@ -22,7 +22,7 @@ export interface LeaseKeeperOptions {
   heartbeatMs: number;
   /** The expiry the claim wrote. */
   expiresAt: number;
-  now(): number;
+  now: () => number;
   /** Called on every heartbeat, e.g. to tell JetStream the work message is still in progress. */
   onHeartbeat(): void;
 }

@@ -55,19 +55,26 @@ export interface ActivationWatch {
   stop(): void;
 }
 
+/**
+ * A JSON body as the tests read it: assertions reach into answers of every route, and `expect`
+ * checks their shape, so the harness does not type each one.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above
+export type JsonBody = any;
+
 export interface Api {
-  (method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any }>;
+  (method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: JsonBody }>;
 }
 
 export interface TenantClient {
   readonly id: string;
   readonly token: string;
   readonly api: Api;
-  deploy(workflow: string, source: string, contentType?: string): Promise<{ status: number; body: any }>;
+  deploy(workflow: string, source: string, contentType?: string): Promise<{ status: number; body: JsonBody }>;
   create(workflow: string, body?: { id?: string; params?: unknown }): Promise<{ id: string; version: string }>;
-  get(workflow: string, id: string): Promise<any>;
+  get(workflow: string, id: string): Promise<JsonBody>;
   /** Polls the instance until `done(view)` or the deadline; returns the last view. */
-  waitFor(workflow: string, id: string, done: (view: any) => boolean, timeoutMs?: number): Promise<any>;
+  waitFor(workflow: string, id: string, done: (view: JsonBody) => boolean, timeoutMs?: number): Promise<JsonBody>;
   logs(workflow: string, id: string): Promise<{ message: string; source: string }[]>;
 }
 
@@ -193,7 +200,7 @@ export async function startKiln(options: KilnOptions = {}): Promise<TestKiln> {
         },
         async waitFor(workflow, instance, done, timeoutMs = 60_000) {
           const deadline = Date.now() + timeoutMs;
-          let view: any;
+          let view: JsonBody;
           while (Date.now() < deadline) {
             const response = await api("GET", `${base}/${workflow}/instances/${instance}`);
             // 503: NATS is restarting under the gateway; a client retries.
