@@ -44,7 +44,11 @@ export interface InstanceView {
 }
 
 export class TenantClient extends KilnClient {
-  constructor(baseUrl: string, token: string, readonly tenant: string) {
+  constructor(
+    baseUrl: string,
+    token: string,
+    readonly tenant: string,
+  ) {
     super(baseUrl, token);
   }
 

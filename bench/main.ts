@@ -33,7 +33,9 @@ const WORKFLOW = "bench";
 function natsServerVersion(): string {
   const binary = findNatsServer();
   if (!binary) throw new Error("no nats-server found: `npm run bench` installs one; or set KILN_NATS_SERVER");
-  return `nats-server ${spawnSync(binary, ["--version"], { encoding: "utf8" }).stdout.trim().replace(/^nats-server:\s*/, "")}`;
+  return `nats-server ${spawnSync(binary, ["--version"], { encoding: "utf8" })
+    .stdout.trim()
+    .replace(/^nats-server:\s*/, "")}`;
 }
 
 const { values: args } = parseArgs({

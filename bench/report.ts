@@ -98,7 +98,12 @@ export async function writeReport(run: BenchRun, outDir: string): Promise<string
       barChart(
         `Kiln vs floor, p50 with p99 whisker (${run.machine.runtime})`,
         "milliseconds",
-        latencyBars(run.figures, (fid) => ["step-overhead", "activation-warm", "activation-fresh", "create-to-first-step", "create-to-complete", "cold-start"].includes(fid) || fid.startsWith("replay-")),
+        latencyBars(
+          run.figures,
+          (fid) =>
+            ["step-overhead", "activation-warm", "activation-fresh", "create-to-first-step", "create-to-complete", "cold-start"].includes(fid) ||
+            fid.startsWith("replay-"),
+        ),
         { log: true },
       ),
     ],
@@ -107,7 +112,9 @@ export async function writeReport(run: BenchRun, outDir: string): Promise<string
       barChart(
         `Committed steps/s by concurrent instances (${run.machine.runtime})`,
         "steps per second",
-        run.figures.filter((f) => f.id.startsWith("throughput-")).map((f) => ({ label: f.id.replace("throughput-", "").replace("-x", " instances, executors: "), value: central(f.kiln), kind: "kiln" as const })),
+        run.figures
+          .filter((f) => f.id.startsWith("throughput-"))
+          .map((f) => ({ label: f.id.replace("throughput-", "").replace("-x", " instances, executors: "), value: central(f.kiln), kind: "kiln" as const })),
       ),
     ],
   ];

@@ -40,7 +40,5 @@ export function parseDuration(value: unknown): number {
     const unitMs = unit === undefined ? undefined : (UNIT_MS[unit] ?? UNIT_MS[unit.replace(/s$/, "")]);
     if (match && unitMs !== undefined) return Math.round(Number(match[1]) * unitMs);
   }
-  throw new InvalidDurationError(
-    `invalid duration: '${String(value)}' (use milliseconds or text such as "30 seconds", "5 minutes", "1 day")`,
-  );
+  throw new InvalidDurationError(`invalid duration: '${String(value)}' (use milliseconds or text such as "30 seconds", "5 minutes", "1 day")`);
 }

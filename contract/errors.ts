@@ -61,7 +61,5 @@ export function ensureError(value: unknown): Error {
 
 export function serializeError(value: unknown): SerializedError {
   const error = ensureError(value);
-  return error.stack === undefined
-    ? { name: error.name, message: error.message }
-    : { name: error.name, message: error.message, stack: error.stack };
+  return error.stack === undefined ? { name: error.name, message: error.message } : { name: error.name, message: error.message, stack: error.stack };
 }

@@ -11,7 +11,6 @@ export const EVENT_TYPE = INSTANCE_ID;
 /** Secret names are environment-variable-like. */
 export const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
-
 export const Buckets = {
   instances: "kiln_instances",
   journal: "kiln_journal",
@@ -39,8 +38,7 @@ export const Subjects = {
   workAll: "kiln.work.>",
   logs: (tenant: string, workflow: string, instance: string) => `kiln.logs.${tenant}.${workflow}.${instance}`,
   logsAll: "kiln.logs.>",
-  events: (tenant: string, workflow: string, instance: string, kind: string) =>
-    `kiln.events.${tenant}.${workflow}.${instance}.${kind}`,
+  events: (tenant: string, workflow: string, instance: string, kind: string) => `kiln.events.${tenant}.${workflow}.${instance}.${kind}`,
   /** Every lifecycle event of one tenant: what an operator subscribes to. */
   eventsOfTenant: (tenant: string) => `kiln.events.${tenant}.>`,
   /** Buffered events sent to one instance, in arrival order. */
@@ -67,8 +65,7 @@ export const Keys = {
    * name (base64url, so any text is a valid key) and its occurrence count.
    */
   journalPrefix: (tenant: string, instance: string, generation: number) => `${tenant}.${instance}.g${generation}`,
-  journalStep: (tenant: string, instance: string, generation: number, stepKey: string) =>
-    `${tenant}.${instance}.g${generation}.${stepKey}`,
+  journalStep: (tenant: string, instance: string, generation: number, stepKey: string) => `${tenant}.${instance}.g${generation}.${stepKey}`,
   journalAll: (tenant: string, instance: string) => `${tenant}.${instance}.>`,
   /** A copy of a generation's whole journal as of the end of one activation (see JournalStore). */
   journalSnapshot: (tenant: string, instance: string, generation: number) => `${tenant}.${instance}.g${generation}.snapshot`,

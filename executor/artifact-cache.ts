@@ -15,7 +15,9 @@ export interface LoadedArtifact {
 export class ArtifactNotFoundError extends PlatformError {
   override name = "ArtifactNotFoundError";
   constructor(name: string) {
-    super(ErrorCode.artifactMissing, `artifact '${name}' is missing from the artifact store; deploy the workflow again and create new instances`, { do: "fail" });
+    super(ErrorCode.artifactMissing, `artifact '${name}' is missing from the artifact store; deploy the workflow again and create new instances`, {
+      do: "fail",
+    });
   }
 }
 

@@ -114,7 +114,10 @@ export class EngineHost {
       case "fail": {
         const attempt = this.running;
         if (attempt?.key !== request.key || attempt.attempt !== request.attempt) {
-          return { action: "reject", error: { name: "ProtocolError", message: `${request.op} of step "${request.name}" attempt ${request.attempt}, which is not running` } };
+          return {
+            action: "reject",
+            error: { name: "ProtocolError", message: `${request.op} of step "${request.name}" attempt ${request.attempt}, which is not running` },
+          };
         }
         return request.op === "commit" ? this.commit(request, attempt.startedAt) : this.fail(request, attempt.startedAt);
       }

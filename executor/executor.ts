@@ -36,7 +36,10 @@ export async function createExecutor(config: ResolvedExecutorConfig, nc: NatsCon
   const controls = new ControlBoard();
   controls.listen(nc);
   const dispatcher = new FairDispatcher(config.concurrency);
-  const metrics = new ExecutorMetrics(() => dispatcher.inFlight, () => pool.idleCount);
+  const metrics = new ExecutorMetrics(
+    () => dispatcher.inFlight,
+    () => pool.idleCount,
+  );
   const runner = new ActivationRunner({
     resources,
     instances: new InstanceStore(resources.instances),

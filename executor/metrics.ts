@@ -2,9 +2,11 @@
 import { Counter, Gauge, Histogram, renderMetrics, type Metric } from "../infra/metrics-registry.ts";
 
 export class ExecutorMetrics {
-  private readonly activations = new Histogram("kiln_activation_duration_seconds", "Wall time of one activation.", [
-    0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30,
-  ]);
+  private readonly activations = new Histogram(
+    "kiln_activation_duration_seconds",
+    "Wall time of one activation.",
+    [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
+  );
   private readonly steps = new Counter("kiln_steps_committed_total", "Steps recorded in the journal.");
   private readonly finished = new Counter("kiln_instances_finished_total", "Instances that completed or errored.");
   private readonly all: Metric[];

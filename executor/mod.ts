@@ -7,10 +7,7 @@ import { loadExecutorConfig, type ResolvedExecutorConfig } from "./config.ts";
 export { createExecutor, loadExecutorConfig, type Executor, type ResolvedExecutorConfig };
 
 /** Connects to NATS (unless given a connection) and starts an executor; `close` undoes both. */
-export async function startExecutor(
-  config: ResolvedExecutorConfig,
-  options: { nc?: NatsConnection } = {},
-): Promise<Executor> {
+export async function startExecutor(config: ResolvedExecutorConfig, options: { nc?: NatsConnection } = {}): Promise<Executor> {
   const nc = options.nc ?? (await connectService(config.natsUrl, "kiln-executor"));
   const executor = await createExecutor(config, nc);
   return {

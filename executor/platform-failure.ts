@@ -15,13 +15,23 @@ export function classifyPlatformFailure(failure: unknown): PlatformError {
   if (failure instanceof PlatformError) return failure;
   const error = ensureError(failure);
   if (isNatsUnavailable(error)) {
-    return new PlatformError(ErrorCode.unavailable, `NATS is unavailable (${error.message})`, { do: "retry", retryAfterMs: UNAVAILABLE_RETRY_MS }, { cause: error });
+    return new PlatformError(
+      ErrorCode.unavailable,
+      `NATS is unavailable (${error.message})`,
+      { do: "retry", retryAfterMs: UNAVAILABLE_RETRY_MS },
+      { cause: error },
+    );
   }
   if (error instanceof SandboxPoolClosedError) {
     return new PlatformError(ErrorCode.unavailable, error.message, { do: "retry", retryAfterMs: 0 }, { cause: error });
   }
   if (error instanceof InvalidArtifactError || error instanceof WebAssembly.CompileError) {
-    return new PlatformError(ErrorCode.artifactInvalid, `the workflow version's compiled artifact is unusable (${error.message}); deploy the workflow again and create new instances`, { do: "fail" }, { cause: error });
+    return new PlatformError(
+      ErrorCode.artifactInvalid,
+      `the workflow version's compiled artifact is unusable (${error.message}); deploy the workflow again and create new instances`,
+      { do: "fail" },
+      { cause: error },
+    );
   }
   return new PlatformError(ErrorCode.internal, `the executor failed: ${error.message}`, { do: "retry", retryAfterMs: UNAVAILABLE_RETRY_MS }, { cause: error });
 }

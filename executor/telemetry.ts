@@ -22,7 +22,13 @@ export class Telemetry {
     this.nc.publish(Subjects.logs(tenant, workflow, instance), encodeJson({ ...line, message }));
   }
 
-  lifecycle(tenant: string, workflow: string, instance: string, kind: string, detail: Pick<LifecycleEvent, "status" | "reason" | "executor" | "activation"> = {}): void {
+  lifecycle(
+    tenant: string,
+    workflow: string,
+    instance: string,
+    kind: string,
+    detail: Pick<LifecycleEvent, "status" | "reason" | "executor" | "activation"> = {},
+  ): void {
     const event: LifecycleEvent = { ts: Date.now(), kind, instance, workflow, ...detail };
     this.nc.publish(Subjects.events(tenant, workflow, instance, kind), encodeJson(event));
   }

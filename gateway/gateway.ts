@@ -18,7 +18,10 @@ export async function createGateway(config: GatewayConfig, nc: NatsConnection) {
   });
   const instances = new InstanceStore(resources.instances);
   const journal = new JournalStore(resources.journal, resources.js, resources.jsm);
-  const metrics = new GatewayMetrics(() => compiler.queue.active, () => compiler.queue.waiting);
+  const metrics = new GatewayMetrics(
+    () => compiler.queue.active,
+    () => compiler.queue.waiting,
+  );
   const app = createGatewayApp({
     adminToken: config.adminToken,
     registry: new Registry(resources.registry),

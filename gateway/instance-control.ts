@@ -41,7 +41,19 @@ export class InstanceControl {
   /** Writes the record, then enqueues the start; undoes the record if the enqueue fails. */
   async create(tenant: string, workflow: string, version: string, id: string, params: unknown): Promise<InstanceRecord> {
     const now = Date.now();
-    const record: InstanceRecord = { v: 1, tenant, workflow, version, id, status: "queued", params, createdAt: now, updatedAt: now, generation: 0, activations: 0 };
+    const record: InstanceRecord = {
+      v: 1,
+      tenant,
+      workflow,
+      version,
+      id,
+      status: "queued",
+      params,
+      createdAt: now,
+      updatedAt: now,
+      generation: 0,
+      activations: 0,
+    };
     try {
       await this.deps.instances.create(record);
     } catch (error) {
@@ -143,7 +155,16 @@ export class InstanceControl {
   private async enqueue(record: InstanceRecord, reason: EnvelopeReason, dedupeId?: string): Promise<void> {
     await enqueue(
       this.deps.js,
-      { v: ENVELOPE_VERSION, tenant: record.tenant, workflow: record.workflow, version: record.version, instance: record.id, reason, attempt: 0, enqueuedAt: Date.now() },
+      {
+        v: ENVELOPE_VERSION,
+        tenant: record.tenant,
+        workflow: record.workflow,
+        version: record.version,
+        instance: record.id,
+        reason,
+        attempt: 0,
+        enqueuedAt: Date.now(),
+      },
       dedupeId,
     );
   }

@@ -17,13 +17,7 @@ export async function readLogs(js: JetStreamClient, tenant: string, workflow: st
 }
 
 /** Yields every stored line, then new ones as they arrive, until `signal` aborts. */
-export async function* followLogs(
-  js: JetStreamClient,
-  tenant: string,
-  workflow: string,
-  instance: string,
-  signal: AbortSignal,
-): AsyncGenerator<StoredLogLine> {
+export async function* followLogs(js: JetStreamClient, tenant: string, workflow: string, instance: string, signal: AbortSignal): AsyncGenerator<StoredLogLine> {
   const consumer = await js.consumers.get(Streams.logs, {
     // A single subject as a string: nats-server 2.9 has no multi-filter consumers.
     filter_subjects: Subjects.logs(tenant, workflow, instance),

@@ -1,13 +1,6 @@
 /** Errors of the shared NATS stores, and what nats.js's errors mean for the caller. */
 import { JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream";
-import {
-  ClosedConnectionError,
-  ConnectionError,
-  DrainingConnectionError,
-  NoRespondersError,
-  RequestError,
-  TimeoutError,
-} from "@nats-io/nats-core";
+import { ClosedConnectionError, ConnectionError, DrainingConnectionError, NoRespondersError, RequestError, TimeoutError } from "@nats-io/nats-core";
 
 /** A compare-and-set lost against a concurrent writer; re-read and try again. */
 export class RevisionConflictError extends Error {

@@ -55,11 +55,7 @@ export class InstanceStore {
    * Read-modify-write until it sticks. `change` returns the new record, or `undefined` to leave the
    * record as it is (its answer is then the current record).
    */
-  async modify(
-    tenant: string,
-    id: string,
-    change: (current: InstanceRecord) => InstanceRecord | undefined,
-  ): Promise<StoredInstance | undefined> {
+  async modify(tenant: string, id: string, change: (current: InstanceRecord) => InstanceRecord | undefined): Promise<StoredInstance | undefined> {
     for (let attempt = 0; attempt < MAX_CAS_TRIES; attempt++) {
       const current = await this.get(tenant, id);
       if (!current) return undefined;
@@ -79,10 +75,7 @@ export class InstanceStore {
   }
 
   /** Lists a tenant's instances in id order, optionally of one workflow and status. */
-  async list(
-    tenant: string,
-    options: { workflow?: string; status?: InstanceStatus; limit: number; cursor?: string },
-  ): Promise<InstancePage> {
+  async list(tenant: string, options: { workflow?: string; status?: InstanceStatus; limit: number; cursor?: string }): Promise<InstancePage> {
     const keys: string[] = [];
     for await (const key of await this.kv.keys(Keys.instancesOfTenant(tenant))) keys.push(key);
     keys.sort();

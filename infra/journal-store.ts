@@ -5,15 +5,7 @@
  */
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
-import {
-  ATTEMPT_SUFFIX,
-  Buckets,
-  DEADLINE_SUFFIX,
-  Keys,
-  type AttemptRecord,
-  type DeadlineRecord,
-  type StepRecord,
-} from "../contract/mod.ts";
+import { ATTEMPT_SUFFIX, Buckets, DEADLINE_SUFFIX, Keys, type AttemptRecord, type DeadlineRecord, type StepRecord } from "../contract/mod.ts";
 import { AlreadyExistsError, isWrongLastSequence } from "./errors.ts";
 import { decodeJson, encodeJson } from "./json-codec.ts";
 import { readKvPrefix } from "./kv-prefix-reader.ts";

@@ -9,7 +9,10 @@ const labelText = (labels: Labels) => {
 
 export class Counter {
   private readonly values = new Map<string, number>();
-  constructor(readonly name: string, readonly help: string) {}
+  constructor(
+    readonly name: string,
+    readonly help: string,
+  ) {}
   inc(labels: Labels = {}, by = 1): void {
     const key = labelText(labels);
     this.values.set(key, (this.values.get(key) ?? 0) + by);
@@ -22,7 +25,11 @@ export class Counter {
 }
 
 export class Gauge {
-  constructor(readonly name: string, readonly help: string, private readonly read: () => number) {}
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    private readonly read: () => number,
+  ) {}
   render(): string {
     return [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} gauge`, `${this.name} ${this.read()}`].join("\n");
   }
@@ -32,7 +39,11 @@ export class Histogram {
   private readonly counts: number[];
   private sum = 0;
   private count = 0;
-  constructor(readonly name: string, readonly help: string, private readonly bucketsUpperBound: number[]) {
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    private readonly bucketsUpperBound: number[],
+  ) {
     this.counts = bucketsUpperBound.map(() => 0);
   }
   observe(value: number): void {

@@ -87,12 +87,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   }
 }
 
-async function launch(
-  binary: string,
-  storeDir: string,
-  ownsStoreDir: boolean,
-  options: NatsServerOptions,
-): Promise<NatsServer> {
+async function launch(binary: string, storeDir: string, ownsStoreDir: boolean, options: NatsServerOptions): Promise<NatsServer> {
   // Port -1 makes the server bind a random free port itself and log it. Probing a port with
   // node:net and handing it over would race with every other test starting a server meanwhile.
   const args = ["-a", HOST, "-p", String(options.port ?? -1), "-js", "-sd", storeDir, "-n", "kiln"];
@@ -102,8 +97,7 @@ async function launch(
     // services first and NATS last, instead of NATS dying under them mid-shutdown.
     detached: true,
   });
-  const logFile: WriteStream | undefined =
-    options.logFile === undefined ? undefined : createWriteStream(options.logFile, { flags: "a" });
+  const logFile: WriteStream | undefined = options.logFile === undefined ? undefined : createWriteStream(options.logFile, { flags: "a" });
   const tail: string[] = [];
   // "error" without "exit" happens when the binary cannot be spawned at all.
   const exited = new Promise<void>((resolveExit) => {
@@ -115,9 +109,7 @@ async function launch(
   let port: number | undefined;
   const ready = new Promise<number>((resolveReady, rejectReady) => {
     const fail = (why: string, cause?: unknown) =>
-      rejectReady(
-        new NatsServerError(`nats-server (${binary}) ${why}; its last log lines:\n${tail.join("\n")}`, { cause }),
-      );
+      rejectReady(new NatsServerError(`nats-server (${binary}) ${why}; its last log lines:\n${tail.join("\n")}`, { cause }));
     const lines = createInterface({ input: child.stderr });
     lines.on("line", (line) => {
       logFile?.write(`${line}\n`);
@@ -138,10 +130,7 @@ async function launch(
   const timeoutMs = options.startTimeoutMs ?? 15_000;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, rejectTimeout) => {
-    timer = setTimeout(
-      () => rejectTimeout(new NatsServerError(`nats-server was not ready after ${timeoutMs} ms:\n${tail.join("\n")}`)),
-      timeoutMs,
-    );
+    timer = setTimeout(() => rejectTimeout(new NatsServerError(`nats-server was not ready after ${timeoutMs} ms:\n${tail.join("\n")}`)), timeoutMs);
   });
 
   let stopping: Promise<void> | undefined;

@@ -2,10 +2,7 @@
 import { currentRuntime } from "./runtime/mod.ts";
 import { onShutdown } from "./shutdown.ts";
 
-export async function runService(
-  name: string,
-  start: () => Promise<{ close(): Promise<void>; url?: string; id?: string }>,
-): Promise<void> {
+export async function runService(name: string, start: () => Promise<{ close(): Promise<void>; url?: string; id?: string }>): Promise<void> {
   if (!process.env.KILN_NATS_URL) {
     console.error(
       "KILN_NATS_URL is not set: point it at a NATS server with JetStream (e.g. KILN_NATS_URL=nats://127.0.0.1:4222), or run `npm run dev`, which starts one.",

@@ -72,7 +72,10 @@ export function ensureNatsServer({ env = process.env, log = (line) => console.er
   }
   log("nats-server not found; installing Debian's package (apt-get install -y nats-server)…");
   const aptEnv = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-  for (const args of [["update", "-qq"], ["install", "-y", "-qq", "nats-server"]]) {
+  for (const args of [
+    ["update", "-qq"],
+    ["install", "-y", "-qq", "nats-server"],
+  ]) {
     const result = spawnSync("apt-get", args, { stdio: "inherit", env: aptEnv });
     if (result.status !== 0) {
       const why = result.error ? result.error.message : `exit code ${result.status ?? result.signal}`;

@@ -28,8 +28,5 @@ export class WaitForEventTimeoutError extends Error {
 }
 
 export function isNonRetryable(error: unknown): boolean {
-  return (
-    error instanceof NonRetryableError ||
-    (typeof error === "object" && error !== null && (error as { name?: unknown }).name === "NonRetryableError")
-  );
+  return error instanceof NonRetryableError || (typeof error === "object" && error !== null && (error as { name?: unknown }).name === "NonRetryableError");
 }

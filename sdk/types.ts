@@ -20,15 +20,7 @@ export interface WaitForEventOptions {
   timeout?: Duration;
 }
 
-export type Serializable =
-  | string
-  | number
-  | boolean
-  | null
-  | undefined
-  | void
-  | Serializable[]
-  | { [key: string]: Serializable };
+export type Serializable = string | number | boolean | null | undefined | void | Serializable[] | { [key: string]: Serializable };
 
 export interface WorkflowStep {
   do<T>(name: string, callback: () => Promise<T> | T): Promise<T>;

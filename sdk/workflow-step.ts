@@ -140,9 +140,7 @@ export class StepRecorder implements WorkflowStep {
         throw new StepUsageError(`a step name must be a non-empty string of at most ${MAX_STEP_NAME_LENGTH} characters`);
       }
       if (this.activeBody !== undefined) {
-        throw new StepUsageError(
-          `step "${name}" was started inside the body of step "${this.activeBody}"; steps cannot nest — call it from run()`,
-        );
+        throw new StepUsageError(`step "${name}" was started inside the body of step "${this.activeBody}"; steps cannot nest — call it from run()`);
       }
       return start();
     } catch (error) {
@@ -206,7 +204,9 @@ export class StepRecorder implements WorkflowStep {
         return Promise.reject(reviveError(response.error));
       default:
         return Promise.reject(
-          new Error(`the engine answered '${response.action}' to '${asked.op}'${"name" in asked ? ` of step "${asked.name}"` : ""}: a Kiln bug, please report it`),
+          new Error(
+            `the engine answered '${response.action}' to '${asked.op}'${"name" in asked ? ` of step "${asked.name}"` : ""}: a Kiln bug, please report it`,
+          ),
         );
     }
   }
@@ -281,4 +281,3 @@ export class StepRecorder implements WorkflowStep {
     return (((a << 24) | (b << 16) | (c << 8) | d) >>> 0) / 4294967296;
   }
 }
-

@@ -22,10 +22,7 @@ const COMPILE_TIMEOUT_MS = 300_000;
 interface WorkflowInstance {
   activate(request: string): string;
 }
-type Instantiate = (
-  getCoreModule: (name: string) => Promise<WebAssembly.Module>,
-  imports: Record<string, unknown>,
-) => Promise<WorkflowInstance>;
+type Instantiate = (getCoreModule: (name: string) => Promise<WebAssembly.Module>, imports: Record<string, unknown>) => Promise<WorkflowInstance>;
 
 /** Imports an artifact's glue from a temp file and instantiates it with a trivial engine. */
 async function instantiate(artifact: Artifact, dir: string, logs: string[]): Promise<WorkflowInstance> {
@@ -61,7 +58,9 @@ describe("compile pipeline (componentize-js + jco)", () => {
     const started = performance.now();
     compiled = await compiler.compileSource(source);
     compileMs = performance.now() - started;
-    console.info(`compileSource(hello.ts): ${Math.round(compileMs)} ms, core modules ${Object.values(compiled.artifact.coreModules).reduce((n, b) => n + b.byteLength, 0)} bytes`);
+    console.info(
+      `compileSource(hello.ts): ${Math.round(compileMs)} ms, core modules ${Object.values(compiled.artifact.coreModules).reduce((n, b) => n + b.byteLength, 0)} bytes`,
+    );
   }, COMPILE_TIMEOUT_MS);
 
   afterAll(async () => {

@@ -56,7 +56,11 @@ export async function measureActivations(context: BenchContext, freshExecutorEnv
   await runToCompletion(context, { steps: 0 }, "warmup");
 
   const instantiateFloor = context.figures.find((f) => f.id === "floor-instantiate")!.kiln;
-  const warmFigure = figure({ id: "activation-warm", title: "Activation replaying 0 steps, warm instance", kiln: { label: "activation", unit: "ms", value: summarize(warm) } });
+  const warmFigure = figure({
+    id: "activation-warm",
+    title: "Activation replaying 0 steps, warm instance",
+    kiln: { label: "activation", unit: "ms", value: summarize(warm) },
+  });
   const freshFigure = figure({
     id: "activation-fresh",
     title: "Activation replaying 0 steps, fresh instantiate",
@@ -91,7 +95,11 @@ export async function measureReplays(context: BenchContext): Promise<Figure[]> {
     const replay = summarize(samples);
     const target = steps === 1_000 ? { target: { text: "≤ 50 ms", met: replay.p50 <= 50 } } : {};
     figures.push({
-      ...figure({ id: `replay-${steps}`, title: `Activation replaying ${steps.toLocaleString("en")} recorded steps`, kiln: { label: "activation", unit: "ms", value: replay } }),
+      ...figure({
+        id: `replay-${steps}`,
+        title: `Activation replaying ${steps.toLocaleString("en")} recorded steps`,
+        kiln: { label: "activation", unit: "ms", value: replay },
+      }),
       ...target,
       note: `journal load p50 ${summarize(loads).p50.toFixed(1)} ms of it`,
     });

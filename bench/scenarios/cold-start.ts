@@ -26,7 +26,12 @@ export async function measureColdStart(context: BenchContext): Promise<Figure[]>
   const object = context.figures.find((f) => f.id === "floor-object-get")!.kiln;
   return [
     {
-      ...figure({ id: "cold-start", title: "Cold start: first activation of a version unseen by the executor", kiln: { label: "activation", unit: "ms", value: cold }, floor: object }),
+      ...figure({
+        id: "cold-start",
+        title: "Cold start: first activation of a version unseen by the executor",
+        kiln: { label: "activation", unit: "ms", value: cold },
+        floor: object,
+      }),
       target: { text: `p50 ≤ ${TARGET_MS} ms`, met: cold.p50 <= TARGET_MS },
       note: `floor: object-store get of the artifact; artifact fetch + compile p50 ${summarize(loads).p50.toFixed(0)} ms of it`,
     },

@@ -14,7 +14,17 @@ import { summarize, timeEach } from "../stats.ts";
 
 /** About the size of a committed step record, so the floor writes what Kiln writes. */
 const STEP_SIZED_PAYLOAD = new TextEncoder().encode(
-  JSON.stringify({ kind: "do", status: "ok", seq: 12, name: "step", key: "c3RlcA.12", startedAt: Date.now(), completedAt: Date.now(), result: 12, attempts: 1 }),
+  JSON.stringify({
+    kind: "do",
+    status: "ok",
+    seq: 12,
+    name: "step",
+    key: "c3RlcA.12",
+    startedAt: Date.now(),
+    completedAt: Date.now(),
+    result: 12,
+    attempts: 1,
+  }),
 );
 const THROUGHPUT_IN_FLIGHT = 256;
 
@@ -59,7 +69,11 @@ export async function measureFloors(context: BenchContext): Promise<Figure[]> {
       title: `Raw object-store get of the artifact (${(artifactBytes / 2 ** 20).toFixed(1)} MiB)`,
       kiln: { label: "obj.getBlob", unit: "ms", value: summarize(objectGet) },
     }),
-    figure({ id: "floor-instantiate", title: "Raw instantiate of the same component (compiled modules)", kiln: { label: "instantiate", unit: "ms", value: summarize(instantiate) } }),
+    figure({
+      id: "floor-instantiate",
+      title: "Raw instantiate of the same component (compiled modules)",
+      kiln: { label: "instantiate", unit: "ms", value: summarize(instantiate) },
+    }),
   ];
 }
 

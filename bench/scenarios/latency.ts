@@ -49,7 +49,16 @@ async function measureRawPath(context: BenchContext, samples: number): Promise<n
   await jsm.consumers.add(FLOOR_STREAM, { durable_name: "floor", ack_policy: AckPolicy.Explicit });
   const consumer = await js.consumers.get(FLOOR_STREAM, "floor");
   const kv = await new Kvm(js).create("bench_floor_path", { history: 1 });
-  const envelope = JSON.stringify({ v: 1, tenant: "bench", workflow: "bench", version: "v", instance: "i", reason: "start", attempt: 1, enqueuedAt: Date.now() });
+  const envelope = JSON.stringify({
+    v: 1,
+    tenant: "bench",
+    workflow: "bench",
+    version: "v",
+    instance: "i",
+    reason: "start",
+    attempt: 1,
+    enqueuedAt: Date.now(),
+  });
   try {
     return await timeEach(samples, async (i) => {
       await js.publish(FLOOR_SUBJECT, envelope);

@@ -34,7 +34,11 @@ export async function measureTimers(context: BenchContext): Promise<Figure[]> {
   watch.reset();
   return [
     {
-      ...figure({ id: "timer-lateness", title: `Timer lateness, ${sizes.timers.toLocaleString("en")} instances sleeping ${SLEEP}`, kiln: { label: "late by", unit: "ms", value: lateness } }),
+      ...figure({
+        id: "timer-lateness",
+        title: `Timer lateness, ${sizes.timers.toLocaleString("en")} instances sleeping ${SLEEP}`,
+        kiln: { label: "late by", unit: "ms", value: lateness },
+      }),
       target: { text: `never early, p99 ≤ ${TARGET_P99_LATE_MS} ms late`, met: lateness.min >= 0 && lateness.p99 <= TARGET_P99_LATE_MS },
     },
   ];

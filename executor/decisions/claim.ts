@@ -23,12 +23,7 @@ export interface ClaimMessage {
   seq: number;
 }
 
-export function decideClaim(
-  record: InstanceRecord | undefined,
-  message: ClaimMessage,
-  now: number,
-  lease: { owner: string; leaseMs: number },
-): ClaimDecision {
+export function decideClaim(record: InstanceRecord | undefined, message: ClaimMessage, now: number, lease: { owner: string; leaseMs: number }): ClaimDecision {
   if (!record) return { do: "drop", why: "the instance no longer exists" };
   if (FINAL_STATUSES.has(record.status)) return { do: "drop", why: `the instance is ${record.status}` };
   if (record.status === "paused") return { do: "drop", why: "the instance is paused; resume enqueues it again" };

@@ -46,5 +46,4 @@ export type WorkerMessage =
 
 /** Messages from the host to a sandbox worker. */
 export type HostMessage =
-  | { type: "load"; glue: string; modules: Record<string, WebAssembly.Module>; buffers: ChannelBuffers }
-  | { type: "activate"; request: string };
+  { type: "load"; glue: string; modules: Record<string, WebAssembly.Module>; buffers: ChannelBuffers } | { type: "activate"; request: string };

@@ -134,7 +134,10 @@ function exportWarnings(source: WorkflowSource, exports: string[]): string[] {
   if (/export\s+default\s+class\b[^{]*\bextends\s+WorkflowEntrypoint\b/.test(text)) return [];
   const classes = named.filter((name) => new RegExp(`\\bclass\\s+${name}\\b[^{]*\\bextends\\s+WorkflowEntrypoint\\b`).test(text));
   const runs = classes.length > 0 ? classes : named;
-  const what = runs.length === 1 ? `the exported WorkflowEntrypoint class '${runs[0]}'` : `the exported WorkflowEntrypoint class among ${runs.map((n) => `'${n}'`).join(", ")}`;
+  const what =
+    runs.length === 1
+      ? `the exported WorkflowEntrypoint class '${runs[0]}'`
+      : `the exported WorkflowEntrypoint class among ${runs.map((n) => `'${n}'`).join(", ")}`;
   return [`the default export is ignored: Kiln runs ${what}`];
 }
 

@@ -98,9 +98,7 @@ export async function componentizeBundle(code: string, options: ComponentizeOpti
         () => undefined,
       );
       // The usual cause is tenant top-level code that throws while the component is pre-initialised.
-      throw failed(
-        `building the component failed; check the module's top-level code: ${(reported ?? log ?? `exit code ${exitCode}`).slice(0, 2_000)}`,
-      );
+      throw failed(`building the component failed; check the module's top-level code: ${(reported ?? log ?? `exit code ${exitCode}`).slice(0, 2_000)}`);
     }
     const result = JSON.parse(await readFile(join(dir, "result.json"), "utf8")) as WorkerResult;
     const out = join(dir, "out");

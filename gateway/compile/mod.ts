@@ -74,10 +74,7 @@ export function createCompiler(options: CompilerOptions = {}): Compiler {
   const now = options.now ?? Date.now;
 
   /** Cache, then `build` in the queue (merged per version), then cache again. */
-  async function cached(
-    version: string,
-    build: () => Promise<CompileOutput<Artifact>>,
-  ): Promise<CompileOutput<Artifact> & { version: string }> {
+  async function cached(version: string, build: () => Promise<CompileOutput<Artifact>>): Promise<CompileOutput<Artifact> & { version: string }> {
     const hit = await cache?.get(version);
     if (hit) return { ...hit, version };
     const output = await queue.run(version, async () => {

@@ -119,7 +119,10 @@ export function instanceRoutes(deps: InstanceRouteDeps) {
     const { t, w, id, type } = c.req.param();
     if (!EVENT_TYPE.test(type)) throw badRequest(`invalid event type '${type}': use letters, digits, '_' and '-'`);
     await loadInstance(t, w, id);
-    const payload = mediaType(c) === "application/json" ? await readJson(c, MAX_EVENT_BYTES, "the event payload", null) : await readText(c, MAX_EVENT_BYTES, "the event payload");
+    const payload =
+      mediaType(c) === "application/json"
+        ? await readJson(c, MAX_EVENT_BYTES, "the event payload", null)
+        : await readText(c, MAX_EVENT_BYTES, "the event payload");
     await deps.control.deliverEvent(t, id, type, payload === "" ? null : payload);
     return c.json({ id, type, accepted: true }, 202);
   });

@@ -11,17 +11,27 @@ import { parseBody } from "../validation.ts";
 
 const createTenantBody = z.object({ id: z.string().regex(TENANT_NAME, "tenant ids are lowercase letters, digits and '-', up to 63 characters") });
 
-const settingsBody = z.object({
-  egressAllowList: z.array(z.string().regex(/^(\*\.)?[a-z0-9.-]+(:\d+)?$/i, "allow-list entries are host names, optionally *.suffix or :port")).max(256).default([]),
-  limits: z
-    .object({
-      concurrency: z.number().int().positive().max(10_000).optional(),
-      memoryMiB: z.number().int().min(16).max(4096).optional(),
-      stepTimeoutMs: z.number().int().positive().max(24 * 3_600_000).optional(),
-    })
-    .strict()
-    .default({}),
-}).strict();
+const settingsBody = z
+  .object({
+    egressAllowList: z
+      .array(z.string().regex(/^(\*\.)?[a-z0-9.-]+(:\d+)?$/i, "allow-list entries are host names, optionally *.suffix or :port"))
+      .max(256)
+      .default([]),
+    limits: z
+      .object({
+        concurrency: z.number().int().positive().max(10_000).optional(),
+        memoryMiB: z.number().int().min(16).max(4096).optional(),
+        stepTimeoutMs: z
+          .number()
+          .int()
+          .positive()
+          .max(24 * 3_600_000)
+          .optional(),
+      })
+      .strict()
+      .default({}),
+  })
+  .strict();
 
 export function tenantRoutes(registry: Registry) {
   const app = new Hono<AuthEnv>();

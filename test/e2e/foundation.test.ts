@@ -18,7 +18,6 @@ afterAll(async () => {
   await kiln?.close();
 });
 
-
 describe("deploy", () => {
   it("answers an identical redeploy with the same version without compiling again", async () => {
     const first = await acme.api("GET", "/v1/tenants/acme/workflows/sink");

@@ -26,7 +26,6 @@ afterAll(async () => {
   await kiln?.close();
 });
 
-
 describe.skipIf(denoMissing)("mixed runtimes (needs deno on PATH: npm install --global deno@2)", () => {
   it("runs instances on a Deno executor and a Node executor sharing one NATS", async () => {
     const deno = await kiln.startExecutor({ KILN_EXECUTOR_CONCURRENCY: "4" }, denoRuntime);

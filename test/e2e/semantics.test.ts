@@ -22,8 +22,7 @@ const run = async (params: Record<string, unknown>, id?: string) => {
   return created.id;
 };
 const lifecycle = (id: string, action: string) => acme.api("POST", `/v1/tenants/acme/workflows/sink/instances/${id}/${action}`);
-const sendEvent = (id: string, type: string, payload: unknown) =>
-  acme.api("POST", `/v1/tenants/acme/workflows/sink/instances/${id}/events/${type}`, payload);
+const sendEvent = (id: string, type: string, payload: unknown) => acme.api("POST", `/v1/tenants/acme/workflows/sink/instances/${id}/events/${type}`, payload);
 
 describe("steps", () => {
   it("retries with backoff, records every attempt, then throws into run", async () => {

@@ -186,8 +186,7 @@ export async function startKiln(options: KilnOptions = {}): Promise<TestKiln> {
         id,
         token,
         api,
-        deploy: (workflow, source, contentType = "application/typescript") =>
-          api("PUT", `${base}/${workflow}`, source, { "content-type": contentType }),
+        deploy: (workflow, source, contentType = "application/typescript") => api("PUT", `${base}/${workflow}`, source, { "content-type": contentType }),
         async create(workflow, body = {}) {
           const response = await api("POST", `${base}/${workflow}/instances`, body);
           if (response.status !== 201) throw new Error(`create: ${response.status} ${JSON.stringify(response.body)}`);

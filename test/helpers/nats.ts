@@ -47,10 +47,7 @@ function reconnected(nc: NatsConnection): Promise<void> {
     }
   })();
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`a test connection did not reconnect within ${RECONNECT_TIMEOUT_MS} ms of restart()`)),
-      RECONNECT_TIMEOUT_MS,
-    );
+    timer = setTimeout(() => reject(new Error(`a test connection did not reconnect within ${RECONNECT_TIMEOUT_MS} ms of restart()`)), RECONNECT_TIMEOUT_MS);
   });
   return Promise.race([waitForEvent, nc.closed().then(() => undefined), timeout]).finally(() => {
     clearTimeout(timer);

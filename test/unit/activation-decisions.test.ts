@@ -32,7 +32,13 @@ function record(overrides: Partial<InstanceRecord> = {}): InstanceRecord {
 
 /** A record as the claim by `holder` left it, at `at`. */
 function running(holder: LeaseHolder, at = NOW, overrides: Partial<InstanceRecord> = {}): InstanceRecord {
-  return record({ status: "running", generation: holder.generation, activations: holder.activation, lease: { owner: holder.owner, expiresAt: at + LEASE_MS }, ...overrides });
+  return record({
+    status: "running",
+    generation: holder.generation,
+    activations: holder.activation,
+    lease: { owner: holder.owner, expiresAt: at + LEASE_MS },
+    ...overrides,
+  });
 }
 
 const holder: LeaseHolder = { owner: ME.owner, generation: 0, activation: 1 };
@@ -62,7 +68,12 @@ describe("claim", () => {
   });
 
   it("takes over an instance whose lease has expired", () => {
-    const decision = decideClaim(record({ status: "running", activations: 3, lease: { owner: "executor-dead", expiresAt: NOW } }), { reason: "start", seq: 1 }, NOW, ME);
+    const decision = decideClaim(
+      record({ status: "running", activations: 3, lease: { owner: "executor-dead", expiresAt: NOW } }),
+      { reason: "start", seq: 1 },
+      NOW,
+      ME,
+    );
     expect(decision.do === "claim" && decision.next).toMatchObject({ activations: 4, lease: { owner: ME.owner } });
   });
 
@@ -94,7 +105,9 @@ describe("lease", () => {
   });
 
   it("renews only its own lease, and says why it lost one", () => {
-    expect(renewLease(running(holder), holder, NOW + 1_000, LEASE_MS)).toEqual({ next: expect.objectContaining({ lease: { owner: ME.owner, expiresAt: NOW + 1_000 + LEASE_MS } }) });
+    expect(renewLease(running(holder), holder, NOW + 1_000, LEASE_MS)).toEqual({
+      next: expect.objectContaining({ lease: { owner: ME.owner, expiresAt: NOW + 1_000 + LEASE_MS } }),
+    });
     const takenOver = running({ ...holder, owner: "executor-other", activation: 2 });
     expect(renewLease(takenOver, holder, NOW, LEASE_MS)).toEqual({ lost: "another activation took over the instance" });
     expect(renewLease(running(holder, NOW, { generation: 1, activations: 0 }), holder, NOW, LEASE_MS)).toEqual({ lost: "the instance was restarted" });
@@ -127,7 +140,10 @@ describe("settle", () => {
   it("takes over the timer when an event re-suspends the instance on the same deadline", () => {
     const waiting = running(holder, NOW, { wake: { at: NOW + 60_000, carrierSeq: 3 } });
     const outcome: ActivationOutcome = { kind: "suspended", suspension: { kind: "event", step: "approval", until: NOW + 60_000, eventType: "ok" } };
-    expect(decideSettle(waiting, holder, outcome, 8, NOW)).toMatchObject({ next: { status: "waiting", wake: { carrierSeq: 8 } }, message: { do: "nak", delayMs: 60_000 } });
+    expect(decideSettle(waiting, holder, outcome, 8, NOW)).toMatchObject({
+      next: { status: "waiting", wake: { carrierSeq: 8 } },
+      message: { do: "nak", delayMs: 60_000 },
+    });
   });
 
   it("never acks after losing the lease: the new holder may be using the same message as its timer", () => {
@@ -153,7 +169,11 @@ describe("settle", () => {
   });
 
   it("applies a pending control over any suspension", () => {
-    expect(decideSettle(running(holder, NOW, { control: "terminate" }), holder, sleep, 7, NOW)).toMatchObject({ next: { status: "terminated" }, message: { do: "ack" }, event: "terminated" });
+    expect(decideSettle(running(holder, NOW, { control: "terminate" }), holder, sleep, 7, NOW)).toMatchObject({
+      next: { status: "terminated" },
+      message: { do: "ack" },
+      event: "terminated",
+    });
     const paused = decideSettle(running(holder), holder, { kind: "suspended", suspension: { kind: "control", control: "pause" } }, 7, NOW);
     expect(paused).toMatchObject({ next: { status: "paused" }, message: { do: "ack" }, event: "paused" });
     expect(paused.next?.control).toBeUndefined();
@@ -161,14 +181,26 @@ describe("settle", () => {
 
   it("queues again after a commit conflict, looking at the message shortly", () => {
     const outcome: ActivationOutcome = { kind: "suspended", suspension: { kind: "superseded", reason: "journal key already written" } };
-    expect(decideSettle(running(holder), holder, outcome, 7, NOW)).toMatchObject({ next: { status: "queued" }, message: { do: "nak", delayMs: BUSY_RETRY_MS } });
+    expect(decideSettle(running(holder), holder, outcome, 7, NOW)).toMatchObject({
+      next: { status: "queued" },
+      message: { do: "nak", delayMs: BUSY_RETRY_MS },
+    });
   });
 
   it("retries NATS trouble with growing delays and says why in the record", () => {
     const error = new PlatformError(ErrorCode.unavailable, "NATS is unavailable (timeout)", { do: "retry", retryAfterMs: 1_000 });
     const first = decideSettle(running(holder), holder, { kind: "platform-failure", error }, 7, NOW);
-    expect(first).toMatchObject({ next: { status: "queued", platformFailure: { code: "unavailable", failures: 1, retryAt: NOW + 1_000 } }, message: { do: "nak", delayMs: 1_000 } });
-    const third = decideSettle(running(holder, NOW, { platformFailure: { code: "unavailable", message: "", failures: 2, retryAt: 0 } }), holder, { kind: "platform-failure", error }, 7, NOW);
+    expect(first).toMatchObject({
+      next: { status: "queued", platformFailure: { code: "unavailable", failures: 1, retryAt: NOW + 1_000 } },
+      message: { do: "nak", delayMs: 1_000 },
+    });
+    const third = decideSettle(
+      running(holder, NOW, { platformFailure: { code: "unavailable", message: "", failures: 2, retryAt: 0 } }),
+      holder,
+      { kind: "platform-failure", error },
+      7,
+      NOW,
+    );
     expect(third.message).toEqual({ do: "nak", delayMs: 4_000 });
     expect(platformRetryDelayMs(20, 0)).toBe(30_000);
   });
@@ -176,7 +208,11 @@ describe("settle", () => {
   it("fails the instance at once for an artifact that is gone, with the error's code", () => {
     const error = new PlatformError(ErrorCode.artifactMissing, "artifact 'acme/wf/v1' is missing", { do: "fail" });
     const settlement = decideSettle(running(holder), holder, { kind: "platform-failure", error }, 7, NOW);
-    expect(settlement).toMatchObject({ next: { status: "errored", error: { code: "artifact_missing", message: "artifact 'acme/wf/v1' is missing" } }, message: { do: "ack" }, event: "errored" });
+    expect(settlement).toMatchObject({
+      next: { status: "errored", error: { code: "artifact_missing", message: "artifact 'acme/wf/v1' is missing" } },
+      message: { do: "ack" },
+      event: "errored",
+    });
   });
 
   it("gives up on an unknown platform failure after a bounded number of tries", () => {
@@ -187,7 +223,13 @@ describe("settle", () => {
   });
 
   it("clears the platform failure once an activation gets through", () => {
-    const recovered = decideSettle(running(holder, NOW, { platformFailure: { code: "unavailable", message: "", failures: 3, retryAt: 0 } }), holder, sleep, 7, NOW);
+    const recovered = decideSettle(
+      running(holder, NOW, { platformFailure: { code: "unavailable", message: "", failures: 3, retryAt: 0 } }),
+      holder,
+      sleep,
+      7,
+      NOW,
+    );
     expect(recovered.next?.platformFailure).toBeUndefined();
   });
 });

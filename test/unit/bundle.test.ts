@@ -111,10 +111,7 @@ export class Flow<T extends Pair = Pair> extends WorkflowEntrypoint {
 
   it("refuses absolute paths, '..' paths and an entry that is not among the files", async () => {
     const bad = await bundleError({ entry: "main.ts", files: { "/etc/passwd.ts": "", "../up.ts": "", "ok.ts": "" } });
-    expect(bad.errors.map((e) => e.message)).toEqual([
-      expect.stringContaining("is absolute"),
-      expect.stringContaining("escapes the workflow's root"),
-    ]);
+    expect(bad.errors.map((e) => e.message)).toEqual([expect.stringContaining("is absolute"), expect.stringContaining("escapes the workflow's root")]);
     const missing = await bundleError({ entry: "main.ts", files: { "index.ts": WORKFLOW } });
     expect(missing.errors[0]?.message).toContain("the entry 'main.ts' is not among the submitted files");
   });
