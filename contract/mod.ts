@@ -6,3 +6,4 @@ export * from "./journal.ts";
 export * from "./protocol.ts";
 export * from "./errors.ts";
 export * from "./lifecycle.ts";
+export * from "./settings.ts";
