@@ -38,6 +38,7 @@ import { decideSettle, type ActivationOutcome, type Settlement } from "./decisio
 import { EngineHost } from "./engine-host.ts";
 import type { ResolvedExecutorConfig } from "./config.ts";
 import { LeaseKeeper } from "./lease-keeper.ts";
+import { redactError, secretRedactor } from "./redact-secrets.ts";
 import { classifyPlatformFailure } from "./platform-failure.ts";
 import type { SandboxPool } from "./sandbox/sandbox-pool.ts";
 import { SandboxKilledError } from "./sandbox/errors.ts";
@@ -154,8 +155,12 @@ export class ActivationRunner {
       onHeartbeat: () => message.working(),
     });
     lease.start();
+    // Read once per activation: a settings change applies from the next activation on.
+    const settings = deps.settings.settings(tenant);
+    const secrets = deps.settings.secrets(tenant);
+    const redact = secretRedactor(secrets);
     const log = (level: LogLevel, text: string, source: "tenant" | "engine") =>
-      deps.telemetry.log(tenant, workflow, id, { ts: this.now(), level, message: text, source });
+      deps.telemetry.log(tenant, workflow, id, { ts: this.now(), level, message: redact(text), source });
     let engine: EngineHost | undefined;
     try {
       const started = performance.now();
@@ -179,6 +184,8 @@ export class ActivationRunner {
           },
           assureLease: () => lease.assure(),
           killSandbox: (reason) => void sandbox.kill(reason),
+          stepTimeoutMaxMs: settings.limits.stepTimeoutMaxMs,
+          redact,
         },
         { tenant, instance: id, generation: record.generation },
         journal,
@@ -192,10 +199,12 @@ export class ActivationRunner {
         now: this.now(),
         journal: journal.steps,
         seed: `${tenant}.${id}.${record.generation}`,
-        env: {},
+        // Secrets win over a variable of the same name: the tenant set the secret on purpose.
+        env: { ...settings.envVars, ...secrets },
       };
       deps.telemetry.lifecycle(tenant, workflow, id, "running", { reason: envelope.reason, executor: deps.owner });
-      const outcome = await this.runInSandbox(sandbox, versionKey, engine, request, loaded, (level, text) => log(level, text, "tenant"));
+      const ran = await this.runInSandbox(sandbox, versionKey, engine, request, loaded, (level, text) => log(level, text, "tenant"));
+      const outcome: ActivationOutcome = ran.kind === "errored" ? { ...ran, error: redactError(ran.error, redact) } : ran;
       const ms = performance.now() - started;
       deps.metrics.observeActivation(ms, engine.committed);
       const stats: ActivationStats = { ms: round(ms), loadMs: round(loadMs), replayed, committed: engine.committed, freshInstance, executor: deps.owner };
