@@ -15,6 +15,7 @@ import type { JsMsg } from "@nats-io/jetstream";
 import {
   decodeEnvelope,
   InvalidEnvelopeError,
+  PlatformError,
   PROTOCOL_VERSION,
   serializeError,
   type ActivationRequest,
@@ -204,7 +205,7 @@ export class ActivationRunner {
       };
       deps.telemetry.lifecycle(tenant, workflow, id, "running", { reason: envelope.reason, executor: deps.owner });
       const ran = await this.runInSandbox(sandbox, versionKey, engine, request, loaded, (level, text) => log(level, text, "tenant"));
-      const outcome: ActivationOutcome = ran.kind === "errored" ? { ...ran, error: redactError(ran.error, redact) } : ran;
+      const outcome = redactOutcome(ran, redact);
       const ms = performance.now() - started;
       deps.metrics.observeActivation(ms, engine.committed);
       const stats: ActivationStats = { ms: round(ms), loadMs: round(loadMs), replayed, committed: engine.committed, freshInstance, executor: deps.owner };
@@ -219,7 +220,7 @@ export class ActivationRunner {
     } catch (error) {
       const failure = classifyPlatformFailure(error);
       log("error", `activation failed on the executor: [${failure.code}] ${failure.message}`, "engine");
-      return { outcome: { kind: "platform-failure", error: failure } };
+      return { outcome: redactOutcome({ kind: "platform-failure", error: failure }, redact) };
     } finally {
       lease.stop();
     }
@@ -284,6 +285,18 @@ function round(ms: number): number {
 
 function asLevel(level: string): LogLevel {
   return level === "debug" || level === "warn" || level === "error" ? level : "info";
+}
+
+/**
+ * The outcome with the tenant's secret values out of its error, which the instance record keeps and
+ * the status shows. A platform failure too: its message may quote what the guest sent.
+ */
+function redactOutcome(outcome: ActivationOutcome, redact: (text: string) => string): ActivationOutcome {
+  if (outcome.kind === "errored") return { ...outcome, error: redactError(outcome.error, redact) };
+  if (outcome.kind !== "platform-failure") return outcome;
+  const message = redact(outcome.error.message);
+  if (message === outcome.error.message) return outcome;
+  return { ...outcome, error: new PlatformError(outcome.error.code, message, outcome.error.recovery, { cause: outcome.error }) };
 }
 
 function crashError(error: unknown): SerializedError {
