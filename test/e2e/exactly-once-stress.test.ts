@@ -31,7 +31,7 @@ import { nanos } from "../../infra/nats-duration.ts";
 import { launcherFor } from "../../infra/runtime/mod.ts";
 import { enqueue } from "../../infra/work-queue.ts";
 import { startCpuBurner } from "../helpers/cpu-burner.ts";
-import { startKilnWithKitchenSink, TEST_RUNTIME, type TenantClient, type TestExecutor, type TestKiln } from "../helpers/kiln.ts";
+import { startKilnWithKitchenSink, TEST_RUNTIME, type JsonBody, type TenantClient, type TestExecutor, type TestKiln } from "../helpers/kiln.ts";
 import { bodyRuns } from "../helpers/shared-work.ts";
 
 /**
@@ -87,7 +87,7 @@ interface Workload {
   steps: string[];
   /** How often each logged body (`body:<name>`) must have run. */
   bodies: Record<string, number>;
-  outputIsRight(output: any, id: string): boolean;
+  outputIsRight(output: JsonBody, id: string): boolean;
 }
 
 /** Kitchen-sink scenarios (test/fixtures/kitchen-sink.ts). */
@@ -266,7 +266,16 @@ async function createWithCopies(nc: NatsConnection, ids: string[], workload: Map
     for (const instance of created.body.instances as { id: string; version: string; error?: unknown }[]) {
       expect(instance.error, `creating ${instance.id}`).toBeUndefined();
       for (let copy = 1; copy <= DUPLICATES; copy++) {
-        const envelope: Envelope = { v: ENVELOPE_VERSION, tenant: TENANT, workflow: WORKFLOW, version: instance.version, instance: instance.id, reason: "start", attempt: copy, enqueuedAt: Date.now() };
+        const envelope: Envelope = {
+          v: ENVELOPE_VERSION,
+          tenant: TENANT,
+          workflow: WORKFLOW,
+          version: instance.version,
+          instance: instance.id,
+          reason: "start",
+          attempt: copy,
+          enqueuedAt: Date.now(),
+        };
         await enqueue(js, envelope);
       }
     }
@@ -296,7 +305,9 @@ async function journalStepRecords(nc: NatsConnection, tenant: string, ids: strin
     const steps = keys
       .filter((key) => key.startsWith(prefix))
       .map((key) => key.slice(prefix.length).split("."))
-      .flatMap(([step, occurrence, ...rest]) => (step !== undefined && occurrence !== undefined && rest.length === 0 ? [`${decodeKeyToken(step)}#${occurrence}`] : []));
+      .flatMap(([step, occurrence, ...rest]) =>
+        step !== undefined && occurrence !== undefined && rest.length === 0 ? [`${decodeKeyToken(step)}#${occurrence}`] : [],
+      );
     records.set(id, steps.sort());
   }
   return records;
