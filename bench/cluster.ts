@@ -8,11 +8,14 @@ import { join } from "node:path";
 import { connect } from "@nats-io/transport-node";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { startNatsServer, type NatsServer } from "../infra/nats-server.ts";
+import { generateSecretsKey } from "../infra/secrets-cipher.ts";
 import { KilnClient } from "./kiln-client.ts";
 import type { Launcher } from "../infra/runtime/mod.ts";
 import { startService, type BenchService } from "./service-process.ts";
 
 const ADMIN_TOKEN = `bench-admin-${crypto.randomUUID()}`;
+/** One key for the gateway and every executor of the run. */
+const SECRETS_KEY = generateSecretsKey();
 
 export class BenchCluster {
   private readonly executors = new Set<BenchService>();
@@ -38,6 +41,7 @@ export class BenchCluster {
         KILN_NATS_URL: nats.url,
         KILN_PORT: "0",
         KILN_ADMIN_TOKEN: ADMIN_TOKEN,
+        KILN_SECRETS_KEY: SECRETS_KEY,
         KILN_COMPILE_CACHE_DIR: compileCacheDir,
       });
       return new BenchCluster(launcher, nats, nc, gateway, new KilnClient(gateway.url!, ADMIN_TOKEN), compileCacheDir);
@@ -50,7 +54,7 @@ export class BenchCluster {
 
   /** Starts one more executor process; `env` overrides its settings (e.g. KILN_MAX_IDLE_SANDBOXES). */
   async addExecutor(env: Record<string, string> = {}): Promise<BenchService> {
-    const executor = await startService(this.launcher, "executor", { KILN_NATS_URL: this.nats.url, ...env });
+    const executor = await startService(this.launcher, "executor", { KILN_NATS_URL: this.nats.url, KILN_SECRETS_KEY: SECRETS_KEY, ...env });
     this.executors.add(executor);
     return executor;
   }

@@ -56,7 +56,10 @@ export const Keys = {
   allTenants: "tenant.*",
   tenantToken: (tokenHash: string) => `token.${tokenHash}`,
   tenantSettings: (tenant: string) => `settings.${tenant}`,
+  allTenantSettings: "settings.*",
   secret: (tenant: string, name: string) => `secret.${tenant}.${name}`,
+  secretsOfTenant: (tenant: string) => `secret.${tenant}.*`,
+  allSecrets: "secret.*.*",
   workflow: (tenant: string, workflow: string) => `workflow.${tenant}.${workflow}`,
   workflowsOfTenant: (tenant: string) => `workflow.${tenant}.*`,
   /**

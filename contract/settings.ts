@@ -13,7 +13,7 @@ const MiB = 1024 * 1024;
 const DAY_MS = 86_400_000;
 
 const duration = (maxMs: number, field: string) =>
-  z.union([z.number(), z.string()]).transform((value, ctx) => {
+  z.union([z.number(), z.string()], { error: "expected a duration: milliseconds, or text such as '7 days'" }).transform((value, ctx) => {
     try {
       const ms = parseDuration(value);
       if (ms <= maxMs) return value;
@@ -30,14 +30,20 @@ export const tenantSettingsSchema = z
   .object({
     egress: z
       .object({
-        allow: z.array(z.string().regex(EGRESS_ENTRY, "allow-list entries are a host name, '*.suffix' or an IP address, optionally with ':port'")).max(256).optional(),
+        allow: z
+          .array(z.string().regex(EGRESS_ENTRY, "allow-list entries are a host name, '*.suffix' or an IP address, optionally with ':port'"))
+          .max(256)
+          .optional(),
       })
       .strict()
       .optional(),
     env: z
       .object({
         vars: z
-          .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, "variable names are letters, digits and '_', not starting with a digit"), z.string().max(4096))
+          .record(
+            z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, "variable names are letters, digits and '_', not starting with a digit"),
+            z.string().max(4096),
+          )
           .optional(),
       })
       .strict()

@@ -44,6 +44,7 @@ import { SandboxKilledError } from "./sandbox/errors.ts";
 import type { Sandbox } from "./sandbox/sandbox.ts";
 import type { Suspension } from "./suspension.ts";
 import type { Telemetry } from "./telemetry.ts";
+import type { TenantSettingsBoard } from "./tenant-settings.ts";
 import type { ExecutorMetrics } from "./metrics.ts";
 
 export interface RunnerDeps {
@@ -53,6 +54,8 @@ export interface RunnerDeps {
   artifacts: ArtifactCache;
   pool: SandboxPool;
   controls: ControlBoard;
+  /** Tenant settings and decrypted secrets, followed live. */
+  settings: TenantSettingsBoard;
   telemetry: Telemetry;
   metrics: ExecutorMetrics;
   config: ResolvedExecutorConfig;

@@ -1,5 +1,6 @@
 /** Executor settings, read once from the environment in `main.ts`. */
 import { availableParallelism } from "node:os";
+import { parseSecretsKey } from "../infra/secrets-cipher.ts";
 
 export interface ResolvedExecutorConfig {
   readonly natsUrl: string;
@@ -17,6 +18,8 @@ export interface ResolvedExecutorConfig {
   readonly spareSandboxWorkers: number;
   /** Stream / bucket replicas when this executor creates them. @default 1 */
   readonly replicas: number;
+  /** `KILN_SECRETS_KEY`: opens tenant secrets for `this.env`; the gateway's key. Required. */
+  readonly secretsKey: Uint8Array;
 }
 
 function positiveInt(env: Record<string, string | undefined>, name: string, fallback: number): number {
@@ -40,5 +43,6 @@ export function loadExecutorConfig(env: Record<string, string | undefined>): Res
     maxIdleSandboxes: positiveInt(env, "KILN_MAX_IDLE_SANDBOXES", concurrency),
     spareSandboxWorkers: positiveInt(env, "KILN_SPARE_SANDBOX_WORKERS", 2),
     replicas: positiveInt(env, "KILN_REPLICAS", 1) || 1,
+    secretsKey: parseSecretsKey(env.KILN_SECRETS_KEY),
   };
 }

@@ -8,6 +8,7 @@ import { InstanceStore } from "../infra/instance-store.ts";
 import { JournalStore } from "../infra/journal-store.ts";
 import { openKilnResources } from "../infra/kiln-resources.ts";
 import { currentRuntime, WASM_MAX_MEMORY_PAGES } from "../infra/runtime/mod.ts";
+import { createSecretsCipher } from "../infra/secrets-cipher.ts";
 import { ActivationRunner } from "./activation-runner.ts";
 import { ArtifactCache } from "./artifact-cache.ts";
 import type { ResolvedExecutorConfig } from "./config.ts";
@@ -17,6 +18,7 @@ import { ExecutorMetrics } from "./metrics.ts";
 import { SandboxPool } from "./sandbox/sandbox-pool.ts";
 import { TenantDirectory } from "./tenant-directory.ts";
 import { TenantIntake } from "./tenant-intake.ts";
+import { TenantSettingsBoard } from "./tenant-settings.ts";
 import { Telemetry } from "./telemetry.ts";
 
 export interface Executor {
@@ -32,6 +34,12 @@ export async function createExecutor(config: ResolvedExecutorConfig, nc: NatsCon
   currentRuntime().capWasmMemory(WASM_MAX_MEMORY_PAGES);
   const resources = await openKilnResources(nc, { replicas: config.replicas, workAckWaitMs: config.workAckWaitMs });
   const id = `executor-${crypto.randomUUID().slice(0, 8)}`;
+  // Loaded before any work is taken, so no activation runs with a tenant's settings missing.
+  const settings = await TenantSettingsBoard.open({
+    registry: resources.registry,
+    cipher: await createSecretsCipher(config.secretsKey),
+    warn: (message) => console.error(`[${id}] ${message}`),
+  });
   const pool = new SandboxPool({ maxIdle: config.maxIdleSandboxes, spareWorkers: config.spareSandboxWorkers });
   const controls = new ControlBoard();
   controls.listen(nc);
@@ -47,6 +55,7 @@ export async function createExecutor(config: ResolvedExecutorConfig, nc: NatsCon
     artifacts: new ArtifactCache(resources.artifacts),
     pool,
     controls,
+    settings,
     telemetry: new Telemetry(nc),
     metrics,
     config,
@@ -92,6 +101,7 @@ export async function createExecutor(config: ResolvedExecutorConfig, nc: NatsCon
       await Promise.all([...intakes.values()].map((intake) => intake.close()));
       await Promise.allSettled([...active]);
       controls.close();
+      settings.close();
       await pool.close();
     },
   };

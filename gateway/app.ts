@@ -15,6 +15,7 @@ import { HttpError } from "./errors.ts";
 import type { InstanceControl } from "./instance-control.ts";
 import type { GatewayMetrics } from "./metrics.ts";
 import type { Registry } from "./registry.ts";
+import type { SecretStore } from "./secret-store.ts";
 import { instanceRoutes } from "./routes/instances.ts";
 import { tenantRoutes } from "./routes/tenants.ts";
 import { workflowRoutes } from "./routes/workflows.ts";
@@ -22,6 +23,7 @@ import { workflowRoutes } from "./routes/workflows.ts";
 export interface GatewayAppDeps {
   adminToken: string;
   registry: Registry;
+  secrets: SecretStore;
   compiler: Compiler;
   artifacts: ObjectStore;
   instances: InstanceStore;
@@ -48,7 +50,7 @@ export function createGatewayApp(deps: GatewayAppDeps): Hono<AuthEnv> {
   app.get("/metrics", (c) => c.text(deps.metrics.render(), 200, { "content-type": "text/plain; version=0.0.4" }));
 
   app.use("/v1/*", authenticate(deps.adminToken, deps.registry));
-  app.route("/v1/tenants", tenantRoutes(deps.registry));
+  app.route("/v1/tenants", tenantRoutes(deps.registry, deps.secrets));
   app.route("/v1/tenants", workflowRoutes(deps));
   app.route("/v1/tenants", instanceRoutes(deps));
 

@@ -1,5 +1,6 @@
 /** Gateway settings, read once from the environment in `main.ts`. */
 import { availableParallelism } from "node:os";
+import { parseSecretsKey } from "../infra/secrets-cipher.ts";
 
 export interface GatewayConfig {
   readonly natsUrl: string;
@@ -15,6 +16,8 @@ export interface GatewayConfig {
   readonly replicas: number;
   /** `ack_wait` of the work consumer when this gateway creates it. @default 30_000 */
   readonly workAckWaitMs: number;
+  /** `KILN_SECRETS_KEY`: seals tenant secrets; executors need the same key. Required. */
+  readonly secretsKey: Uint8Array;
 }
 
 export function loadGatewayConfig(env: Record<string, string | undefined>): GatewayConfig {
@@ -39,5 +42,6 @@ export function loadGatewayConfig(env: Record<string, string | undefined>): Gate
     compileConcurrency: number("KILN_COMPILE_CONCURRENCY", availableParallelism()) || 1,
     replicas: number("KILN_REPLICAS", 1) || 1,
     workAckWaitMs: number("KILN_WORK_ACK_WAIT_MS", 30_000),
+    secretsKey: parseSecretsKey(env.KILN_SECRETS_KEY),
   };
 }

@@ -3,12 +3,14 @@ import type { NatsConnection } from "@nats-io/nats-core";
 import { InstanceStore } from "../infra/instance-store.ts";
 import { JournalStore } from "../infra/journal-store.ts";
 import { openKilnResources } from "../infra/kiln-resources.ts";
+import { createSecretsCipher } from "../infra/secrets-cipher.ts";
 import { createGatewayApp } from "./app.ts";
 import { createCompiler } from "./compile/mod.ts";
 import type { GatewayConfig } from "./config.ts";
 import { InstanceControl } from "./instance-control.ts";
 import { GatewayMetrics } from "./metrics.ts";
 import { Registry } from "./registry.ts";
+import { SecretStore } from "./secret-store.ts";
 
 export async function createGateway(config: GatewayConfig, nc: NatsConnection) {
   const resources = await openKilnResources(nc, { replicas: config.replicas, workAckWaitMs: config.workAckWaitMs });
@@ -25,6 +27,7 @@ export async function createGateway(config: GatewayConfig, nc: NatsConnection) {
   const app = createGatewayApp({
     adminToken: config.adminToken,
     registry: new Registry(resources.registry),
+    secrets: new SecretStore(resources.registry, await createSecretsCipher(config.secretsKey)),
     compiler,
     artifacts: resources.artifacts,
     instances,

@@ -1,8 +1,9 @@
 /**
- * Tenants, tokens, workflows and their versions, tenant settings and secrets, in `kiln_registry`.
+ * Tenants, tokens, workflows and their versions, and tenant settings, in `kiln_registry`. Secrets
+ * share the bucket but have their own store (secret-store.ts), which seals them first.
  */
 import type { KV } from "@nats-io/kv";
-import { Keys } from "../contract/mod.ts";
+import { Keys, tenantSettingsSchema, type TenantSettings } from "../contract/mod.ts";
 import { AlreadyExistsError, isWrongLastSequence, RevisionConflictError } from "../infra/errors.ts";
 import { decodeJson, encodeJson } from "../infra/json-codec.ts";
 
@@ -29,14 +30,6 @@ export interface WorkflowRecord {
   /** Every deployed version, oldest first. */
   versions: WorkflowVersion[];
 }
-
-export interface TenantSettings {
-  /** Hosts tenant code may reach with `fetch()`; none by default. */
-  egressAllowList: string[];
-  limits: { concurrency?: number; memoryMiB?: number; stepTimeoutMs?: number };
-}
-
-export const DEFAULT_TENANT_SETTINGS: TenantSettings = { egressAllowList: [], limits: {} };
 
 export class Registry {
   constructor(private readonly kv: KV) {}
@@ -99,16 +92,19 @@ export class Registry {
     throw new RevisionConflictError(`workflow '${name}' kept changing while deploying; try again`);
   }
 
+  /**
+   * The tenant's settings as the admin last set them (`{}` if never). A stored document that no
+   * longer validates (written by an older Kiln) reads as `{}`, as executors treat it: defaults.
+   */
   async getSettings(tenant: string): Promise<TenantSettings> {
     const entry = await this.kv.get(Keys.tenantSettings(tenant));
-    return entry?.operation === "PUT" ? decodeJson<TenantSettings>(entry.value) : DEFAULT_TENANT_SETTINGS;
+    if (entry?.operation !== "PUT") return {};
+    const parsed = tenantSettingsSchema.safeParse(decodeJson<unknown>(entry.value));
+    return parsed.success ? parsed.data : {};
   }
 
+  /** Replaces the tenant's settings; executors pick them up from the watch within a second. */
   async putSettings(tenant: string, settings: TenantSettings): Promise<void> {
     await this.kv.put(Keys.tenantSettings(tenant), encodeJson(settings));
-  }
-
-  async putSecret(tenant: string, name: string, value: string): Promise<void> {
-    await this.kv.put(Keys.secret(tenant, name), encodeJson({ value, updatedAt: Date.now() }));
   }
 }

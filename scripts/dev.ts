@@ -10,6 +10,7 @@ import { join, resolve } from "node:path";
 import { loadExecutorConfig, startExecutor } from "../executor/mod.ts";
 import { loadGatewayConfig, startGateway } from "../gateway/mod.ts";
 import { findFreePort, startNatsServer } from "../infra/nats-server.ts";
+import { generateSecretsKey } from "../infra/secrets-cipher.ts";
 import { onShutdown } from "../infra/shutdown.ts";
 import { ensureNatsServer } from "./nats-server-install.mjs";
 
@@ -41,6 +42,7 @@ try {
     ...process.env,
     KILN_NATS_URL: natsUrl,
     KILN_ADMIN_TOKEN: adminToken,
+    KILN_SECRETS_KEY: process.env.KILN_SECRETS_KEY || (await persistentSecretsKey()),
     KILN_COMPILE_CACHE_DIR: process.env.KILN_COMPILE_CACHE_DIR || join(dataDir, "compile-cache"),
   };
 
@@ -128,6 +130,23 @@ async function persistentAdminToken(): Promise<string> {
   await writeFile(file, `${token}\n`, { mode: 0o600 });
   log(`generated an admin token in ${file}`);
   return token;
+}
+
+/**
+ * The secrets key from `<data dir>/secrets-key`, generated (mode 0600) on the first run. It must
+ * outlive restarts: secrets stored under one key do not open with another.
+ */
+async function persistentSecretsKey(): Promise<string> {
+  const file = join(dataDir, "secrets-key");
+  const existing = (await readFile(file, "utf8").catch(() => "")).trim();
+  if (existing) {
+    await chmod(file, 0o600);
+    return existing;
+  }
+  const key = generateSecretsKey();
+  await writeFile(file, `${key}\n`, { mode: 0o600 });
+  log(`generated a secrets key (KILN_SECRETS_KEY) in ${file}`);
+  return key;
 }
 
 function banner(url: string, adminToken: string, natsUrl: string): string {

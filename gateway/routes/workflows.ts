@@ -2,7 +2,7 @@
 import { Hono, type Context } from "hono";
 import { z } from "zod";
 import type { ObjectStore } from "@nats-io/obj";
-import { artifactName, ErrorCode, WORKFLOW_NAME } from "../../contract/mod.ts";
+import { artifactName, ErrorCode, resolveSettings, WORKFLOW_NAME } from "../../contract/mod.ts";
 import { encodeArtifact } from "../../contract/artifact.ts";
 import { requireTenantAccess, type AuthEnv } from "../auth.ts";
 import { mediaType, readBytes, readJson, readText } from "../body.ts";
@@ -12,7 +12,10 @@ import type { GatewayMetrics } from "../metrics.ts";
 import type { Registry, WorkflowRecord, WorkflowVersion } from "../registry.ts";
 import { parseBody } from "../validation.ts";
 
-const MAX_SOURCE_BYTES = 1024 * 1024;
+/**
+ * A pre-built component carries its language runtime (a componentize-js one is ~10 MB of engine),
+ * so the tenant's `limits.sourceBytes` cannot apply to it; this platform-wide cap does.
+ */
 const MAX_WASM_BYTES = 64 * 1024 * 1024;
 
 const TYPESCRIPT = new Set(["application/typescript", "text/typescript", "application/x-typescript", "text/plain"]);
@@ -32,16 +35,43 @@ export interface WorkflowRouteDeps {
 
 type Deployable = { kind: "source"; source: WorkflowSource; origin: WorkflowVersion["source"] } | { kind: "wasm"; bytes: Uint8Array };
 
-async function readDeployable(c: Context): Promise<Deployable> {
+function sourceTooLarge(tenant: string, limitBytes: number): HttpError {
+  return new HttpError(
+    413,
+    ErrorCode.payloadTooLarge,
+    `the source is larger than this tenant's limit of ${limitBytes} bytes (limits.sourceBytes): deploy less code, or ask the platform admin to raise the limit (PUT /v1/tenants/${tenant}/settings)`,
+    { limitBytes },
+  );
+}
+
+/** Reads a source body under `limitBytes`, answering 413 that names the tenant's limit. */
+async function withinSourceLimit<T>(tenant: string, limitBytes: number, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    if (error instanceof HttpError && error.status === 413) throw sourceTooLarge(tenant, limitBytes);
+    throw error;
+  }
+}
+
+/** `sourceLimitBytes` counts the source itself: all files together, as UTF-8. */
+async function readDeployable(c: Context, tenant: string, sourceLimitBytes: number): Promise<Deployable> {
   const type = mediaType(c);
+  const readSource = () => withinSourceLimit(tenant, sourceLimitBytes, () => readText(c, sourceLimitBytes, "the source"));
   if (TYPESCRIPT.has(type)) {
-    return { kind: "source", source: { files: { "index.ts": await readText(c, MAX_SOURCE_BYTES, "the source") }, entry: "index.ts" }, origin: "typescript" };
+    return { kind: "source", source: { files: { "index.ts": await readSource() }, entry: "index.ts" }, origin: "typescript" };
   }
   if (JAVASCRIPT.has(type)) {
-    return { kind: "source", source: { files: { "index.js": await readText(c, MAX_SOURCE_BYTES, "the source") }, entry: "index.js" }, origin: "javascript" };
+    return { kind: "source", source: { files: { "index.js": await readSource() }, entry: "index.js" }, origin: "javascript" };
   }
   if (type === "application/json") {
-    const body = parseBody(filesBody, await readJson(c, MAX_SOURCE_BYTES, "the source files"));
+    // JSON escaping may double the text (newlines, quotes), so the body may be larger than the
+    // source it holds; the files themselves are measured once parsed.
+    const json = await withinSourceLimit(tenant, sourceLimitBytes, () => readJson(c, 2 * sourceLimitBytes + 64 * 1024, "the source files"));
+    const body = parseBody(filesBody, json);
+    const encoder = new TextEncoder();
+    const totalBytes = Object.values(body.files).reduce((sum, text) => sum + encoder.encode(text).length, 0);
+    if (totalBytes > sourceLimitBytes) throw sourceTooLarge(tenant, sourceLimitBytes);
     if (!(body.entry in body.files)) throw badRequest(`entry '${body.entry}' is not one of the files (${Object.keys(body.files).join(", ")})`);
     return { kind: "source", source: body, origin: "files" };
   }
@@ -72,7 +102,8 @@ export function workflowRoutes(deps: WorkflowRouteDeps) {
     const name = c.req.param("w");
     if (!WORKFLOW_NAME.test(name)) throw badRequest(`invalid workflow name '${name}': use lowercase letters, digits and '-', up to 63 characters`);
     const started = performance.now();
-    const deployable = await readDeployable(c);
+    const { limits } = resolveSettings(await deps.registry.getSettings(tenant));
+    const deployable = await readDeployable(c, tenant, limits.sourceBytes);
     const version = await deps.compiler.versionOf(deployable.kind === "wasm" ? deployable.bytes : deployable.source);
     const existing = await deps.registry.getWorkflow(tenant, name);
     const known = existing?.record.versions.find((v) => v.version === version);

@@ -24,6 +24,8 @@ const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 /** Survives across runs on a developer machine; CI starts from a clean clone. */
 export const TEST_COMPILE_CACHE_DIR = join(REPO_ROOT, "node_modules", ".cache", "kiln-test-compile");
 const ADMIN_TOKEN = "test-admin-token-0123456789";
+/** `KILN_SECRETS_KEY` of every test Kiln: fixed, so a test can open what the gateway sealed. */
+export const TEST_SECRETS_KEY = "6b696c6e2d746573742d736563726574732d6b65792d30313233343536373839";
 
 /** Short leases so crash tests see a dead executor's work picked up within seconds. */
 const TEST_WORK_ACK_WAIT_MS = 3_000;
@@ -133,7 +135,7 @@ async function watchRunningEvents(nc: NatsConnection): Promise<ActivationWatch> 
 
 export async function startKiln(options: KilnOptions = {}): Promise<TestKiln> {
   const nats = await startTestNats();
-  const baseEnv = { KILN_NATS_URL: nats.url, KILN_WORK_ACK_WAIT_MS: String(TEST_WORK_ACK_WAIT_MS) };
+  const baseEnv = { KILN_NATS_URL: nats.url, KILN_WORK_ACK_WAIT_MS: String(TEST_WORK_ACK_WAIT_MS), KILN_SECRETS_KEY: TEST_SECRETS_KEY };
   const gatewayEnv = { ...baseEnv, KILN_PORT: "0", KILN_ADMIN_TOKEN: ADMIN_TOKEN, KILN_COMPILE_CACHE_DIR: TEST_COMPILE_CACHE_DIR };
   const children: ServiceProcess[] = [];
   const spawnChild = async (name: "gateway" | "executor", runtime: string, env: Record<string, string>) => {
