@@ -35,13 +35,14 @@ import type { ControlBoard } from "./control-board.ts";
 import { decideClaim } from "./decisions/claim.ts";
 import type { LeaseHolder } from "./decisions/lease.ts";
 import { decideSettle, type ActivationOutcome, type Settlement } from "./decisions/settle.ts";
+import { createHttpHost } from "./egress/mod.ts";
 import { EngineHost } from "./engine-host.ts";
 import type { ResolvedExecutorConfig } from "./config.ts";
 import { LeaseKeeper } from "./lease-keeper.ts";
 import { classifyPlatformFailure } from "./platform-failure.ts";
 import type { SandboxPool } from "./sandbox/sandbox-pool.ts";
 import { SandboxKilledError } from "./sandbox/errors.ts";
-import type { Sandbox } from "./sandbox/sandbox.ts";
+import type { ActivationHandlers, Sandbox } from "./sandbox/sandbox.ts";
 import type { Suspension } from "./suspension.ts";
 import type { Telemetry } from "./telemetry.ts";
 import type { TenantSettingsBoard } from "./tenant-settings.ts";
@@ -195,7 +196,14 @@ export class ActivationRunner {
         env: {},
       };
       deps.telemetry.lifecycle(tenant, workflow, id, "running", { reason: envelope.reason, executor: deps.owner });
-      const outcome = await this.runInSandbox(sandbox, versionKey, engine, request, loaded, (level, text) => log(level, text, "tenant"));
+      const activeEngine = engine;
+      const fetch = createHttpHost({
+        settings: () => deps.settings.settings(tenant),
+        stepRemainingMs: () => activeEngine.stepRemainingMs(),
+        log: (level, text) => log(level, text, "engine"),
+        observe: (outcome, ms) => deps.metrics.fetchFinished(tenant, outcome, ms),
+      });
+      const outcome = await this.runInSandbox(sandbox, versionKey, engine, fetch, request, loaded, (level, text) => log(level, text, "tenant"));
       const ms = performance.now() - started;
       deps.metrics.observeActivation(ms, engine.committed);
       const stats: ActivationStats = { ms: round(ms), loadMs: round(loadMs), replayed, committed: engine.committed, freshInstance, executor: deps.owner };
@@ -221,6 +229,7 @@ export class ActivationRunner {
     sandbox: Sandbox,
     versionKey: string,
     engine: EngineHost,
+    fetch: ActivationHandlers["fetch"],
     request: ActivationRequest,
     loaded: LoadedArtifact,
     log: (level: LogLevel, text: string) => void,
@@ -228,6 +237,7 @@ export class ActivationRunner {
     try {
       const answer = await sandbox.activate(JSON.stringify(request), {
         call: (call) => engine.handle(call),
+        fetch,
         log: (level, text) => log(asLevel(level), text),
       });
       const result = JSON.parse(answer) as ActivationResult;
