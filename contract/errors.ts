@@ -14,6 +14,8 @@ export const ErrorCode = {
   artifactMissing: "artifact_missing",
   /** The version's compiled artifact does not decode or compile. */
   artifactInvalid: "artifact_invalid",
+  /** Tenant code asked for more than the tenant's settings allow (e.g. `limits.stepTimeoutMaxMs`). */
+  limitExceeded: "limit_exceeded",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -23,8 +23,13 @@ export interface ActivationRequest {
   journal: StepRecord[];
   /** Seeds replay-stable `Math.random()` outside step bodies. */
   seed: string;
-  /** Tenant environment (`this.env`): plain values only, never secrets. */
-  env: Record<string, unknown>;
+  /**
+   * `this.env`: the tenant's `env.vars` and its decrypted secrets (a secret wins over a variable of
+   * the same name). Secrets travel to the sandbox only here, in memory: this request is never
+   * persisted, and nothing the engine writes (envelope, journal metadata, instance record, lifecycle
+   * event) copies from it.
+   */
+  env: Record<string, string>;
 }
 
 export type ActivationResult =

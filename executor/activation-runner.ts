@@ -15,6 +15,7 @@ import type { JsMsg } from "@nats-io/jetstream";
 import {
   decodeEnvelope,
   InvalidEnvelopeError,
+  PlatformError,
   PROTOCOL_VERSION,
   serializeError,
   type ActivationRequest,
@@ -39,6 +40,7 @@ import { createHttpHost } from "./egress/mod.ts";
 import { EngineHost } from "./engine-host.ts";
 import type { ResolvedExecutorConfig } from "./config.ts";
 import { LeaseKeeper } from "./lease-keeper.ts";
+import { redactError, secretRedactor } from "./redact-secrets.ts";
 import { classifyPlatformFailure } from "./platform-failure.ts";
 import type { SandboxPool } from "./sandbox/sandbox-pool.ts";
 import { SandboxKilledError } from "./sandbox/errors.ts";
@@ -155,8 +157,12 @@ export class ActivationRunner {
       onHeartbeat: () => message.working(),
     });
     lease.start();
+    // Read once per activation: a settings change applies from the next activation on.
+    const settings = deps.settings.settings(tenant);
+    const secrets = deps.settings.secrets(tenant);
+    const redact = secretRedactor(secrets);
     const log = (level: LogLevel, text: string, source: "tenant" | "engine") =>
-      deps.telemetry.log(tenant, workflow, id, { ts: this.now(), level, message: text, source });
+      deps.telemetry.log(tenant, workflow, id, { ts: this.now(), level, message: redact(text), source });
     let engine: EngineHost | undefined;
     try {
       const started = performance.now();
@@ -180,6 +186,8 @@ export class ActivationRunner {
           },
           assureLease: () => lease.assure(),
           killSandbox: (reason) => void sandbox.kill(reason),
+          stepTimeoutMaxMs: settings.limits.stepTimeoutMaxMs,
+          redact,
         },
         { tenant, instance: id, generation: record.generation },
         journal,
@@ -193,7 +201,8 @@ export class ActivationRunner {
         now: this.now(),
         journal: journal.steps,
         seed: `${tenant}.${id}.${record.generation}`,
-        env: {},
+        // Secrets win over a variable of the same name: the tenant set the secret on purpose.
+        env: { ...settings.envVars, ...secrets },
       };
       deps.telemetry.lifecycle(tenant, workflow, id, "running", { reason: envelope.reason, executor: deps.owner });
       const activeEngine = engine;
@@ -203,7 +212,8 @@ export class ActivationRunner {
         log: (level, text) => log(level, text, "engine"),
         observe: (outcome, ms) => deps.metrics.fetchFinished(tenant, outcome, ms),
       });
-      const outcome = await this.runInSandbox(sandbox, versionKey, engine, fetch, request, loaded, (level, text) => log(level, text, "tenant"));
+      const ran = await this.runInSandbox(sandbox, versionKey, engine, fetch, request, loaded, (level, text) => log(level, text, "tenant"));
+      const outcome = redactOutcome(ran, redact);
       const ms = performance.now() - started;
       deps.metrics.observeActivation(ms, engine.committed);
       const stats: ActivationStats = { ms: round(ms), loadMs: round(loadMs), replayed, committed: engine.committed, freshInstance, executor: deps.owner };
@@ -218,7 +228,7 @@ export class ActivationRunner {
     } catch (error) {
       const failure = classifyPlatformFailure(error);
       log("error", `activation failed on the executor: [${failure.code}] ${failure.message}`, "engine");
-      return { outcome: { kind: "platform-failure", error: failure } };
+      return { outcome: redactOutcome({ kind: "platform-failure", error: failure }, redact) };
     } finally {
       lease.stop();
     }
@@ -285,6 +295,18 @@ function round(ms: number): number {
 
 function asLevel(level: string): LogLevel {
   return level === "debug" || level === "warn" || level === "error" ? level : "info";
+}
+
+/**
+ * The outcome with the tenant's secret values out of its error, which the instance record keeps and
+ * the status shows. A platform failure too: its message may quote what the guest sent.
+ */
+function redactOutcome(outcome: ActivationOutcome, redact: (text: string) => string): ActivationOutcome {
+  if (outcome.kind === "errored") return { ...outcome, error: redactError(outcome.error, redact) };
+  if (outcome.kind !== "platform-failure") return outcome;
+  const message = redact(outcome.error.message);
+  if (message === outcome.error.message) return outcome;
+  return { ...outcome, error: new PlatformError(outcome.error.code, message, outcome.error.recovery, { cause: outcome.error }) };
 }
 
 function crashError(error: unknown): SerializedError {

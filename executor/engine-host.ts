@@ -4,6 +4,7 @@
  */
 import {
   DEFAULT_STEP_TIMEOUT_MS,
+  ErrorCode,
   retryDelayMs,
   type EngineRequest,
   type EngineResponse,
@@ -14,6 +15,7 @@ import {
 import { AlreadyExistsError } from "../infra/errors.ts";
 import type { InboxEvent } from "../infra/inbox.ts";
 import type { InstanceJournal, JournalStore } from "../infra/journal-store.ts";
+import { redactError } from "./redact-secrets.ts";
 import type { Suspension } from "./suspension.ts";
 
 export interface EngineHostDeps {
@@ -32,6 +34,10 @@ export interface EngineHostDeps {
   assureLease(): Promise<string | undefined>;
   /** Stops the sandbox (step timeout). */
   killSandbox(reason: string): void;
+  /** The tenant's `limits.stepTimeoutMaxMs`: a step asking for a longer `timeout` fails. */
+  stepTimeoutMaxMs: number;
+  /** Takes the tenant's secret values out of an error message before it is recorded. */
+  redact: (text: string) => string;
 }
 
 export interface ActivationIdentity {
@@ -114,6 +120,7 @@ export class EngineHost {
       case "random":
         return { action: "random", bytes: Array.from(crypto.getRandomValues(new Uint8Array(Math.min(request.bytes, 1024)))) };
       case "step":
+        if (request.timeoutMs > this.deps.stepTimeoutMaxMs) return this.refuseTimeout(request);
         this.timeouts.set(request.key, request.timeoutMs);
         return this.resumeStep(request);
       case "commit":
@@ -176,6 +183,35 @@ export class EngineHost {
     // A first attempt is logged when it completes or fails; a retry says when it starts.
     if (attempt > 1) this.deps.log("debug", `step "${name}" attempt ${attempt} started`);
     return { action: "run", attempt };
+  }
+
+  /**
+   * A step whose `timeout` is over the tenant's limit fails for good before its body runs, and the
+   * failure is recorded like any other: replay gives the same answer even after the limit changes.
+   */
+  private async refuseTimeout(request: Extract<EngineRequest, { op: "step" }>): Promise<EngineResponse> {
+    const { stepTimeoutMaxMs } = this.deps;
+    const now = this.deps.now();
+    const record: StepRecord = {
+      kind: "do",
+      status: "failed",
+      seq: request.seq,
+      name: request.name,
+      key: request.key,
+      error: {
+        name: "StepTimeoutLimitError",
+        code: ErrorCode.limitExceeded,
+        message:
+          `step "${request.name}" asks for a timeout of ${request.timeoutMs} ms, over this tenant's limit of ${stepTimeoutMaxMs} ms ` +
+          "(limits.stepTimeoutMaxMs): lower the step's `timeout`, or ask the platform admin to raise the limit",
+      },
+      attempts: 0,
+      startedAt: now,
+      completedAt: now,
+    };
+    this.deps.log("warn", record.error.message);
+    await this.commitRecord(record);
+    return { action: "throw", record };
   }
 
   private async timedOut(): Promise<void> {
@@ -245,11 +281,12 @@ export class EngineHost {
     step: { seq: number; key: string; name: string; retries: ResolvedRetries },
     attempt: number,
     startedAt: number,
-    error: SerializedError,
+    reported: SerializedError,
     nonRetryable: boolean,
   ): Promise<{ kind: "retry"; delayMs: number } | { kind: "final"; record: StepRecord }> {
     const { seq, key, name, retries } = step;
     const failedAt = this.deps.now();
+    const error = redactError(reported, this.deps.redact);
     await this.deps.journal.recordAttempt(this.id.tenant, this.id.instance, this.id.generation, key, { attempt, error, startedAt, failedAt });
     const list = this.journal.attempts.get(key) ?? [];
     list.push({ attempt, error, startedAt, failedAt });

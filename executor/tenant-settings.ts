@@ -8,7 +8,7 @@
  * activation request; they are never written anywhere.
  */
 import type { KV, KvWatchEntry } from "@nats-io/kv";
-import { Keys, resolveSettings, tenantSettingsSchema, type ResolvedTenantSettings } from "../contract/mod.ts";
+import { ensureError, Keys, resolveSettings, tenantSettingsSchema, type ResolvedTenantSettings } from "../contract/mod.ts";
 import { decodeJson } from "../infra/json-codec.ts";
 import { sealedSecretSchema, type SecretsCipher } from "../infra/secrets-cipher.ts";
 
@@ -93,6 +93,7 @@ export class TenantSettingsBoard {
         if (++seen >= expected || entry.isUpdate) markReady();
       }
       markReady();
+      if (!this.stopped) warn(`stopped following '${key}' in the registry: settings and secrets changed from now on are not seen until a restart`);
     })();
     await ready;
   }
@@ -115,13 +116,24 @@ export class TenantSettingsBoard {
   private async applySecret(entry: KvWatchEntry): Promise<void> {
     // `secret.<tenant>.<name>`: neither name holds a dot (TENANT_NAME, SECRET_NAME).
     const [, tenant = "", name = ""] = entry.key.split(".");
+    let value: string | undefined;
+    let problem: Error | undefined;
+    if (entry.operation === "PUT") {
+      try {
+        const sealed = sealedSecretSchema.safeParse(decodeJson<unknown>(entry.value));
+        if (!sealed.success) throw new Error(`secret '${name}' of tenant '${tenant}' is not a sealed secret; set it again`);
+        value = await this.deps.cipher.open(tenant, name, sealed.data);
+      } catch (error) {
+        problem = ensureError(error);
+      }
+    }
+    // One synchronous change after the decryption, so `secrets()` never caches a view from half-way
+    // through. A value that does not open replaces the old one all the same: it is gone.
     const values = this.secretValues.get(tenant) ?? new Map<string, string>();
     this.secretValues.set(tenant, values);
+    if (value === undefined) values.delete(name);
+    else values.set(name, value);
     this.secretViews.delete(tenant);
-    values.delete(name);
-    if (entry.operation !== "PUT") return;
-    const sealed = sealedSecretSchema.safeParse(decodeJson<unknown>(entry.value));
-    if (!sealed.success) throw new Error(`secret '${name}' of tenant '${tenant}' is not a sealed secret; set it again`);
-    values.set(name, await this.deps.cipher.open(tenant, name, sealed.data));
+    if (problem !== undefined) throw problem;
   }
 }

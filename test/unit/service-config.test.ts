@@ -1,0 +1,19 @@
+import { describe, expect, it } from "vitest";
+import { loadExecutorConfig } from "../../executor/config.ts";
+import { loadGatewayConfig } from "../../gateway/config.ts";
+
+const KEY = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+const base = { KILN_NATS_URL: "nats://127.0.0.1:4222", KILN_ADMIN_TOKEN: "admin-token-0123456789" };
+
+describe("KILN_SECRETS_KEY in the services' config", () => {
+  it("is required by the gateway and the executor, with a message that says how to make one", () => {
+    expect(() => loadGatewayConfig(base)).toThrow(/KILN_SECRETS_KEY is not set: .*openssl rand -hex 32/);
+    expect(() => loadExecutorConfig(base)).toThrow(/KILN_SECRETS_KEY is not set/);
+    expect(() => loadExecutorConfig({ ...base, KILN_SECRETS_KEY: "short" })).toThrow(/KILN_SECRETS_KEY must be exactly 32 bytes/);
+  });
+
+  it("is read once into the resolved config as the key's bytes", () => {
+    expect(loadGatewayConfig({ ...base, KILN_SECRETS_KEY: KEY }).secretsKey).toHaveLength(32);
+    expect(loadExecutorConfig({ ...base, KILN_SECRETS_KEY: KEY }).secretsKey).toEqual(loadGatewayConfig({ ...base, KILN_SECRETS_KEY: KEY }).secretsKey);
+  });
+});
