@@ -164,6 +164,7 @@ export class ActivationRunner {
     const log = (level: LogLevel, text: string, source: "tenant" | "engine") =>
       deps.telemetry.log(tenant, workflow, id, { ts: this.now(), level, message: redact(text), source });
     let engine: EngineHost | undefined;
+    const outbound = new AbortController();
     try {
       const started = performance.now();
       const [loaded, journal] = await Promise.all([deps.artifacts.get(tenant, workflow, record.version), this.loadJournal(record)]);
@@ -207,6 +208,7 @@ export class ActivationRunner {
       deps.telemetry.lifecycle(tenant, workflow, id, "running", { reason: envelope.reason, executor: deps.owner });
       const activeEngine = engine;
       const fetch = createHttpHost({
+        signal: outbound.signal,
         settings: () => deps.settings.settings(tenant),
         stepRemainingMs: () => activeEngine.stepRemainingMs(),
         log: (level, text) => log(level, text, "engine"),
@@ -230,6 +232,8 @@ export class ActivationRunner {
       log("error", `activation failed on the executor: [${failure.code}] ${failure.message}`, "engine");
       return { outcome: redactOutcome({ kind: "platform-failure", error: failure }, redact) };
     } finally {
+      // A request still in flight belongs to a sandbox that is gone or done.
+      outbound.abort();
       lease.stop();
     }
   }

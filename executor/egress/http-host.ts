@@ -28,6 +28,8 @@ export interface HttpHostDeps {
   observe(outcome: FetchOutcome, durationMs: number): void;
   /** @default the system resolver */
   resolve?: Resolver;
+  /** Aborted when the activation ends, so a killed sandbox leaves no request running. */
+  signal?: AbortSignal;
 }
 
 /** The host as a log line may show it: never the path or query, which can carry tokens. */
@@ -76,6 +78,7 @@ export function createHttpHost(deps: HttpHostDeps): (raw: unknown) => Promise<{ 
         responseLimitBytes: settings.limits.fetchResponseBytes,
         timeoutMs,
         ...(deps.resolve ? { resolve: deps.resolve } : {}),
+        ...(deps.signal ? { signal: deps.signal } : {}),
       },
     );
     if (!result.ok) {

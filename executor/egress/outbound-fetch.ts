@@ -30,6 +30,8 @@ export interface OutboundOptions {
   timeoutMs: number;
   /** @default the system resolver */
   resolve?: Resolver;
+  /** Stops the call early: the activation ended (terminate, step timeout, shutdown). */
+  signal?: AbortSignal;
 }
 
 export type OutboundResult = { ok: true; head: HttpResponseHead; body: Uint8Array } | { ok: false; error: HttpError };
@@ -112,6 +114,9 @@ export async function fetchOutbound(request: OutboundRequest, options: OutboundO
   const resolve = options.resolve ?? systemResolver;
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), options.timeoutMs);
+  const stop = () => controller.abort();
+  options.signal?.addEventListener("abort", stop);
+  if (options.signal?.aborted) stop();
   let { method, url, headers } = normalized;
   let body = request.body;
   try {
@@ -166,5 +171,6 @@ export async function fetchOutbound(request: OutboundRequest, options: OutboundO
     }
   } finally {
     clearTimeout(timer);
+    options.signal?.removeEventListener("abort", stop);
   }
 }

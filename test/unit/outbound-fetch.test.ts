@@ -145,3 +145,14 @@ describe("bounds", () => {
     expect((await errorOf(get(`http://${local()}/`, {}, { headers: [["x-bad", "a\r\nb: c"]] }))).tag).toBe("invalid");
   });
 });
+
+describe("cancellation", () => {
+  it("stops a call in flight when the activation ends", async () => {
+    const ended = new AbortController();
+    setTimeout(() => ended.abort(), 100);
+    const started = performance.now();
+    const error = await errorOf(get(`http://${local()}/slow`, { signal: ended.signal }));
+    expect(error.tag).toBe("timeout");
+    expect(performance.now() - started).toBeLessThan(1_500);
+  });
+});
