@@ -30,6 +30,8 @@ beforeAll(async () => {
       });
       return;
     }
+    if (path.startsWith("/bytes/"))
+      return void response.writeHead(200, { "content-type": "application/octet-stream" }).end(Buffer.alloc(Number(path.slice(7)), 7));
     if (path === "/big") return void response.writeHead(200, { "content-type": "application/json" }).end(`"${"x".repeat(64 * 1024)}"`);
     if (path.startsWith("/to?")) return void response.writeHead(302, { location: decodeURIComponent(path.slice(4)) }).end();
     response.writeHead(404).end("{}");
@@ -120,6 +122,25 @@ describe("fetch in a step", () => {
     expect((await failure({ url: `${origin}/big` })).message).toBe(
       `fetch to '${origin.slice(7)}' failed: the response body is larger than 4096 bytes (limits.fetchResponseBytes)`,
     );
+  });
+
+  it("reads a response of the default 8 MiB limit into the component, and refuses one byte more", async () => {
+    const bulk = await kiln.tenant("bulk");
+    const port = new URL(origin).port;
+    expect((await kiln.adminApi("PUT", "/v1/tenants/bulk/settings", { egress: { allow: [`127.0.0.1:${port}`] } })).status).toBe(200);
+    expect((await bulk.deploy("starter", await fixture("cloudflare-fetch-workflow.ts"))).status).toBe(201);
+    const limit = 8 * 1024 * 1024;
+    const run = async (bytes: number) => {
+      const { id } = await bulk.create("starter", { params: { url: `${origin}/bytes/${bytes}`, sizeOnly: true } });
+      return bulk.waitFor("starter", id, isFinished);
+    };
+    const started = performance.now();
+    const whole = await run(limit);
+    console.log(`an 8 MiB response through the component: ${Math.round(performance.now() - started)} ms create → complete`);
+    expect(whole.status).toBe("complete");
+    expect(whole.output.apiResponse).toMatchObject({ status: 200, body: limit });
+    const over = await run(limit + 1);
+    expect(over.error.message).toBe(`fetch to '127.0.0.1:${port}' failed: the response body is larger than ${limit} bytes (limits.fetchResponseBytes)`);
   });
 
   it("refuses fetch outside a step body with advice to use step.do", async () => {
