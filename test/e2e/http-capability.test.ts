@@ -102,6 +102,10 @@ describe("fetch in a step", () => {
     expect(view.error).toMatchObject({ name: "TypeError", message: "fetch to 'api.cloudflare.com' refused: not on this tenant's egress allow-list" });
     const step = view.steps.find((s: { name: string }) => s.name === "some other step");
     expect(step).toMatchObject({ status: "failed", attempts: 2 });
+    expect(step.failedAttempts.map((a: { error: { name: string; message: string } }) => a.error)).toEqual([
+      expect.objectContaining({ name: "TypeError", message: "fetch to 'api.cloudflare.com' refused: not on this tenant's egress allow-list" }),
+      expect.objectContaining({ name: "TypeError", message: "fetch to 'api.cloudflare.com' refused: not on this tenant's egress allow-list" }),
+    ]);
   });
 
   it("refuses cloud metadata and a listed name that resolves to loopback", async () => {
