@@ -1,6 +1,6 @@
 /**
  * The activation protocol between the engine (host) and the guest SDK inside a tenant component.
- * It rides on the WIT world `kiln:workflow@0.1.0`: the host calls the export `activate(request)` once per
+ * It rides on the WIT world `kiln:workflow` (wit/workflow.wit): the host calls the export `activate(request)` once per
  * activation, and the guest calls the import `engine.call(request)` synchronously for every step decision.
  * Both directions are JSON documents described here, so a component written in any language can
  * implement the world.

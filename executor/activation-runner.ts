@@ -36,6 +36,7 @@ import type { ControlBoard } from "./control-board.ts";
 import { decideClaim } from "./decisions/claim.ts";
 import type { LeaseHolder } from "./decisions/lease.ts";
 import { decideSettle, type ActivationOutcome, type Settlement } from "./decisions/settle.ts";
+import { createHttpHost } from "./egress/mod.ts";
 import { EngineHost } from "./engine-host.ts";
 import type { ResolvedExecutorConfig } from "./config.ts";
 import { LeaseKeeper } from "./lease-keeper.ts";
@@ -43,7 +44,7 @@ import { redactError, secretRedactor } from "./redact-secrets.ts";
 import { classifyPlatformFailure } from "./platform-failure.ts";
 import type { SandboxPool } from "./sandbox/sandbox-pool.ts";
 import { SandboxKilledError } from "./sandbox/errors.ts";
-import type { Sandbox } from "./sandbox/sandbox.ts";
+import type { ActivationHandlers, Sandbox } from "./sandbox/sandbox.ts";
 import type { Suspension } from "./suspension.ts";
 import type { Telemetry } from "./telemetry.ts";
 import type { TenantSettingsBoard } from "./tenant-settings.ts";
@@ -163,6 +164,7 @@ export class ActivationRunner {
     const log = (level: LogLevel, text: string, source: "tenant" | "engine") =>
       deps.telemetry.log(tenant, workflow, id, { ts: this.now(), level, message: redact(text), source });
     let engine: EngineHost | undefined;
+    const outbound = new AbortController();
     try {
       const started = performance.now();
       const [loaded, journal] = await Promise.all([deps.artifacts.get(tenant, workflow, record.version), this.loadJournal(record)]);
@@ -204,7 +206,15 @@ export class ActivationRunner {
         env: { ...settings.envVars, ...secrets },
       };
       deps.telemetry.lifecycle(tenant, workflow, id, "running", { reason: envelope.reason, executor: deps.owner });
-      const ran = await this.runInSandbox(sandbox, versionKey, engine, request, loaded, (level, text) => log(level, text, "tenant"));
+      const activeEngine = engine;
+      const fetch = createHttpHost({
+        signal: outbound.signal,
+        settings: () => deps.settings.settings(tenant),
+        stepRemainingMs: () => activeEngine.stepRemainingMs(),
+        log: (level, text) => log(level, text, "engine"),
+        observe: (outcome, ms) => deps.metrics.fetchFinished(tenant, outcome, ms),
+      });
+      const ran = await this.runInSandbox(sandbox, versionKey, engine, fetch, request, loaded, (level, text) => log(level, text, "tenant"));
       const outcome = redactOutcome(ran, redact);
       const ms = performance.now() - started;
       deps.metrics.observeActivation(ms, engine.committed);
@@ -222,6 +232,8 @@ export class ActivationRunner {
       log("error", `activation failed on the executor: [${failure.code}] ${failure.message}`, "engine");
       return { outcome: redactOutcome({ kind: "platform-failure", error: failure }, redact) };
     } finally {
+      // A request still in flight belongs to a sandbox that is gone or done.
+      outbound.abort();
       lease.stop();
     }
   }
@@ -231,6 +243,7 @@ export class ActivationRunner {
     sandbox: Sandbox,
     versionKey: string,
     engine: EngineHost,
+    fetch: ActivationHandlers["fetch"],
     request: ActivationRequest,
     loaded: LoadedArtifact,
     log: (level: LogLevel, text: string) => void,
@@ -238,6 +251,7 @@ export class ActivationRunner {
     try {
       const answer = await sandbox.activate(JSON.stringify(request), {
         call: (call) => engine.handle(call),
+        fetch,
         log: (level, text) => log(asLevel(level), text),
       });
       const result = JSON.parse(answer) as ActivationResult;

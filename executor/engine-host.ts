@@ -101,6 +101,12 @@ export class EngineHost {
     await this.timeoutHandled;
   }
 
+  /** Milliseconds left of the running step attempt's timeout, or `undefined` when no step body runs. */
+  stepRemainingMs(): number | undefined {
+    const step = this.running;
+    return step === undefined ? undefined : Math.max(0, step.startedAt + step.timeoutMs - this.deps.now());
+  }
+
   /** Clears the step timer when the activation ends. */
   dispose(): void {
     if (this.running) clearTimeout(this.running.timer);

@@ -9,6 +9,15 @@ export class ExecutorMetrics {
   );
   private readonly steps = new Counter("kiln_steps_committed_total", "Steps recorded in the journal.");
   private readonly finished = new Counter("kiln_instances_finished_total", "Instances that completed or errored.");
+  private readonly fetches = new Counter(
+    "kiln_fetch_requests_total",
+    "Outbound fetch() calls by tenant and outcome (ok, refused, timeout, too-large, invalid, failed).",
+  );
+  private readonly fetchDuration = new Histogram(
+    "kiln_fetch_duration_seconds",
+    "Wall time of one outbound fetch() call, redirects included.",
+    [0.01, 0.05, 0.1, 0.5, 1, 5, 30],
+  );
   private readonly all: Metric[];
 
   constructor(inFlight: () => number, idleSandboxes: () => number) {
@@ -16,6 +25,8 @@ export class ExecutorMetrics {
       this.activations,
       this.steps,
       this.finished,
+      this.fetches,
+      this.fetchDuration,
       new Gauge("kiln_activations_in_flight", "Activations running now.", inFlight),
       new Gauge("kiln_sandboxes_idle", "Warm sandboxes waiting for work.", idleSandboxes),
     ];
@@ -28,6 +39,11 @@ export class ExecutorMetrics {
 
   instanceFinished(outcome: "complete" | "errored"): void {
     this.finished.inc({ outcome });
+  }
+
+  fetchFinished(tenant: string, outcome: string, durationMs: number): void {
+    this.fetches.inc({ tenant, outcome });
+    this.fetchDuration.observe(durationMs / 1000);
   }
 
   render(): string {

@@ -18,6 +18,8 @@ export interface WorkflowVersion {
   /** How the tenant supplied it. */
   source: "typescript" | "javascript" | "files" | "wasm";
   warnings?: string[];
+  /** The world's interfaces the component imports, e.g. `["logging", "engine", "http"]`; absent on versions deployed before it was recorded. */
+  capabilities?: string[];
 }
 
 export interface WorkflowRecord {

@@ -6,6 +6,7 @@
 import { serializeError, type ActivationRequest, type ActivationResult } from "../contract/mod.ts";
 import { installConsole, useConsoleGate } from "./console.ts";
 import { RealDate, useTimeSource } from "./determinism.ts";
+import { installFetch, useFetchGate } from "./fetch.ts";
 import { isWorkflowClass } from "./mod.ts";
 import { StepRecorder } from "./workflow-step.ts";
 
@@ -40,6 +41,7 @@ function encodeOutput(output: unknown): ActivationResult {
 
 export function createActivate(tenantModule: Record<string, unknown>): (request: string) => Promise<string> {
   installConsole();
+  installFetch();
   return async function activate(requestJson: string): Promise<string> {
     let result: ActivationResult;
     try {
@@ -48,6 +50,7 @@ export function createActivate(tenantModule: Record<string, unknown>): (request:
       const step = new StepRecorder(request);
       useTimeSource(step, request.seed);
       useConsoleGate(step);
+      useFetchGate(step);
       const event = Object.freeze({
         payload: request.params,
         timestamp: new RealDate(request.createdAt),

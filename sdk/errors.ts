@@ -30,3 +30,13 @@ export class WaitForEventTimeoutError extends Error {
 export function isNonRetryable(error: unknown): boolean {
   return error instanceof NonRetryableError || (typeof error === "object" && error !== null && (error as { name?: unknown }).name === "NonRetryableError");
 }
+
+/** `fetch()` was called outside a step body, where its answer would not be recorded. */
+export class FetchOutsideStepError extends Error {
+  override name = "FetchOutsideStepError";
+  constructor() {
+    super(
+      "fetch() is only allowed inside a step body: wrap the call in step.do(name, async () => …) so its result is recorded once and replayed, not fetched again",
+    );
+  }
+}

@@ -38,6 +38,7 @@ async function instantiate(artifact: Artifact, dir: string, logs: string[]): Pro
     {
       "kiln:workflow/engine": { call: (request: string) => JSON.stringify(trivialEngine(JSON.parse(request) as EngineRequest)) },
       "kiln:workflow/logging": { log: (level: string, message: string) => logs.push(`${level} ${message}`) },
+      "kiln:workflow/http": { fetch: () => ({ tag: "err", val: { tag: "refused", val: "no network in this test" } }) },
     },
   );
 }
@@ -67,8 +68,9 @@ describe("compile pipeline (componentize-js + jco)", () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it("produces an artifact with glue, core modules, a source map and the deploy warning", () => {
-    const { artifact, warnings, version } = compiled;
+  it("produces an artifact with glue, core modules, a source map, the deploy warning and the capabilities it imports", () => {
+    const { artifact, warnings, version, capabilities } = compiled;
+    expect(capabilities).toEqual(["logging", "engine", "http"]);
     expect(version).toMatch(/^[0-9a-f]{24}$/);
     expect(artifact.glue).toContain("export function instantiate");
     expect(Object.keys(artifact.coreModules).sort()).toEqual(["workflow.core.wasm", "workflow.core2.wasm", "workflow.core3.wasm"]);
@@ -116,6 +118,7 @@ describe("compile pipeline (componentize-js + jco)", () => {
       const uploaded = await compiler.compileWasm(built.component);
       expect(uploaded.version).not.toBe(compiled.version);
       expect(uploaded.artifact.sourceMap).toBeUndefined();
+      expect(uploaded.capabilities).toEqual(["logging", "engine", "http"]);
       const instance = await instantiate(uploaded.artifact, dir, []);
       expect(JSON.parse(instance.activate(activation({ name: "cy" })))).toEqual({
         outcome: "complete",

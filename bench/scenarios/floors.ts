@@ -85,6 +85,10 @@ async function measureRawInstantiate(bytes: Uint8Array, samples: number): Promis
   const glue = (await import(`data:text/javascript,${encodeURIComponent(artifact.glue)}`)) as {
     instantiate(getCoreModule: (name: string) => WebAssembly.Module, imports: object): Promise<unknown>;
   };
-  const imports = { "kiln:workflow/engine": { call: () => "{}" }, "kiln:workflow/logging": { log: () => undefined } };
+  const imports = {
+    "kiln:workflow/engine": { call: () => "{}" },
+    "kiln:workflow/logging": { log: () => undefined },
+    "kiln:workflow/http": { fetch: () => ({ tag: "err", val: { tag: "refused", val: "no network in the benchmark" } }) },
+  };
   return timeEach(samples, () => glue.instantiate((file) => modules[file]!, imports));
 }

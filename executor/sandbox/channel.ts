@@ -1,49 +1,87 @@
 /**
- * The synchronous call channel between a sandbox worker and the executor's main thread. The guest's
- * `engine.call` posts its request as a message and blocks on `Atomics.wait`; the host answers by
- * writing the response into shared memory and notifying. Plain web-standard primitives, so the same
- * channel works on Node and Deno.
+ * The synchronous call channel between a sandbox worker and the executor's main thread. A guest
+ * capability call (`engine.call`, `http.fetch`) posts its request as a message and blocks on
+ * `Atomics.wait`; the host answers by writing the response into shared memory and notifying. Plain
+ * web-standard primitives, so the same channel works on Node and Deno.
+ *
+ * An answer is UTF-8 JSON, optionally followed by raw bytes (an HTTP response body): `length` slot =
+ * JSON bytes, `bodyLength` slot = body bytes or -1 for none. Bodies stay binary, never base64 in the
+ * JSON. Measured on Node 20 with an 8 MiB body, host write to guest read: 15 ms raw (9 ms of it the
+ * host's copy), against 100 ms to encode and ~1.7 s to decode base64 with web APIs in the worker —
+ * and a third more memory.
  */
+import type { HttpAnswer } from "../egress/http-wire.ts";
 
 /** Int32 slots of the control array. */
-export const ChannelSlot = { state: 0, length: 1 } as const;
+export const ChannelSlot = { state: 0, length: 1, bodyLength: 2 } as const;
 export const ChannelState = { waiting: 0, ready: 1 } as const;
 
-/** Largest engine response; step results and event payloads are capped at 1 MiB of JSON. */
-export const CHANNEL_CAPACITY_BYTES = 4 * 1024 * 1024;
+/** The data buffer's starting size: engine answers (step results are capped at 1 MiB of JSON) fit. */
+export const CHANNEL_INITIAL_BYTES = 4 * 1024 * 1024;
+/**
+ * The largest answer: an HTTP response body at the highest `limits.fetchResponseBytes` (64 MiB) plus its
+ * headers. The buffer grows to it only when an answer needs it; until then it is address space only.
+ */
+export const CHANNEL_MAX_BYTES = 72 * 1024 * 1024;
 
 export interface ChannelBuffers {
   control: SharedArrayBuffer;
+  /** Growable (ES2024): the host grows it for a large answer; the guest's views track its length. */
   data: SharedArrayBuffer;
 }
 
+/** ES2024's growable SharedArrayBuffer, on Node ≥ 20 and Deno 2; the project's `lib` is ES2023. */
+type GrowableSharedArrayBuffer = SharedArrayBuffer & { grow(byteLength: number): void };
+const GrowableSharedArrayBuffer = SharedArrayBuffer as unknown as new (byteLength: number, options: { maxByteLength: number }) => GrowableSharedArrayBuffer;
+
 export function createChannelBuffers(): ChannelBuffers {
-  return { control: new SharedArrayBuffer(8), data: new SharedArrayBuffer(CHANNEL_CAPACITY_BYTES) };
+  return {
+    control: new SharedArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT),
+    data: new GrowableSharedArrayBuffer(CHANNEL_INITIAL_BYTES, { maxByteLength: CHANNEL_MAX_BYTES }),
+  };
 }
 
 const encoder = new TextEncoder();
 
-/** Host side: hands one response to the blocked guest. */
-export function writeResponse(buffers: ChannelBuffers, response: string): void {
+/** Host side: hands one answer (JSON text, and raw bytes after it if any) to the blocked guest. */
+export function writeResponse(buffers: ChannelBuffers, response: string, body?: Uint8Array): void {
   const control = new Int32Array(buffers.control);
   const bytes = encoder.encode(response);
-  if (bytes.length > CHANNEL_CAPACITY_BYTES) {
-    throw new RangeError(`engine response of ${bytes.length} bytes exceeds the channel capacity of ${CHANNEL_CAPACITY_BYTES}`);
+  const total = bytes.byteLength + (body?.byteLength ?? 0);
+  if (total > CHANNEL_MAX_BYTES) {
+    throw new RangeError(`an answer of ${total} bytes exceeds the channel's capacity of ${CHANNEL_MAX_BYTES} bytes`);
   }
-  new Uint8Array(buffers.data).set(bytes);
-  Atomics.store(control, ChannelSlot.length, bytes.length);
+  if (total > buffers.data.byteLength) (buffers.data as GrowableSharedArrayBuffer).grow(total);
+  const data = new Uint8Array(buffers.data);
+  data.set(bytes);
+  if (body) data.set(body, bytes.byteLength);
+  Atomics.store(control, ChannelSlot.length, bytes.byteLength);
+  Atomics.store(control, ChannelSlot.bodyLength, body ? body.byteLength : -1);
   Atomics.store(control, ChannelSlot.state, ChannelState.ready);
   Atomics.notify(control, ChannelSlot.state);
 }
 
-/** Messages from a sandbox worker to the host. */
+/** What a blocked guest reads back: the JSON text and the raw bytes after it, if any. */
+export interface GuestAnswer {
+  text: string;
+  body: Uint8Array | undefined;
+}
+
+/** Messages from a sandbox worker to the host. `call` and `http` block the guest until answered. */
 export type WorkerMessage =
   | { type: "ready" }
   | { type: "call"; request: string }
+  /** What the guest claims is a `kiln:workflow/http` request: validated by the host, never trusted. */
+  | { type: "http"; request: unknown }
   | { type: "log"; level: string; message: string }
   | { type: "result"; result: string }
   | { type: "fatal"; error: { name: string; message: string; stack?: string } };
 
+/** The worker messages that block the guest until the host writes an answer. */
+export type BlockingMessage = Extract<WorkerMessage, { type: "call" | "http" }>;
+
 /** Messages from the host to a sandbox worker. */
 export type HostMessage =
   { type: "load"; glue: string; modules: Record<string, WebAssembly.Module>; buffers: ChannelBuffers } | { type: "activate"; request: string };
+
+export type { HttpAnswer };

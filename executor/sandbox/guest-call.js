@@ -3,28 +3,35 @@
 // on Node and Deno.
 const STATE = 0;
 const LENGTH = 1;
+const BODY_LENGTH = 2;
 const WAITING = 0;
 
 const decoder = new TextDecoder();
 
 /**
- * A blocking `call(request) → answer` over `buffers`; `post` hands the request to the host.
+ * A blocking `call(message) → answer` over `buffers`; `post` hands the message to the host.
+ * @template M
  * @param {import("./channel.ts").ChannelBuffers} buffers
- * @param {(request: string) => void} post
- * @returns {(request: string) => string}
+ * @param {(message: M) => void} post
+ * @returns {(message: M) => import("./channel.ts").GuestAnswer}
  */
 export function createGuestCall(buffers, post) {
   const control = new Int32Array(buffers.control);
-  const data = new Uint8Array(buffers.data);
-  return (request) => {
+  return (message) => {
     Atomics.store(control, STATE, WAITING);
-    post(request);
+    post(message);
     // Wait until the answer is really there: a wake-up can be the late notify of the previous
     // answer (the host stores READY, the guest reads it before the host's notify runs, and that
     // notify then lands on this wait), and reading then would hand the guest a stale answer.
     while (Atomics.load(control, STATE) === WAITING) Atomics.wait(control, STATE, WAITING);
     const length = Atomics.load(control, LENGTH);
-    // TextDecoder refuses views on shared memory, so copy out first.
-    return decoder.decode(data.slice(0, length));
+    const bodyLength = Atomics.load(control, BODY_LENGTH);
+    // A fresh view each time: the host may have grown the buffer. TextDecoder refuses views on shared
+    // memory, so copy out first.
+    const data = new Uint8Array(buffers.data);
+    return {
+      text: decoder.decode(data.slice(0, length)),
+      body: bodyLength < 0 ? undefined : data.slice(length, length + bodyLength),
+    };
   };
 }

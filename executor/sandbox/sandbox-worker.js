@@ -30,15 +30,35 @@ function fail(error) {
   post({ type: "fatal", error: { name: name ?? "Error", message: String(message ?? error), stack } });
 }
 
+/**
+ * `kiln:workflow/http` `fetch`: the host answers JSON (`HttpAnswer`) with the response body as raw bytes
+ * after it. A failure is RETURNED as the `err` case of the WIT `result` (jco's glue takes a returned
+ * `{ tag: "ok" | "err", val }` as the result): throwing an `Error` instance would trap the component.
+ * @param {(message: import("./channel.ts").BlockingMessage) => import("./channel.ts").GuestAnswer} call
+ */
+function httpImport(call) {
+  return {
+    /** @param {unknown} request the record as jco lifted it; the host validates it */
+    fetch(request) {
+      const { text, body } = call({ type: "http", request });
+      const answer = /** @type {import("./channel.ts").HttpAnswer} */ (JSON.parse(text));
+      if (!answer.ok) return { tag: "err", val: answer.error };
+      return { tag: "ok", val: { ...answer.response, body: body ?? new Uint8Array(0) } };
+    },
+  };
+}
+
 /** @param {Extract<HostMessage, { type: "load" }>} message */
 async function load({ glue, modules, buffers }) {
-  const call = createGuestCall(buffers, (request) => post({ type: "call", request }));
+  /** @type {(message: import("./channel.ts").BlockingMessage) => import("./channel.ts").GuestAnswer} */
+  const call = createGuestCall(buffers, post);
   /** @type {(level: string, message: string) => void} */
   const log = (level, message) => post({ type: "log", level, message });
   const glueModule = /** @type {Glue} */ (await import(`data:text/javascript,${encodeURIComponent(glue)}`));
   const instance = await glueModule.instantiate((name) => modules[name], {
-    "kiln:workflow/engine": { call },
+    "kiln:workflow/engine": { call: (/** @type {string} */ request) => call({ type: "call", request }).text },
     "kiln:workflow/logging": { log },
+    "kiln:workflow/http": httpImport(call),
   });
   activate = instance.activate;
   post({ type: "ready" });

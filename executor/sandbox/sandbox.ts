@@ -4,7 +4,7 @@
  * discarded after a trap, a timeout or a limit. Its thread serves no other version, ever.
  */
 import type { Worker } from "node:worker_threads";
-import { createChannelBuffers, writeResponse, type ChannelBuffers, type HostMessage, type WorkerMessage } from "./channel.ts";
+import { createChannelBuffers, writeResponse, type ChannelBuffers, type HostMessage, type HttpAnswer, type WorkerMessage } from "./channel.ts";
 import { SandboxCrashedError, SandboxKilledError } from "./errors.ts";
 
 export interface SandboxCode {
@@ -15,8 +15,17 @@ export interface SandboxCode {
 export interface ActivationHandlers {
   /** Serves one `engine.call`; the guest stays blocked until the answer is written. */
   call(request: string): Promise<string>;
+  /**
+   * Serves one `http.fetch` (`request` as the guest sent it, unvalidated); the guest stays blocked until
+   * the answer is written. Never rejects: every failure is an answer. @default refuses every request
+   */
+  fetch?(request: unknown): Promise<{ answer: HttpAnswer; body?: Uint8Array }>;
   log(level: string, message: string): void;
 }
+
+const NO_HTTP: { answer: HttpAnswer; body?: Uint8Array } = {
+  answer: { ok: false, error: { tag: "refused", val: "fetch refused: this sandbox serves no http capability" } },
+};
 
 export class Sandbox {
   private readonly buffers: ChannelBuffers = createChannelBuffers();
@@ -83,6 +92,15 @@ export class Sandbox {
             if (this.current === current && this.alive) writeResponse(this.buffers, response);
           },
           (error: unknown) => void this.kill(`engine call failed: ${(error as Error).message}`),
+        );
+        return;
+      case "http":
+        if (!current) return;
+        (current.handlers.fetch?.(message.request) ?? Promise.resolve(NO_HTTP)).then(
+          ({ answer, body }) => {
+            if (this.current === current && this.alive) writeResponse(this.buffers, JSON.stringify(answer), body);
+          },
+          (error: unknown) => void this.kill(`fetch failed on the host: ${(error as Error).message}`),
         );
         return;
       case "log":

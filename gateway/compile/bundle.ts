@@ -6,6 +6,7 @@
  */
 import { resolve as resolvePath } from "node:path";
 import { build, type BuildFailure, type Message, type Metafile, type OnResolveArgs, type OnResolveResult, type Plugin } from "esbuild";
+import { ALLOWED_IMPORTS } from "./capabilities.ts";
 import { CompileError, type CompileDiagnostic, type CompileErrorCode } from "./errors.ts";
 import { REPO_ROOT, SDK_ACTIVATE, SDK_MODULE } from "./toolchain.ts";
 import type { WorkflowSource } from "./types.ts";
@@ -16,8 +17,6 @@ const TENANT_NS = "kiln-tenant";
 const ENTRY_NS = "kiln-entry";
 const ENTRY_ID = "kiln:entry";
 const TENANT_ENTRY_ID = "kiln:tenant-entry";
-/** The SDK's imports of the world, resolved by componentize-js rather than by esbuild. */
-const WORLD_IMPORTS = /^kiln:workflow\/(engine|logging)@0\.1\.0$/;
 const CONTRACT_DIR = `${REPO_ROOT}/contract/`;
 const SDK_ALIASES = new Set(["kiln:workflow", "cloudflare:workers"]);
 /** Virtual output folder: nothing is written, but source map paths are relative to it. */
@@ -65,8 +64,8 @@ function tenantPlugin(source: WorkflowSource): Plugin {
           return args.path === TENANT_ENTRY_ID ? { path: source.entry, namespace: TENANT_NS } : { path: SDK_ACTIVATE };
         }
         if (args.namespace === TENANT_NS) return fromTenant(args);
-        // The SDK's own files: the world's imports stay for componentize-js, the rest resolves normally.
-        if (WORLD_IMPORTS.test(args.path)) return { path: args.path, external: true };
+        // The SDK's own files: the world's imports (capabilities.ts) stay for componentize-js, the rest resolves normally.
+        if (ALLOWED_IMPORTS.has(args.path)) return { path: args.path, external: true };
         // contract/ is pure data and functions (no I/O, no module-level effects), but esbuild cannot tell
         // that `z.object(…)` at module level is pure; saying so keeps zod and unused schemas out of
         // every tenant component (about 700 KB of JavaScript).

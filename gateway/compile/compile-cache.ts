@@ -32,7 +32,7 @@ async function writeAtomically(path: string, data: Uint8Array | string): Promise
   }
 }
 
-/** A cache in `dir` (created if missing): `<version>.kart` holds the artifact, `<version>.json` the warnings. */
+/** A cache in `dir` (created if missing): `<version>.kart` holds the artifact, `<version>.json` the warnings and capabilities. */
 export function createCompileCache(dir: string): CompileCache {
   const ready = mkdir(dir, { recursive: true });
   const artifactPath = (version: string) => join(dir, `${version}.kart`);
@@ -49,9 +49,12 @@ export function createCompileCache(dir: string): CompileCache {
         return undefined;
       }
       try {
-        const meta = JSON.parse(await readFile(metaPath(version), "utf8")) as { warnings?: unknown };
-        const warnings = Array.isArray(meta.warnings) ? meta.warnings.filter((w): w is string => typeof w === "string") : [];
-        return { artifact: decodeArtifact(bytes), warnings };
+        const meta = JSON.parse(await readFile(metaPath(version), "utf8")) as { warnings?: unknown; capabilities?: unknown };
+        const strings = (list: unknown) => (Array.isArray(list) ? list.filter((item): item is string => typeof item === "string") : undefined);
+        const capabilities = strings(meta.capabilities);
+        // An entry from before capabilities were recorded is a miss: compiling again says what it imports.
+        if (capabilities === undefined) return undefined;
+        return { artifact: decodeArtifact(bytes), warnings: strings(meta.warnings) ?? [], capabilities };
       } catch {
         // A damaged entry is only a cache miss; remove it so the next compile replaces it.
         await Promise.all([rm(artifactPath(version), { force: true }), rm(metaPath(version), { force: true })]);
@@ -62,7 +65,7 @@ export function createCompileCache(dir: string): CompileCache {
       checkVersion(version);
       await ready;
       // The artifact goes last: its presence is what makes the entry visible to `get`.
-      await writeAtomically(metaPath(version), JSON.stringify({ warnings: output.warnings }));
+      await writeAtomically(metaPath(version), JSON.stringify({ warnings: output.warnings, capabilities: output.capabilities }));
       await writeAtomically(artifactPath(version), encodeArtifact(output.artifact));
     },
   };

@@ -7,4 +7,6 @@ export const BUNDLE_NAME = "workflow.js";
 export interface WorkerResult {
   bundleFile: string;
   coreModules: string[];
+  /** The component's imports as jco lists them, e.g. `kiln:workflow/http`. */
+  imports: string[];
 }

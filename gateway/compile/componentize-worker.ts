@@ -36,13 +36,13 @@ async function main(dir: string, engineCacheDir: string): Promise<void> {
     worldName: WORLD_NAME,
     disableFeatures: ["random", "stdio", "clocks", "http", "fetch-event"],
   });
-  const { glue, coreModules } = await transpileComponent(component);
+  const { glue, coreModules, imports } = await transpileComponent(component);
   const out = join(dir, "out");
   await mkdir(out);
   await writeFile(join(out, "component.wasm"), component);
   await writeFile(join(out, "glue.js"), glue);
   for (const [name, bytes] of Object.entries(coreModules)) await writeFile(join(out, name), bytes);
-  const result: WorkerResult = { bundleFile: reportedFileName(sourcePath), coreModules: Object.keys(coreModules) };
+  const result: WorkerResult = { bundleFile: reportedFileName(sourcePath), coreModules: Object.keys(coreModules), imports };
   await writeFile(join(dir, "result.json"), JSON.stringify(result));
 }
 

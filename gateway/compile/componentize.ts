@@ -1,6 +1,6 @@
 /**
  * Step 2 of a deploy: componentize-js turns the bundle into a WebAssembly component of the world
- * `kiln:workflow@0.1.0` (SpiderMonkey with the bundle pre-initialised, no WASI features), and jco
+ * `kiln:workflow` (wit/workflow.wit; SpiderMonkey with the bundle pre-initialised, no WASI features), and jco
  * transpiles it. That costs ~10–20 s and up to 1 GB, blocks its thread (wizer runs under spawnSync) and
  * runs the tenant's top-level code — so it runs in a child process of its own, killed (with everything
  * it started) after a deadline. Run it through the compile queue.
@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { currentRuntime } from "../../infra/runtime/mod.ts";
+import { capabilitiesOf, type Capability } from "./capabilities.ts";
 import { BUNDLE_NAME, type WorkerResult } from "./componentize-protocol.ts";
 import { CompileError } from "./errors.ts";
 import { DEFAULT_ENGINE_CACHE_DIR } from "./toolchain.ts";
@@ -25,6 +26,8 @@ export interface ComponentizedBundle extends Omit<TranspiledComponent, "imports"
   component: Uint8Array;
   /** The file name SpiderMonkey puts in stack frames of bundle code (`run@workflow.js:75:13`). */
   bundleFile: string;
+  /** The world's capabilities the component imports. */
+  capabilities: Capability[];
 }
 
 export interface ComponentizeOptions {
@@ -109,6 +112,7 @@ export async function componentizeBundle(code: string, options: ComponentizeOpti
       glue: await readFile(join(out, "glue.js"), "utf8"),
       coreModules,
       bundleFile: result.bundleFile,
+      capabilities: capabilitiesOf(result.imports),
     };
   } finally {
     await rm(dir, { recursive: true, force: true });

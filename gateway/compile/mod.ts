@@ -111,7 +111,7 @@ export function createCompiler(options: CompilerOptions = {}): Compiler {
           toolchain: await toolchainIdentity(),
           createdAt: now(),
         };
-        return { artifact, warnings: bundle.warnings };
+        return { artifact, warnings: bundle.warnings, capabilities: built.capabilities };
       });
     },
     async compileWasm(bytes) {
@@ -127,7 +127,7 @@ export function createCompiler(options: CompilerOptions = {}): Compiler {
           toolchain: await toolchainIdentity(),
           createdAt: now(),
         };
-        return { artifact, warnings: [] };
+        return { artifact, warnings: [], capabilities: built.capabilities };
       });
     },
     versionOf(source) {

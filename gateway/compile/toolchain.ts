@@ -17,7 +17,9 @@ export const SDK_MODULE = join(REPO_ROOT, "sdk", "mod.ts");
 export const SDK_ACTIVATE = join(REPO_ROOT, "sdk", "activate.ts");
 export const WIT_DIR = join(REPO_ROOT, "wit");
 export const WORLD_NAME = "workflow";
-export const WIT_PACKAGE = "kiln:workflow@0.1.0";
+/** The world's package version: bump it (wit/workflow.wit) whenever the world changes. */
+export const WIT_VERSION = "0.2.0";
+export const WIT_PACKAGE = `kiln:workflow@${WIT_VERSION}`;
 /** Where compiles keep the engine with the world spliced in (see spliced-engine-cache.ts). */
 export const DEFAULT_ENGINE_CACHE_DIR = join(REPO_ROOT, "node_modules", ".cache", "kiln-spliced-engines");
 

@@ -9,8 +9,12 @@ export interface WorkflowSource {
   entry: string;
 }
 
-/** What a deploy produced: the artifact to store and human-readable warnings for the tenant. */
+/**
+ * What a deploy produced: the artifact to store, human-readable warnings for the tenant, and the
+ * capabilities (interfaces of the world, e.g. `http`) the component imports.
+ */
 export interface CompileOutput<A> {
   artifact: A;
   warnings: string[];
+  capabilities: string[];
 }

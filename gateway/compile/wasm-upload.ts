@@ -1,21 +1,19 @@
 /**
  * Deploying a pre-built component (`application/wasm`, from any language): it must be a component of
- * the world `kiln:workflow@0.1.0` — importing nothing outside it and exporting `activate` — and is then
+ * the world `kiln:workflow` (wit/workflow.wit) — importing nothing outside it and exporting `activate` — and is then
  * transpiled like a compiled source.
  */
 import { componentWit } from "@bytecodealliance/jco";
+import { ALLOWED_IMPORTS, capabilitiesOf, type Capability } from "./capabilities.ts";
 import { CompileError, type CompileDiagnostic } from "./errors.ts";
 import { WIT_PACKAGE } from "./toolchain.ts";
 import { transpileComponent, type TranspiledComponent } from "./transpile.ts";
-
-/** What the world grants; anything else imported is refused. */
-export const ALLOWED_IMPORTS: ReadonlySet<string> = new Set(["kiln:workflow/logging@0.1.0", "kiln:workflow/engine@0.1.0"]);
 const ACTIVATE_SIGNATURE = "func(request: string) -> string";
 /** How diagnostics name the uploaded file. */
 const FILE = "component.wasm";
 
 export interface ComponentWorld {
-  /** e.g. `kiln:workflow/engine@0.1.0`, or a bare name for a function or inline interface import. */
+  /** e.g. `kiln:workflow/engine@0.2.0`, or a bare name for a function or inline interface import. */
   imports: string[];
   /** Export name → its WIT type text, e.g. `activate` → `func(request: string) -> string`. */
   exports: Map<string, string>;
@@ -56,7 +54,7 @@ export function parseWorld(wit: string): ComponentWorld {
   return { imports, exports };
 }
 
-/** Every reason the world does not fit `kiln:workflow@0.1.0`. */
+/** Every reason the world does not fit the `kiln:workflow` world. */
 export function worldProblems(world: ComponentWorld): CompileDiagnostic[] {
   const problems: CompileDiagnostic[] = [];
   for (const name of world.imports) {
@@ -71,8 +69,11 @@ export function worldProblems(world: ComponentWorld): CompileDiagnostic[] {
   return problems;
 }
 
-/** Validates an uploaded component and transpiles it; throws `CompileError` (`invalid_component`) listing every problem. */
-export async function transpileUpload(bytes: Uint8Array): Promise<TranspiledComponent> {
+/**
+ * Validates an uploaded component and transpiles it; throws `CompileError` (`invalid_component`) listing
+ * every problem. `capabilities` are the world's interfaces it imports.
+ */
+export async function transpileUpload(bytes: Uint8Array): Promise<TranspiledComponent & { capabilities: Capability[] }> {
   checkPreamble(bytes);
   let wit: string;
   try {
@@ -81,10 +82,11 @@ export async function transpileUpload(bytes: Uint8Array): Promise<TranspiledComp
     const detail = error instanceof Error ? error.message : String(error);
     throw new CompileError("invalid_component", [invalid(`the component cannot be read: ${detail.slice(0, 1000)}`)], { cause: error });
   }
-  const problems = worldProblems(parseWorld(wit));
+  const world = parseWorld(wit);
+  const problems = worldProblems(world);
   if (problems.length > 0) throw new CompileError("invalid_component", problems);
   try {
-    return await transpileComponent(bytes);
+    return { ...(await transpileComponent(bytes)), capabilities: capabilitiesOf(world.imports) };
   } catch (error) {
     const detail = error instanceof Error ? error.message : String(error);
     throw new CompileError("invalid_component", [invalid(`the component cannot be transpiled: ${detail.slice(0, 1000)}`)], { cause: error });

@@ -87,7 +87,12 @@ function workflowView(record: WorkflowRecord) {
   return {
     name: record.name,
     latestVersion: record.latest,
-    versions: record.versions.map((v) => ({ version: v.version, createdAt: new Date(v.createdAt).toISOString(), source: v.source })),
+    versions: record.versions.map((v) => ({
+      version: v.version,
+      createdAt: new Date(v.createdAt).toISOString(),
+      source: v.source,
+      ...(v.capabilities ? { capabilities: v.capabilities } : {}),
+    })),
     createdAt: new Date(record.createdAt).toISOString(),
     updatedAt: new Date(record.updatedAt).toISOString(),
   };
@@ -110,7 +115,15 @@ export function workflowRoutes(deps: WorkflowRouteDeps) {
     if (known && (await deps.artifacts.info(artifactName(tenant, name, version)))) {
       // Identical source: nothing to compile; it becomes the latest version again.
       await deps.registry.publishVersion(tenant, name, known);
-      return c.json({ version, unchanged: true, ...(known.warnings?.length ? { warnings: known.warnings } : {}) }, 201);
+      return c.json(
+        {
+          version,
+          unchanged: true,
+          ...(known.capabilities ? { capabilities: known.capabilities } : {}),
+          ...(known.warnings?.length ? { warnings: known.warnings } : {}),
+        },
+        201,
+      );
     }
     const output = deployable.kind === "wasm" ? await deps.compiler.compileWasm(deployable.bytes) : await deps.compiler.compileSource(deployable.source);
     await deps.artifacts.putBlob({ name: artifactName(tenant, name, version) }, encodeArtifact(output.artifact));
@@ -118,11 +131,12 @@ export function workflowRoutes(deps: WorkflowRouteDeps) {
       version,
       createdAt: Date.now(),
       source: deployable.kind === "wasm" ? "wasm" : deployable.origin,
+      capabilities: output.capabilities,
       ...(output.warnings.length > 0 ? { warnings: output.warnings } : {}),
     };
     await deps.registry.publishVersion(tenant, name, entry);
     deps.metrics.deploy(performance.now() - started);
-    return c.json({ version, ...(output.warnings.length > 0 ? { warnings: output.warnings } : {}) }, 201);
+    return c.json({ version, capabilities: output.capabilities, ...(output.warnings.length > 0 ? { warnings: output.warnings } : {}) }, 201);
   });
 
   app.get("/:t/workflows", async (c) => {

@@ -35,7 +35,7 @@ export class Flow<T extends Pair = Pair> extends WorkflowEntrypoint {
     });
     expect(bundle.code).toContain("export {");
     expect(bundle.code).toContain("activate");
-    expect(bundle.code).toMatch(/from "kiln:workflow\/engine@0\.1\.0"/);
+    expect(bundle.code).toMatch(/from "kiln:workflow\/engine@0\.2\.0"/);
     expect(bundle.warnings).toEqual([]);
     const map = JSON.parse(bundle.sourceMap) as { sources: string[] };
     expect(map.sources).toEqual(expect.arrayContaining(["index.ts", "lib/math.ts", "config.json", "kiln:sdk/activate.ts"]));
@@ -81,7 +81,7 @@ export class Flow<T extends Pair = Pair> extends WorkflowEntrypoint {
   it("does not let tenant code import the world's raw interfaces", async () => {
     const error = await bundleError({
       entry: "index.ts",
-      files: { "index.ts": `import { call } from "kiln:workflow/engine@0.1.0";\nexport const x = call;\n` },
+      files: { "index.ts": `import { call } from "kiln:workflow/engine@0.2.0";\nexport const x = call;\n` },
     });
     expect(error.code).toBe("forbidden_import");
     expect(error.errors[0]).toMatchObject({ file: "index.ts", line: 1, column: 22 });

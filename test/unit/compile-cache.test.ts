@@ -27,15 +27,15 @@ describe("createCompileCache", () => {
   it("misses, then returns what was put, across cache instances sharing the folder", async () => {
     const first = createCompileCache(join(dir, "nested"));
     expect(await first.get(version)).toBeUndefined();
-    await first.put(version, { artifact, warnings: ["careful"] });
+    await first.put(version, { artifact, warnings: ["careful"], capabilities: ["logging", "engine", "http"] });
     const second = createCompileCache(join(dir, "nested"));
-    expect(await second.get(version)).toEqual({ artifact, warnings: ["careful"] });
+    expect(await second.get(version)).toEqual({ artifact, warnings: ["careful"], capabilities: ["logging", "engine", "http"] });
     expect((await readdir(join(dir, "nested"))).sort()).toEqual([`${version}.json`, `${version}.kart`]);
   });
 
   it("treats a damaged entry as a miss and removes it", async () => {
     const cache = createCompileCache(dir);
-    await cache.put(version, { artifact, warnings: [] });
+    await cache.put(version, { artifact, warnings: [], capabilities: [] });
     await writeFile(join(dir, `${version}.kart`), "garbage");
     expect(await cache.get(version)).toBeUndefined();
     expect(await readdir(dir)).toEqual([]);

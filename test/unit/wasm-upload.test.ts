@@ -2,6 +2,7 @@ import { parse } from "@bytecodealliance/jco";
 import { describe, expect, it } from "vitest";
 import type { CompileError } from "../../gateway/compile/errors.ts";
 import { compileErrorOf } from "../helpers/compile-error.ts";
+import { capabilitiesOf } from "../../gateway/compile/capabilities.ts";
 import { parseWorld, transpileUpload, worldProblems } from "../../gateway/compile/wasm-upload.ts";
 
 const uploadError = (bytes: Uint8Array): Promise<CompileError> => compileErrorOf(transpileUpload(bytes));
@@ -9,8 +10,9 @@ const uploadError = (bytes: Uint8Array): Promise<CompileError> => compileErrorOf
 const KILN_WORLD = `package root:component;
 
 world root {
-  import kiln:workflow/logging@0.1.0;
-  import kiln:workflow/engine@0.1.0;
+  import kiln:workflow/logging@0.2.0;
+  import kiln:workflow/engine@0.2.0;
+  import kiln:workflow/http@0.2.0;
 
   export activate: func(request: string) -> string;
 }
@@ -19,7 +21,8 @@ world root {
 describe("uploaded components", () => {
   it("reads imports and exports of a component's world", () => {
     const world = parseWorld(KILN_WORLD);
-    expect(world.imports).toEqual(["kiln:workflow/logging@0.1.0", "kiln:workflow/engine@0.1.0"]);
+    expect(world.imports).toEqual(["kiln:workflow/logging@0.2.0", "kiln:workflow/engine@0.2.0", "kiln:workflow/http@0.2.0"]);
+    expect(capabilitiesOf(world.imports)).toEqual(["logging", "engine", "http"]);
     expect([...world.exports]).toEqual([["activate", "func(request: string) -> string"]]);
     expect(worldProblems(world)).toEqual([]);
   });
@@ -28,7 +31,7 @@ describe("uploaded components", () => {
     const world = parseWorld(`world root {
   import wasi:filesystem/types@0.2.0;
   import get-secret: func() -> string;
-  import kiln:workflow/engine@0.2.0;
+  import kiln:workflow/engine@0.1.0;
   import custom: interface {
     f: func();
   }
@@ -37,10 +40,10 @@ describe("uploaded components", () => {
 }
 `);
     expect(worldProblems(world).map((problem) => problem.message)).toEqual([
-      "the component imports 'wasi:filesystem/types@0.2.0', which the kiln:workflow@0.1.0 world does not grant",
-      "the component imports 'get-secret', which the kiln:workflow@0.1.0 world does not grant",
-      "the component imports 'kiln:workflow/engine@0.2.0', which the kiln:workflow@0.1.0 world does not grant",
-      "the component imports 'custom', which the kiln:workflow@0.1.0 world does not grant",
+      "the component imports 'wasi:filesystem/types@0.2.0', which the kiln:workflow@0.2.0 world does not grant",
+      "the component imports 'get-secret', which the kiln:workflow@0.2.0 world does not grant",
+      "the component imports 'kiln:workflow/engine@0.1.0', which the kiln:workflow@0.2.0 world does not grant",
+      "the component imports 'custom', which the kiln:workflow@0.2.0 world does not grant",
       "the component exports 'activate: func(request: list<u8>) -> string', but the world needs 'activate: func(request: string) -> string'",
     ]);
   });
@@ -61,7 +64,7 @@ describe("uploaded components", () => {
     const error = await uploadError(await parse('(component (import "wasi:filesystem/types@0.2.0" (instance)))'));
     expect(error.code).toBe("invalid_component");
     expect(error.errors.map((e) => e.message)).toEqual([
-      "the component imports 'wasi:filesystem/types@0.2.0', which the kiln:workflow@0.1.0 world does not grant",
+      "the component imports 'wasi:filesystem/types@0.2.0', which the kiln:workflow@0.2.0 world does not grant",
       expect.stringContaining("does not export 'activate"),
     ]);
   });
