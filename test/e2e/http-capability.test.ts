@@ -6,6 +6,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eventually } from "../helpers/eventually.ts";
 import { fixture, isFinished, startKiln, type JsonBody, type TenantClient, type TestKiln } from "../helpers/kiln.ts";
 
 let kiln: TestKiln;
@@ -49,7 +50,15 @@ beforeAll(async () => {
   if (settings.status !== 200) throw new Error(`settings: ${settings.status} ${JSON.stringify(settings.body)}`);
   deployed = await acme.deploy("starter", await fixture("cloudflare-fetch-workflow.ts"));
   if (deployed.status !== 201) throw new Error(`deploy: ${deployed.status} ${JSON.stringify(deployed.body)}`);
+  await untilEgressAllowed(acme);
 }, 240_000);
+
+/** Settings reach executors through a KV watch: wait until one of the tenant's fetches gets through. */
+const untilEgressAllowed = (client: TenantClient) =>
+  eventually(`the egress allow-list of ${client.id} reaches the executor`, async () => {
+    const { id } = await client.create("starter", { params: { url: `${origin}/ips` } });
+    return (await client.waitFor("starter", id, isFinished)).status === "complete";
+  });
 
 afterAll(async () => {
   await kiln?.close();
@@ -72,6 +81,7 @@ describe("fetch in a step", () => {
   });
 
   it("behaves as on Cloudflare when the host is allowed: a real Response, headers sent, the result recorded", async () => {
+    seenHeaders.length = 0; // only this instance's requests
     const { id, view } = await runToEnd({ url: `${origin}/ips` });
     expect(view.status).toBe("complete");
     expect(view.output.apiResponse).toEqual({
@@ -133,6 +143,7 @@ describe("fetch in a step", () => {
     const port = new URL(origin).port;
     expect((await kiln.adminApi("PUT", "/v1/tenants/bulk/settings", { egress: { allow: [`127.0.0.1:${port}`] } })).status).toBe(200);
     expect((await bulk.deploy("starter", await fixture("cloudflare-fetch-workflow.ts"))).status).toBe(201);
+    await untilEgressAllowed(bulk);
     const limit = 8 * 1024 * 1024;
     const run = async (bytes: number) => {
       const { id } = await bulk.create("starter", { params: { url: `${origin}/bytes/${bytes}`, sizeOnly: true } });

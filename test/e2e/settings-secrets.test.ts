@@ -9,7 +9,8 @@ import type { NatsConnection } from "@nats-io/nats-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Buckets, Keys } from "../../contract/mod.ts";
 import { createSecretsCipher, parseSecretsKey, sealedSecretSchema } from "../../infra/secrets-cipher.ts";
-import { fixture, isFinished, startKiln, TEST_SECRETS_KEY, type TenantClient, type TestKiln } from "../helpers/kiln.ts";
+import { eventually } from "../helpers/eventually.ts";
+import { fixture, isFinished, startKiln, TEST_SECRETS_KEY, type JsonBody, type TenantClient, type TestKiln } from "../helpers/kiln.ts";
 
 const SECRET = "sk-live-4f3c2b1a0987";
 
@@ -33,6 +34,8 @@ afterAll(async () => {
 
 const settingsPath = (tenant: string) => `/v1/tenants/${tenant}/settings`;
 const secretPath = (tenant: string, name = "") => `/v1/tenants/${tenant}/secrets${name ? `/${name}` : ""}`;
+/** The names `this.env` holds in a new instance of the tenant's env workflow. */
+const envNames = async (client: TenantClient) => ((await runEnv(client, { scenario: "env" })).output as { names?: string[] }).names ?? [];
 const runEnv = async (client: TenantClient, params: Record<string, unknown>) => {
   const { id } = await client.create("env", { params });
   return client.waitFor("env", id, isFinished);
@@ -102,20 +105,19 @@ describe("settings", () => {
   });
 
   it("reach a running executor: an env var change applies to the next instance without a restart", async () => {
+    const region = async () => ((await runEnv(acme, { scenario: "env" })).output as { region?: string }).region;
     expect((await kiln.adminApi("PUT", settingsPath("acme"), { env: { vars: { REGION: "eu" } } })).status).toBe(200);
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-    expect((await runEnv(acme, { scenario: "env" })).output).toMatchObject({ region: "eu" });
+    await eventually("REGION=eu reaches the executor", async () => (await region()) === "eu");
     expect((await kiln.adminApi("PUT", settingsPath("acme"), { env: { vars: { REGION: "us" } } })).status).toBe(200);
-    // The design's promise: within a second.
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-    expect((await runEnv(acme, { scenario: "env" })).output).toMatchObject({ region: "us" });
+    // How soon (the design says within a second) is the benchmark's to measure; here: without a restart.
+    await eventually("REGION=us reaches the executor", async () => (await region()) === "us");
   });
 });
 
 describe("secrets", () => {
   it("reach tenant code as this.env.NAME, with the value redacted from published log lines", async () => {
     expect((await acme.api("PUT", secretPath("acme", "API_KEY"), SECRET, { "content-type": "text/plain" })).status).toBe(204);
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await eventually("the secret reaches the executor", async () => (await envNames(acme)).includes("API_KEY"));
     const logs = await collectLogs("acme");
     const view = await runEnv(acme, { scenario: "env" });
     logs.stop();
@@ -177,7 +179,7 @@ describe("secrets", () => {
     expect((await acme.api("DELETE", secretPath("acme", "API_KEY"))).status).toBe(204);
     expect((await acme.api("DELETE", secretPath("acme", "API_KEY"))).status).toBe(404);
     expect((await acme.api("GET", secretPath("acme"))).body.secrets.map((secret: { name: string }) => secret.name)).toEqual(["OTHER_TOKEN"]);
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await eventually("the deletion reaches the executor", async () => !(await envNames(acme)).includes("API_KEY"));
     expect((await runEnv(acme, { scenario: "env" })).output).toEqual({ keyLength: null, region: "us", names: ["OTHER_TOKEN", "REGION"] });
   });
 
@@ -211,14 +213,19 @@ describe("limits", () => {
     const strict = await kiln.tenant("strict");
     expect((await strict.deploy("env", source)).status).toBe(201);
     await kiln.adminApi("PUT", settingsPath(strict.id), { limits: { stepTimeoutMaxMs: 60_000 } });
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-    const refused = await runEnv(strict, { scenario: "long-timeout", timeout: "2 minutes" });
+    let refused: JsonBody;
+    await eventually("the limit reaches the executor", async () => {
+      refused = await runEnv(strict, { scenario: "long-timeout", timeout: "2 minutes" });
+      return refused.status === "errored";
+    });
     expect(refused.status).toBe("errored");
     expect(refused.error.name).toBe("StepTimeoutLimitError");
     expect(refused.error.message).toContain("over this tenant's limit of 60000 ms (limits.stepTimeoutMaxMs)");
     expect((await runEnv(strict, { scenario: "long-timeout", timeout: "1 minute" })).output).toBe("ran");
     await kiln.adminApi("PUT", settingsPath(strict.id), { limits: { stepTimeoutMaxMs: 3_600_000 } });
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-    expect((await runEnv(strict, { scenario: "long-timeout", timeout: "2 minutes" })).output).toBe("ran");
+    await eventually(
+      "the raised limit reaches the executor",
+      async () => (await runEnv(strict, { scenario: "long-timeout", timeout: "2 minutes" })).output === "ran",
+    );
   });
 });
