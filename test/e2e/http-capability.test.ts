@@ -14,6 +14,8 @@ let acme: TenantClient;
 let server: Server;
 let origin: string;
 let deployed: JsonBody;
+/** A secret of tenant acme: the fixture sends it as a bearer token. */
+const API_TOKEN = "sk_live_kiln_test_3f9a1c";
 const seenHeaders: Array<Record<string, string | string[] | undefined>> = [];
 
 beforeAll(async () => {
@@ -48,16 +50,23 @@ beforeAll(async () => {
     limits: { fetchResponseBytes: 4096 },
   });
   if (settings.status !== 200) throw new Error(`settings: ${settings.status} ${JSON.stringify(settings.body)}`);
+  const secret = await acme.api("PUT", "/v1/tenants/acme/secrets/API_TOKEN", API_TOKEN, { "content-type": "text/plain" });
+  if (secret.status !== 204) throw new Error(`secret: ${secret.status} ${JSON.stringify(secret.body)}`);
   deployed = await acme.deploy("starter", await fixture("cloudflare-fetch-workflow.ts"));
   if (deployed.status !== 201) throw new Error(`deploy: ${deployed.status} ${JSON.stringify(deployed.body)}`);
-  await untilEgressAllowed(acme);
+  await untilEgressAllowed(acme, `Bearer ${API_TOKEN}`);
 }, 240_000);
 
-/** Settings reach executors through a KV watch: wait until one of the tenant's fetches gets through. */
-const untilEgressAllowed = (client: TenantClient) =>
+/**
+ * Settings and secrets reach executors through KV watches: wait until one of the tenant's fetches
+ * gets through (carrying `authorization`, when given).
+ */
+const untilEgressAllowed = (client: TenantClient, authorization?: string) =>
   eventually(`the egress allow-list of ${client.id} reaches the executor`, async () => {
+    seenHeaders.length = 0;
     const { id } = await client.create("starter", { params: { url: `${origin}/ips` } });
-    return (await client.waitFor("starter", id, isFinished)).status === "complete";
+    const done = (await client.waitFor("starter", id, isFinished)).status === "complete";
+    return done && (authorization === undefined || seenHeaders.some((headers) => headers.authorization === authorization));
   });
 
 afterAll(async () => {
@@ -93,7 +102,12 @@ describe("fetch in a step", () => {
       body: { result: { ipv4_cidrs: ["173.245.48.0/20"] }, success: true },
     });
     expect(seenHeaders.some((headers) => headers["x-kiln-test"] === "from the step")).toBe(true);
+    // The tenant's secret, from this.env, arrives at the server it is meant for…
+    expect(seenHeaders.some((headers) => headers.authorization === `Bearer ${API_TOKEN}`)).toBe(true);
     const lines = await acme.logs("starter", id);
+    // …and nowhere else: not in the log lines, not in the status.
+    expect(JSON.stringify(lines)).not.toContain(API_TOKEN);
+    expect(JSON.stringify(view)).not.toContain(API_TOKEN);
     expect(lines.map((line) => line.message)).toContainEqual(expect.stringMatching(new RegExp(`^fetch GET 127\\.0\\.0\\.1:\\d+ → 200 in \\d+ ms$`)));
   });
 
