@@ -37,12 +37,12 @@ onShutdown(stopAll, { log });
 
 try {
   const natsUrl = process.env.KILN_NATS_URL || (await startEmbeddedNats());
-  const adminToken = process.env.KILN_ADMIN_TOKEN || (await persistentAdminToken());
+  const adminToken = process.env.KILN_ADMIN_TOKEN || (await persistentValue("admin-token", "an admin token", () => randomBytes(32).toString("base64url")));
   const env: Record<string, string | undefined> = {
     ...process.env,
     KILN_NATS_URL: natsUrl,
     KILN_ADMIN_TOKEN: adminToken,
-    KILN_SECRETS_KEY: process.env.KILN_SECRETS_KEY || (await persistentSecretsKey()),
+    KILN_SECRETS_KEY: process.env.KILN_SECRETS_KEY || (await persistentValue("secrets-key", "a secrets key (KILN_SECRETS_KEY)", generateSecretsKey)),
     KILN_COMPILE_CACHE_DIR: process.env.KILN_COMPILE_CACHE_DIR || join(dataDir, "compile-cache"),
   };
 
@@ -118,35 +118,21 @@ function isAlive(pid: number): boolean {
   }
 }
 
-/** The admin token from `<data dir>/admin-token`, generated (mode 0600) on the first run. */
-async function persistentAdminToken(): Promise<string> {
-  const file = join(dataDir, "admin-token");
-  const existing = (await readFile(file, "utf8").catch(() => "")).trim();
-  if (existing) {
-    await chmod(file, 0o600);
-    return existing;
-  }
-  const token = randomBytes(32).toString("base64url");
-  await writeFile(file, `${token}\n`, { mode: 0o600 });
-  log(`generated an admin token in ${file}`);
-  return token;
-}
-
 /**
- * The secrets key from `<data dir>/secrets-key`, generated (mode 0600) on the first run. It must
- * outlive restarts: secrets stored under one key do not open with another.
+ * A value kept in `<data dir>/<name>` (mode 0600), generated on the first run: the admin token, and
+ * the secrets key, which must outlive restarts (secrets stored under one key do not open with another).
  */
-async function persistentSecretsKey(): Promise<string> {
-  const file = join(dataDir, "secrets-key");
+async function persistentValue(name: string, what: string, generate: () => string): Promise<string> {
+  const file = join(dataDir, name);
   const existing = (await readFile(file, "utf8").catch(() => "")).trim();
   if (existing) {
     await chmod(file, 0o600);
     return existing;
   }
-  const key = generateSecretsKey();
-  await writeFile(file, `${key}\n`, { mode: 0o600 });
-  log(`generated a secrets key (KILN_SECRETS_KEY) in ${file}`);
-  return key;
+  const value = generate();
+  await writeFile(file, `${value}\n`, { mode: 0o600 });
+  log(`generated ${what} in ${file}`);
+  return value;
 }
 
 function banner(url: string, adminToken: string, natsUrl: string): string {

@@ -46,14 +46,7 @@ function filesUnder(dir: string, prefix = ""): string[] {
     });
 }
 
-function spliceKey(
-  engine: Uint8Array,
-  features: string[],
-  witWorld: string | undefined,
-  witPath: string | undefined,
-  worldName: string | undefined,
-  debug: boolean,
-): string {
+function spliceKey(...[engine, features, witWorld, witPath, worldName, debug]: Parameters<SpliceBindings>): string {
   const hash = createHash("sha256").update(engine);
   hash.update(JSON.stringify({ features: [...features].sort(), witWorld, worldName, debug }));
   if (witPath !== undefined) for (const file of filesUnder(witPath)) hash.update(file);
