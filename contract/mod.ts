@@ -7,3 +7,4 @@ export * from "./protocol.ts";
 export * from "./errors.ts";
 export * from "./lifecycle.ts";
 export * from "./settings.ts";
+export * from "./describe-issue.ts";

@@ -7,6 +7,8 @@
 import {
   DEFAULT_RETRIES,
   DEFAULT_STEP_TIMEOUT_MS,
+  MAX_STEP_NAME_LENGTH,
+  MAX_STEP_RESULT_BYTES,
   parseDuration,
   serializeError,
   stepKey,
@@ -23,8 +25,6 @@ import { engineCall } from "./host.ts";
 import { isNonRetryable, NonDeterminismError, StepUsageError, WaitForEventTimeoutError } from "./errors.ts";
 import type { WaitForEventOptions, WorkflowStep, WorkflowStepConfig } from "./types.ts";
 
-export const MAX_STEP_RESULT_BYTES = 1024 * 1024;
-const MAX_STEP_NAME_LENGTH = 256;
 const DEFAULT_WAIT_TIMEOUT_MS = 24 * 3_600_000;
 
 interface Claim {
