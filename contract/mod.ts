@@ -4,6 +4,7 @@ export * from "./envelope.ts";
 export * from "./instance.ts";
 export * from "./journal.ts";
 export * from "./protocol.ts";
+export * from "./protocol-limits.ts";
 export * from "./errors.ts";
 export * from "./lifecycle.ts";
 export * from "./settings.ts";

@@ -14,21 +14,16 @@ import { z } from "zod";
 import { describeIssue } from "./describe-issue.ts";
 import { MAX_ERROR_NAME_LENGTH, MAX_ERROR_TEXT_LENGTH, ProtocolError, type SerializedError } from "./errors.ts";
 import type { ResolvedRetries, StepRecord, WorkflowEvent } from "./journal.ts";
+import {
+  MAX_ACTIVATION_RESULT_BYTES,
+  MAX_ENGINE_REQUEST_BYTES,
+  MAX_RANDOM_BYTES,
+  MAX_STEP_NAME_LENGTH,
+  MAX_STEP_RESULT_BYTES,
+  MAX_STEPS,
+} from "./protocol-limits.ts";
 
 export const PROTOCOL_VERSION = 1;
-
-/** A step's result: at most this many bytes of JSON (UTF-8). */
-export const MAX_STEP_RESULT_BYTES = 1024 * 1024;
-/** A step's name: at most this many characters. */
-export const MAX_STEP_NAME_LENGTH = 256;
-/** A run's steps: `seq` stays below this. */
-export const MAX_STEPS = 100_000;
-/** An `engine.call` request, whole: a step result and its envelope. */
-export const MAX_ENGINE_REQUEST_BYTES = MAX_STEP_RESULT_BYTES + 256 * 1024;
-/** An `activate` result, whole: the run's output and its envelope (the output is kept in the instance record). */
-export const MAX_ACTIVATION_RESULT_BYTES = MAX_STEP_RESULT_BYTES + 256 * 1024;
-/** `random` asks for at most this many bytes. */
-export const MAX_RANDOM_BYTES = 1024;
 
 const MAX_DURATION_MS = 10 * 365 * 86_400_000;
 

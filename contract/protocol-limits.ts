@@ -1,0 +1,18 @@
+/**
+ * The bounds of the activation protocol (contract/protocol.ts), in a file of their own without zod:
+ * the guest SDK checks its own requests against them, and importing the schemas would put zod into
+ * every tenant component (~800 KB of JavaScript, measured with bundleWorkflow on test/fixtures/hello.ts).
+ */
+
+/** A step's result: at most this many bytes of JSON (UTF-8). */
+export const MAX_STEP_RESULT_BYTES = 1024 * 1024;
+/** A step's name: at most this many characters. */
+export const MAX_STEP_NAME_LENGTH = 256;
+/** A run's steps: `seq` stays below this. */
+export const MAX_STEPS = 100_000;
+/** An `engine.call` request, whole: a step result and its envelope. */
+export const MAX_ENGINE_REQUEST_BYTES = MAX_STEP_RESULT_BYTES + 256 * 1024;
+/** An `activate` result, whole: the run's output and its envelope (the output is kept in the instance record). */
+export const MAX_ACTIVATION_RESULT_BYTES = MAX_STEP_RESULT_BYTES + 256 * 1024;
+/** `random` asks for at most this many bytes. */
+export const MAX_RANDOM_BYTES = 1024;
