@@ -16,3 +16,5 @@ export const MAX_ENGINE_REQUEST_BYTES = MAX_STEP_RESULT_BYTES + 256 * 1024;
 export const MAX_ACTIVATION_RESULT_BYTES = MAX_STEP_RESULT_BYTES + 256 * 1024;
 /** `random` asks for at most this many bytes. */
 export const MAX_RANDOM_BYTES = 1024;
+/** An event type a `wait` names: at most this many characters. */
+export const MAX_EVENT_TYPE_LENGTH = 256;

@@ -17,6 +17,7 @@ import type { ResolvedRetries, StepRecord, WorkflowEvent } from "./journal.ts";
 import {
   MAX_ACTIVATION_RESULT_BYTES,
   MAX_ENGINE_REQUEST_BYTES,
+  MAX_EVENT_TYPE_LENGTH,
   MAX_RANDOM_BYTES,
   MAX_STEP_NAME_LENGTH,
   MAX_STEP_RESULT_BYTES,
@@ -24,8 +25,6 @@ import {
 } from "./protocol-limits.ts";
 
 export const PROTOCOL_VERSION = 1;
-
-const MAX_DURATION_MS = 10 * 365 * 86_400_000;
 
 export interface ActivationRequest {
   v: typeof PROTOCOL_VERSION;
@@ -50,7 +49,8 @@ export interface ActivationRequest {
 }
 
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
-const durationMs = int(0, MAX_DURATION_MS);
+/** Durations and counts the SDK takes from tenant code as they are (whole milliseconds, whole numbers). */
+const whole = int(0, Number.MAX_SAFE_INTEGER);
 
 /** An error reported by the guest. A `code` is the platform's to set, so it is dropped. */
 const guestError = z.object({
@@ -60,8 +60,8 @@ const guestError = z.object({
 }) satisfies z.ZodType<SerializedError>;
 
 const retries = z.object({
-  limit: int(0, 1_000_000),
-  delayMs: durationMs,
+  limit: whole,
+  delayMs: whole,
   backoff: z.enum(["constant", "linear", "exponential"]),
 }) satisfies z.ZodType<ResolvedRetries>;
 
@@ -72,7 +72,7 @@ const retries = z.object({
  */
 const stepAt = {
   seq: int(0, MAX_STEPS - 1),
-  key: z.string().regex(/^[A-Za-z0-9_-]{1,400}\.(?:0|[1-9][0-9]{0,5})$/, "expected a step key: stepKey(name, occurrence), e.g. 'c3RlcA.1'"),
+  key: z.string().regex(/^[A-Za-z0-9_-]{1,1024}\.(?:0|[1-9][0-9]{0,5})$/, "expected a step key: stepKey(name, occurrence), e.g. 'c3RlcA.1'"),
   name: z.string().min(1).max(MAX_STEP_NAME_LENGTH),
 };
 
@@ -88,12 +88,12 @@ const stepResult = z
 export const engineRequestSchema = z.discriminatedUnion(
   "op",
   [
-    z.object({ op: z.literal("step"), ...stepAt, timeoutMs: int(1, MAX_DURATION_MS), retries }),
+    z.object({ op: z.literal("step"), ...stepAt, timeoutMs: whole, retries }),
     /** The running attempt's body returned `result` (JSON); the host knows when the attempt started. */
-    z.object({ op: z.literal("commit"), ...stepAt, result: stepResult, attempt: int(1, 1_000_001) }),
-    z.object({ op: z.literal("fail"), ...stepAt, error: guestError, attempt: int(1, 1_000_001), nonRetryable: z.boolean(), retries }),
-    z.object({ op: z.literal("sleep"), ...stepAt, until: int(0, Number.MAX_SAFE_INTEGER).nullable(), durationMs }),
-    z.object({ op: z.literal("wait"), ...stepAt, type: z.string().min(1).max(256), timeoutMs: durationMs }),
+    z.object({ op: z.literal("commit"), ...stepAt, result: stepResult, attempt: int(1, Number.MAX_SAFE_INTEGER) }),
+    z.object({ op: z.literal("fail"), ...stepAt, error: guestError, attempt: int(1, Number.MAX_SAFE_INTEGER), nonRetryable: z.boolean(), retries }),
+    z.object({ op: z.literal("sleep"), ...stepAt, until: z.number().nullable(), durationMs: whole }),
+    z.object({ op: z.literal("wait"), ...stepAt, type: z.string().min(1).max(MAX_EVENT_TYPE_LENGTH), timeoutMs: whole }),
     z.object({ op: z.literal("now") }),
     z.object({ op: z.literal("random"), bytes: int(1, MAX_RANDOM_BYTES) }),
   ],

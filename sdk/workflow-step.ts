@@ -7,6 +7,7 @@
 import {
   DEFAULT_RETRIES,
   DEFAULT_STEP_TIMEOUT_MS,
+  MAX_EVENT_TYPE_LENGTH,
   MAX_STEP_NAME_LENGTH,
   MAX_STEP_RESULT_BYTES,
   parseDuration,
@@ -122,7 +123,10 @@ export class StepRecorder implements WorkflowStep {
 
   waitForEvent<T = unknown>(name: string, options: WaitForEventOptions): Promise<WorkflowEvent & { payload: T }> {
     return this.guard(name, () => {
-      if (typeof options?.type !== "string") throw new StepUsageError(`step.waitForEvent("${name}") needs { type }`);
+      const type: unknown = options?.type;
+      if (typeof type !== "string" || type.length === 0 || type.length > MAX_EVENT_TYPE_LENGTH) {
+        throw new StepUsageError(`step.waitForEvent("${name}") needs { type }: a non-empty string of at most ${MAX_EVENT_TYPE_LENGTH} characters`);
+      }
       const timeoutMs = options.timeout === undefined ? DEFAULT_WAIT_TIMEOUT_MS : parseDuration(options.timeout);
       const claim = this.claim("event", name);
       if (claim.record) return this.replay<WorkflowEvent & { payload: T }>(claim.record);
