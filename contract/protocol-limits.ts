@@ -10,10 +10,16 @@ export const MAX_STEP_RESULT_BYTES = 1024 * 1024;
 export const MAX_STEP_NAME_LENGTH = 256;
 /** A run's steps: `seq` stays below this. */
 export const MAX_STEPS = 100_000;
-/** An `engine.call` request, whole: a step result and its envelope. */
-export const MAX_ENGINE_REQUEST_BYTES = MAX_STEP_RESULT_BYTES + 256 * 1024;
-/** An `activate` result, whole: the run's output and its envelope (the output is kept in the instance record). */
-export const MAX_ACTIVATION_RESULT_BYTES = MAX_STEP_RESULT_BYTES + 256 * 1024;
+/**
+ * An `engine.call` request, whole, in characters: a step result travels as a JSON string inside it,
+ * where each `"` and `\` of the result doubles, so a result at its limit may take twice its size.
+ */
+export const MAX_ENGINE_REQUEST_CHARS = 2 * MAX_STEP_RESULT_BYTES + 256 * 1024;
+/**
+ * An `activate` result, whole, in characters: the run's output (a JSON value, not escaped) and its
+ * envelope. The output is kept in the instance record, which must fit a NATS message anyway.
+ */
+export const MAX_ACTIVATION_RESULT_CHARS = MAX_STEP_RESULT_BYTES + 256 * 1024;
 /** `random` asks for at most this many bytes. */
 export const MAX_RANDOM_BYTES = 1024;
 /** An event type a `wait` names: at most this many characters. */

@@ -15,8 +15,8 @@ import { describeIssue } from "./describe-issue.ts";
 import { MAX_ERROR_NAME_LENGTH, MAX_ERROR_TEXT_LENGTH, ProtocolError, type SerializedError } from "./errors.ts";
 import type { ResolvedRetries, StepRecord, WorkflowEvent } from "./journal.ts";
 import {
-  MAX_ACTIVATION_RESULT_BYTES,
-  MAX_ENGINE_REQUEST_BYTES,
+  MAX_ACTIVATION_RESULT_CHARS,
+  MAX_ENGINE_REQUEST_CHARS,
   MAX_EVENT_TYPE_LENGTH,
   MAX_RANDOM_BYTES,
   MAX_STEP_NAME_LENGTH,
@@ -132,12 +132,12 @@ export type EngineResponse =
 
 /** One `engine.call` request from the guest; throws `ProtocolError` saying what is wrong with it. */
 export function parseEngineRequest(json: string): EngineRequest {
-  return parseGuestJson(json, engineRequestSchema, MAX_ENGINE_REQUEST_BYTES, "engine.call request");
+  return parseGuestJson(json, engineRequestSchema, MAX_ENGINE_REQUEST_CHARS, "engine.call request");
 }
 
 /** The guest's `activate` answer; throws `ProtocolError` saying what is wrong with it. */
 export function parseActivationResult(json: string): ActivationResult {
-  return parseGuestJson(json, activationResultSchema, MAX_ACTIVATION_RESULT_BYTES, "activate result");
+  return parseGuestJson(json, activationResultSchema, MAX_ACTIVATION_RESULT_CHARS, "activate result");
 }
 
 /** A committed step's result, from the JSON text the guest sent; throws `ProtocolError` if it is not JSON. */
@@ -149,8 +149,8 @@ export function parseStepResult(json: string, step: string): unknown {
   }
 }
 
-function parseGuestJson<T extends z.ZodType>(json: string, schema: T, maxLength: number, what: string): z.infer<T> {
-  if (json.length > maxLength) throw new ProtocolError(what, `it is ${json.length} characters long, over the limit of ${maxLength}`);
+function parseGuestJson<T extends z.ZodType>(json: string, schema: T, maxChars: number, what: string): z.infer<T> {
+  if (json.length > maxChars) throw new ProtocolError(what, `it is ${json.length} characters long, over the limit of ${maxChars}`);
   let value: unknown;
   try {
     value = JSON.parse(json);

@@ -62,7 +62,15 @@ describe("the activation protocol, as the engine reads what a guest sends", () =
     expect(refusal(parseEngineRequest, JSON.stringify({ op: "random", bytes: 1e9 }))).toContain("'bytes'");
     const huge = JSON.stringify({ op: "commit", ...at, result: JSON.stringify("é".repeat(MAX_STEP_RESULT_BYTES / 2)), attempt: 1 });
     expect(refusal(parseEngineRequest, huge)).toContain(`a step result is at most ${MAX_STEP_RESULT_BYTES} bytes`);
-    expect(refusal(parseEngineRequest, "x".repeat(2 * MAX_STEP_RESULT_BYTES))).toMatch(/characters long, over the limit/);
+    expect(refusal(parseEngineRequest, "x".repeat(3 * MAX_STEP_RESULT_BYTES))).toMatch(/characters long, over the limit/);
+  });
+
+  it("accepts a result at its limit however much escaping doubles it in the request", () => {
+    const result = JSON.stringify('"'.repeat(MAX_STEP_RESULT_BYTES / 2 - 2));
+    expect(result.length).toBeLessThanOrEqual(MAX_STEP_RESULT_BYTES);
+    const request = JSON.stringify({ op: "commit", ...at, result, attempt: 1 });
+    expect(request.length).toBeGreaterThan(2 * MAX_STEP_RESULT_BYTES);
+    expect(parseEngineRequest(request)).toMatchObject({ op: "commit", result });
   });
 
   it("drops a platform error code a guest puts on its own error", () => {
