@@ -1,11 +1,12 @@
 /**
  * `npx tsx bench/sandbox.ts [rounds]`: the sandbox alone, without NATS — what a fresh sandbox costs
  * (activation replaying 0 steps on a new instance), a warm one, and one engine call (an activation of
- * 1,000 empty steps against an in-memory engine, divided by its calls). Prints medians.
+ * 1,000 empty steps against an in-memory engine, divided by its calls), with the request read by a
+ * bare `JSON.parse` and by the protocol's schema as the executor reads it. Prints medians.
  */
 import { fileURLToPath } from "node:url";
 import { SandboxPool } from "../executor/sandbox/sandbox-pool.ts";
-import type { EngineRequest } from "../contract/protocol.ts";
+import { parseEngineRequest, type EngineRequest } from "../contract/protocol.ts";
 import { compiledWorkflow } from "../test/helpers/compiled-workflow.ts";
 import { firstActivation, trivialEngine } from "../test/helpers/trivial-engine.ts";
 import { percentile } from "./stats.ts";
@@ -17,16 +18,18 @@ const GAP_MS = Number(process.env.GAP_MS ?? 100);
 const code = await compiledWorkflow(fileURLToPath(new URL("./workflow.ts", import.meta.url)));
 const pool = new SandboxPool({ maxIdle: 4 });
 let calls = 0;
-const handlers = {
+const handlersParsingWith = (parse: (request: string) => EngineRequest) => ({
   call: async (request: string) => {
     calls++;
-    return JSON.stringify(trivialEngine(JSON.parse(request) as EngineRequest));
+    return JSON.stringify(trivialEngine(parse(request)));
   },
   log: () => undefined,
-};
+});
+const unchecked = handlersParsingWith((request) => JSON.parse(request) as EngineRequest);
+const validated = handlersParsingWith(parseEngineRequest);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function activation(versionKey: string, steps: number): Promise<number> {
+async function activation(versionKey: string, steps: number, handlers = validated): Promise<number> {
   const started = performance.now();
   const sandbox = pool.acquire(versionKey, () => code);
   await sandbox.activate(firstActivation("bench", { steps }), handlers);
@@ -43,11 +46,17 @@ for (let i = 0; i < ROUNDS; i++) {
 const warm: number[] = [];
 await activation("warm", 0);
 for (let i = 0; i < ROUNDS; i++) warm.push(await activation("warm", 0));
-const perCall: number[] = [];
+const perCall = { unchecked: [] as number[], validated: [] as number[] };
+// Alternating, so both see the same machine state.
 for (let i = 0; i < Math.max(3, ROUNDS / 4); i++) {
-  calls = 0;
-  const ms = await activation("warm", 1_000);
-  perCall.push((ms * 1000) / calls);
+  for (const [name, handlers] of [
+    ["unchecked", unchecked],
+    ["validated", validated],
+  ] as const) {
+    calls = 0;
+    const ms = await activation("warm", 1_000, handlers);
+    perCall[name].push((ms * 1000) / calls);
+  }
 }
 await pool.close();
 
@@ -58,4 +67,5 @@ const line = (label: string, unit: string, values: number[]) => {
 };
 line("fresh sandbox, activation replaying 0 steps", "ms", fresh);
 line("warm sandbox, activation replaying 0 steps", "ms", warm);
-line("engine call (1,000 empty steps, warm)", "µs", perCall);
+line("engine call, JSON.parse only (1,000 steps)", "µs", perCall.unchecked);
+line("engine call, schema-validated (1,000 steps)", "µs", perCall.validated);

@@ -16,6 +16,8 @@ export const ErrorCode = {
   artifactInvalid: "artifact_invalid",
   /** Tenant code asked for more than the tenant's settings allow (e.g. `limits.stepTimeoutMaxMs`). */
   limitExceeded: "limit_exceeded",
+  /** A component sent the engine something the activation protocol (contract/protocol.ts) does not allow. */
+  protocolViolation: "protocol_violation",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -27,6 +29,11 @@ export interface SerializedError {
   /** Set on errors of the platform rather than of tenant code. */
   code?: ErrorCode;
 }
+
+/** An error's `message` and `stack` are cut to this many characters before they cross the sandbox boundary. */
+export const MAX_ERROR_TEXT_LENGTH = 64 * 1024;
+/** An error's `name` is cut to this many characters. */
+export const MAX_ERROR_NAME_LENGTH = 256;
 
 /**
  * What to do about a failure of the platform (not of tenant code), decided where the failure is
@@ -50,6 +57,29 @@ export class PlatformError extends Error {
   }
 }
 
+/**
+ * A component broke the activation protocol: a malformed or forged `engine.call` request, or an
+ * `activate` result outside the protocol. Terminal: the instance errors with it, since the same code
+ * would send the same thing again. Recognised by `code` across boundaries.
+ */
+export class ProtocolError extends Error {
+  override name = "ProtocolError";
+  readonly code = ErrorCode.protocolViolation;
+
+  /** `what` names the message (e.g. `engine.call request`), `problem` says what was wrong with it. */
+  constructor(what: string, problem: string, options?: ErrorOptions) {
+    super(
+      `the component sent an invalid ${what}: ${problem}. It does not speak the activation protocol ` +
+        "(contract/protocol.ts): build it with the Kiln SDK, or fix what it sends; the instance cannot go on",
+      options,
+    );
+  }
+
+  toJSON(): SerializedError {
+    return { name: this.name, message: this.message, code: this.code };
+  }
+}
+
 /** Turns anything thrown into an `Error`, so every boundary handles one shape. */
 export function ensureError(value: unknown): Error {
   if (value instanceof Error) return value;
@@ -61,7 +91,12 @@ export function ensureError(value: unknown): Error {
   return new Error(typeof value === "string" ? value : JSON.stringify(value));
 }
 
+/** Plain data for a record or the wire; `message` and `stack` cut to `MAX_ERROR_TEXT_LENGTH`. */
 export function serializeError(value: unknown): SerializedError {
   const error = ensureError(value);
-  return error.stack === undefined ? { name: error.name, message: error.message } : { name: error.name, message: error.message, stack: error.stack };
+  const name = cut(error.name, MAX_ERROR_NAME_LENGTH);
+  const message = cut(error.message, MAX_ERROR_TEXT_LENGTH);
+  return error.stack === undefined ? { name, message } : { name, message, stack: cut(error.stack, MAX_ERROR_TEXT_LENGTH) };
 }
+
+const cut = (text: string, length: number) => (text.length > length ? `${text.slice(0, length - 1)}…` : text);

@@ -4,6 +4,8 @@ export * from "./envelope.ts";
 export * from "./instance.ts";
 export * from "./journal.ts";
 export * from "./protocol.ts";
+export * from "./protocol-limits.ts";
 export * from "./errors.ts";
 export * from "./lifecycle.ts";
 export * from "./settings.ts";
+export * from "./describe-issue.ts";

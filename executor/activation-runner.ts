@@ -15,11 +15,12 @@ import type { JsMsg } from "@nats-io/jetstream";
 import {
   decodeEnvelope,
   InvalidEnvelopeError,
+  parseActivationResult,
   PlatformError,
   PROTOCOL_VERSION,
+  ProtocolError,
   serializeError,
   type ActivationRequest,
-  type ActivationResult,
   type ActivationStats,
   type Envelope,
   type InstanceRecord,
@@ -254,14 +255,22 @@ export class ActivationRunner {
         fetch,
         log: (level, text) => log(asLevel(level), text),
       });
-      const result = JSON.parse(answer) as ActivationResult;
+      const result = parseActivationResult(answer);
+      if (result.outcome === "suspended" && !engine.suspension) {
+        throw new ProtocolError("activate result", "it answered 'suspended', but no engine.call answer asked it to suspend");
+      }
       this.deps.pool.release(versionKey, sandbox);
       if (result.outcome === "complete") return { kind: "complete", output: result.output };
       if (result.outcome === "errored") return { kind: "errored", error: mapError(result.error, loaded) };
-      const suspension = engine.suspension ?? { kind: "superseded", reason: "the workflow suspended without the engine asking it to" };
-      return { kind: "suspended", suspension };
+      return { kind: "suspended", suspension: engine.suspension! };
     } catch (error) {
       await engine.settled();
+      // The guest broke the protocol: what it said cannot be trusted, and it would say it again.
+      const refused = engine.protocolError ?? (error instanceof ProtocolError ? error : undefined);
+      if (refused) {
+        void sandbox.kill(refused.message);
+        return { kind: "errored", error: refused.toJSON() };
+      }
       if (engine.platformFailure !== undefined) return { kind: "platform-failure", error: classifyPlatformFailure(engine.platformFailure) };
       if (error instanceof SandboxKilledError && engine.suspension) return { kind: "suspended", suspension: engine.suspension };
       void sandbox.kill("discarded after a failure");

@@ -5,6 +5,9 @@
 import {
   DEFAULT_STEP_TIMEOUT_MS,
   ErrorCode,
+  parseEngineRequest,
+  parseStepResult,
+  ProtocolError,
   retryDelayMs,
   type EngineRequest,
   type EngineResponse,
@@ -63,11 +66,18 @@ export class EngineHost {
   suspension: Suspension | undefined;
   /** What failed on the platform's side while serving a call (NATS, say); the guest was stopped. */
   platformFailure: unknown;
+  /**
+   * Why the guest was stopped for breaking the activation protocol (a forged or malformed call): the
+   * instance errors with it. Set once; the sandbox is killed at the same moment.
+   */
+  protocolError: ProtocolError | undefined;
   /** Steps completed during this activation, for status and metrics. */
   committed = 0;
   private running: RunningStep | undefined;
   private inbox: InboxEvent[] | undefined;
   private readonly consumedEvents = new Set<number>();
+  /** Keys of the steps in the journal: a step the guest asks to run must not be one of them. */
+  private readonly recordedKeys = new Set<string>();
   /** Each step's per-attempt timeout, by step key. */
   private readonly timeouts = new Map<string, number>();
   private timeoutHandled: Promise<void> = Promise.resolve();
@@ -77,15 +87,22 @@ export class EngineHost {
     private readonly id: ActivationIdentity,
     private readonly journal: InstanceJournal,
   ) {
-    for (const step of journal.steps) if (step.kind === "event" && step.status === "ok") this.consumedEvents.add(step.inboxSeq);
+    for (const step of journal.steps) {
+      this.recordedKeys.add(step.key);
+      if (step.kind === "event" && step.status === "ok") this.consumedEvents.add(step.inboxSeq);
+    }
   }
 
+  /**
+   * Answers one `engine.call`. Never rejects for what the guest sent: a request outside the protocol
+   * stops the sandbox and sets `protocolError`; it rejects only when the platform failed.
+   */
   async handle(requestJson: string): Promise<string> {
-    const request = JSON.parse(requestJson) as EngineRequest;
     let response: EngineResponse;
     try {
-      response = await this.dispatch(request);
+      response = await this.dispatch(parseEngineRequest(requestJson));
     } catch (error) {
+      if (error instanceof ProtocolError) return this.refuse(error);
       if (!(error instanceof AlreadyExistsError)) {
         this.platformFailure ??= error;
         throw error;
@@ -94,6 +111,15 @@ export class EngineHost {
       response = { action: "suspend" };
     }
     return JSON.stringify(response);
+  }
+
+  /** Stops a guest that broke the protocol: nothing it sent is recorded, and the instance errors. */
+  private refuse(error: ProtocolError): string {
+    this.protocolError ??= error;
+    this.deps.log("error", error.message);
+    this.deps.killSandbox(error.message);
+    // The guest never reads this (its sandbox is gone); it says the same to anything that does.
+    return JSON.stringify({ action: "reject", error: error.toJSON() } satisfies EngineResponse);
   }
 
   /** Resolves once a step timeout, if one fired, has been recorded and `suspension` says what next. */
@@ -120,17 +146,24 @@ export class EngineHost {
       case "random":
         return { action: "random", bytes: Array.from(crypto.getRandomValues(new Uint8Array(Math.min(request.bytes, 1024)))) };
       case "step":
+        if (this.recordedKeys.has(request.key)) {
+          throw new ProtocolError(
+            "engine.call request",
+            `step "${request.name}" (key ${request.key}) is already in the journal; replay it from the activation request`,
+          );
+        }
         if (request.timeoutMs > this.deps.stepTimeoutMaxMs) return this.refuseTimeout(request);
         this.timeouts.set(request.key, request.timeoutMs);
         return this.resumeStep(request);
       case "commit":
       case "fail": {
         const attempt = this.running;
-        if (attempt?.key !== request.key || attempt.attempt !== request.attempt) {
-          return {
-            action: "reject",
-            error: { name: "ProtocolError", message: `${request.op} of step "${request.name}" attempt ${request.attempt}, which is not running` },
-          };
+        if (attempt?.key !== request.key || attempt.attempt !== request.attempt || attempt.seq !== request.seq || attempt.name !== request.name) {
+          const running = attempt ? `step "${attempt.name}" attempt ${attempt.attempt} (seq ${attempt.seq})` : "no step";
+          throw new ProtocolError(
+            "engine.call request",
+            `${request.op} of step "${request.name}" attempt ${request.attempt} (seq ${request.seq}), which the engine did not start; ${running} is running`,
+          );
         }
         return request.op === "commit" ? this.commit(request, attempt.startedAt) : this.fail(request, attempt.startedAt);
       }
@@ -241,7 +274,7 @@ export class EngineHost {
       seq: request.seq,
       name: request.name,
       key: request.key,
-      result: JSON.parse(request.result),
+      result: parseStepResult(request.result, request.name),
       attempts: request.attempt,
       startedAt,
       completedAt: this.deps.now(),
@@ -267,6 +300,7 @@ export class EngineHost {
   private async commitRecord(record: StepRecord): Promise<void> {
     await this.deps.journal.commitStep(this.id.tenant, this.id.instance, this.id.generation, record);
     this.journal.steps.push(record);
+    this.recordedKeys.add(record.key);
     this.committed++;
   }
 

@@ -7,6 +7,9 @@
 import {
   DEFAULT_RETRIES,
   DEFAULT_STEP_TIMEOUT_MS,
+  MAX_EVENT_TYPE_LENGTH,
+  MAX_STEP_NAME_LENGTH,
+  MAX_STEP_RESULT_BYTES,
   parseDuration,
   serializeError,
   stepKey,
@@ -23,8 +26,6 @@ import { engineCall } from "./host.ts";
 import { isNonRetryable, NonDeterminismError, StepUsageError, WaitForEventTimeoutError } from "./errors.ts";
 import type { WaitForEventOptions, WorkflowStep, WorkflowStepConfig } from "./types.ts";
 
-export const MAX_STEP_RESULT_BYTES = 1024 * 1024;
-const MAX_STEP_NAME_LENGTH = 256;
 const DEFAULT_WAIT_TIMEOUT_MS = 24 * 3_600_000;
 
 interface Claim {
@@ -122,7 +123,10 @@ export class StepRecorder implements WorkflowStep {
 
   waitForEvent<T = unknown>(name: string, options: WaitForEventOptions): Promise<WorkflowEvent & { payload: T }> {
     return this.guard(name, () => {
-      if (typeof options?.type !== "string") throw new StepUsageError(`step.waitForEvent("${name}") needs { type }`);
+      const type: unknown = options?.type;
+      if (typeof type !== "string" || type.length === 0 || type.length > MAX_EVENT_TYPE_LENGTH) {
+        throw new StepUsageError(`step.waitForEvent("${name}") needs { type }: a non-empty string of at most ${MAX_EVENT_TYPE_LENGTH} characters`);
+      }
       const timeoutMs = options.timeout === undefined ? DEFAULT_WAIT_TIMEOUT_MS : parseDuration(options.timeout);
       const claim = this.claim("event", name);
       if (claim.record) return this.replay<WorkflowEvent & { payload: T }>(claim.record);

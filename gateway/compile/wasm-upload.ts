@@ -1,7 +1,7 @@
 /**
  * Deploying a pre-built component (`application/wasm`, from any language): it must be a component of
- * the world `kiln:workflow` (wit/workflow.wit) — importing nothing outside it and exporting `activate` — and is then
- * transpiled like a compiled source.
+ * the world `kiln:workflow` (wit/workflow.wit) — importing nothing outside it, exporting `activate` and
+ * nothing else — and is then transpiled like a compiled source.
  */
 import { componentWit } from "@bytecodealliance/jco";
 import { ALLOWED_IMPORTS, capabilitiesOf, type Capability } from "./capabilities.ts";
@@ -54,11 +54,18 @@ export function parseWorld(wit: string): ComponentWorld {
   return { imports, exports };
 }
 
-/** Every reason the world does not fit the `kiln:workflow` world. */
+/** Every reason the world does not fit the `kiln:workflow` world: each import and export outside it, a missing `activate`. */
 export function worldProblems(world: ComponentWorld): CompileDiagnostic[] {
   const problems: CompileDiagnostic[] = [];
   for (const name of world.imports) {
     if (!ALLOWED_IMPORTS.has(name)) problems.push(invalid(`the component imports '${name}', which the ${WIT_PACKAGE} world does not grant`));
+  }
+  for (const [name, type] of world.exports) {
+    if (name === "activate") continue;
+    const item = type === "interface" ? name : `${name}: ${type}`;
+    problems.push(
+      invalid(`the component exports '${item}', which the ${WIT_PACKAGE} world does not define; it exports only 'activate: ${ACTIVATE_SIGNATURE}'`),
+    );
   }
   const activate = world.exports.get("activate");
   if (activate === undefined) {

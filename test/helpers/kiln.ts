@@ -72,7 +72,8 @@ export interface TenantClient {
   readonly id: string;
   readonly token: string;
   readonly api: Api;
-  deploy(workflow: string, source: string, contentType?: string): Promise<{ status: number; body: JsonBody }>;
+  /** `source` is text, or a component's bytes with content type `application/wasm`. */
+  deploy(workflow: string, source: string | Uint8Array, contentType?: string): Promise<{ status: number; body: JsonBody }>;
   create(workflow: string, body?: { id?: string; params?: unknown }): Promise<{ id: string; version: string }>;
   get(workflow: string, id: string): Promise<JsonBody>;
   /** Polls the instance until `done(view)` or the deadline; returns the last view. */

@@ -27,7 +27,7 @@ describe("uploaded components", () => {
     expect(worldProblems(world)).toEqual([]);
   });
 
-  it("names every import outside the world and a missing or wrong activate export", () => {
+  it("names every import and export outside the world and a wrong activate export", () => {
     const world = parseWorld(`world root {
   import wasi:filesystem/types@0.2.0;
   import get-secret: func() -> string;
@@ -37,6 +37,8 @@ describe("uploaded components", () => {
   }
 
   export activate: func(request: list<u8>) -> string;
+  export steal: func() -> u32;
+  export kiln:workflow/engine@0.2.0;
 }
 `);
     expect(worldProblems(world).map((problem) => problem.message)).toEqual([
@@ -44,6 +46,8 @@ describe("uploaded components", () => {
       "the component imports 'get-secret', which the kiln:workflow@0.2.0 world does not grant",
       "the component imports 'kiln:workflow/engine@0.1.0', which the kiln:workflow@0.2.0 world does not grant",
       "the component imports 'custom', which the kiln:workflow@0.2.0 world does not grant",
+      "the component exports 'steal: func() -> u32', which the kiln:workflow@0.2.0 world does not define; it exports only 'activate: func(request: string) -> string'",
+      "the component exports 'kiln:workflow/engine@0.2.0', which the kiln:workflow@0.2.0 world does not define; it exports only 'activate: func(request: string) -> string'",
       "the component exports 'activate: func(request: list<u8>) -> string', but the world needs 'activate: func(request: string) -> string'",
     ]);
   });
