@@ -85,6 +85,11 @@ export class Sandbox {
     return this.clock.cpuMs();
   }
 
+  /** Where `cpuMs` comes from on this runtime (see thread-clock.ts). */
+  get cpuSource(): ThreadClock["source"] {
+    return this.clock.source;
+  }
+
   /** Stops the worker now, whatever it runs (an endless loop included). */
   async kill(reason: string): Promise<void> {
     this.die(new SandboxKilledError(reason));

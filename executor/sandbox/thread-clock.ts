@@ -66,6 +66,12 @@ export class ThreadClock {
     this.blockedSince = undefined;
   }
 
+  /** Which source `cpuMs` reads: the thread's own CPU where the runtime or the OS tells it. */
+  get source(): "cpuUsage" | "procfs" | "wall" {
+    if (typeof (this.worker as CpuUsageWorker).cpuUsage === "function") return "cpuUsage";
+    return this.tid === undefined ? "wall" : "procfs";
+  }
+
   /** CPU the thread has used so far, in milliseconds. */
   async cpuMs(): Promise<number> {
     const worker = this.worker as CpuUsageWorker;
