@@ -64,6 +64,7 @@ describe("CPU budgets and terminate", () => {
     expect(view.error).toMatchObject({ name: "WorkflowCpuLimitError", code: "limit_exceeded" });
     expect(view.error.message).toContain("200 ms");
     expect(view.error.message).toContain("limits.runCpuMs");
+    expect((await spinner.logs("runaway", id)).some((line) => line.source === "engine" && line.message.includes("limits.runCpuMs"))).toBe(true);
     // The step before the loop ran once: the retried activations replayed it.
     expect(view.steps.find((step: { name: string }) => step.name === "before")).toMatchObject({ status: "complete", attempts: 1 });
   }, 90_000);
@@ -78,6 +79,17 @@ describe("CPU budgets and terminate", () => {
     // limit 1: the first attempt and one retry.
     expect(view.steps.find((step: { name: string }) => step.name === "hungry")).toMatchObject({ status: "failed", attempts: 2 });
   }, 90_000);
+
+  it("terminates an instance spinning between steps, long before its CPU budget would stop it", async () => {
+    // stopper keeps the default limits.runCpuMs (5 s): only the terminate can end this loop soon.
+    const { id } = await stopper.create("runaway", { params: { scenario: "spin-between-steps" } });
+    await stopper.waitFor("runaway", id, stepStarted("before"));
+    expect((await stopper.api("POST", `/v1/tenants/${stopper.id}/workflows/runaway/instances/${id}/terminate`)).status).toBeLessThan(300);
+    const view = await stopper.waitFor("runaway", id, isFinished, 20_000);
+    expect(view.status).toBe("terminated");
+    // Stopped by the terminate, not by the CPU budget (which logs why it kills).
+    expect((await stopper.logs("runaway", id)).map((line) => line.message).join("\n")).not.toContain("limits.runCpuMs");
+  }, 60_000);
 
   it("terminates an instance spinning inside a step with a long timeout, and the executor serves on", async () => {
     const { id } = await stopper.create("runaway", { params: { scenario: "spin-in-step" } });
