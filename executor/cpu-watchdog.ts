@@ -19,7 +19,10 @@ export interface WatchedActivation {
   /** Step attempts started so far in this activation. */
   stepsStarted(): number;
   readonly limits: CpuLimits;
-  /** Called once, when a budget is exceeded; the activation is no longer watched afterwards. */
+  /**
+   * Called when a budget is exceeded: once for the run budget (the activation is not watched
+   * afterwards), once per attempt over the step budget.
+   */
   over(verdict: Exclude<CpuVerdict, { do: "ok" }>): void;
 }
 
@@ -82,7 +85,9 @@ export class CpuWatchdog {
     entry.account = entry.account === undefined ? openCpuAccount(sample) : chargeCpu(entry.account, sample);
     const verdict = decideCpuBudget(entry.account, activation.limits);
     if (verdict.do === "ok") return;
-    this.forget(entry);
+    // Over the run budget the activation ends; over a step's, only that attempt (and if it ended on
+    // its own meanwhile, the activation goes on and stays watched).
+    if (verdict.phase === "run") this.forget(entry);
     activation.over(verdict);
   }
 }
