@@ -56,6 +56,12 @@ export interface InstanceRecord {
    * that gets to run the workflow.
    */
   platformFailure?: { code: ErrorCode; message: string; failures: number; retryAt: number };
+  /**
+   * The latest activations were killed over `limits.runCpuMs` (`failures` in a row) and the next is
+   * tried at `retryAt`; the instance errors once the retries are spent. Cleared by an activation that
+   * ends any other way.
+   */
+  cpuLimit?: { message: string; failures: number; retryAt: number };
   /** Why the instance is suspended, for the tenant's status view. */
   suspendedOn?: { kind: "sleep" | "retry" | "event"; step: string; until?: number; eventType?: string };
 }

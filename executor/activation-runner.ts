@@ -34,6 +34,7 @@ import type { KilnResources } from "../infra/kiln-resources.ts";
 import { remapStack } from "../infra/stack-trace.ts";
 import type { ArtifactCache, LoadedArtifact } from "./artifact-cache.ts";
 import type { ControlBoard } from "./control-board.ts";
+import type { CpuWatchdog } from "./cpu-watchdog.ts";
 import { decideClaim } from "./decisions/claim.ts";
 import type { LeaseHolder } from "./decisions/lease.ts";
 import { decideSettle, type ActivationOutcome, type Settlement } from "./decisions/settle.ts";
@@ -58,6 +59,8 @@ export interface RunnerDeps {
   artifacts: ArtifactCache;
   pool: SandboxPool;
   controls: ControlBoard;
+  /** Stops a sandbox over its CPU budget. */
+  watchdog: CpuWatchdog;
   /** Tenant settings and decrypted secrets, followed live. */
   settings: TenantSettingsBoard;
   telemetry: Telemetry;
@@ -77,11 +80,27 @@ const SNAPSHOT_AFTER: ReadonlySet<Suspension["kind"]> = new Set(["sleep", "retry
 
 type LogLevel = "debug" | "info" | "warn" | "error";
 
+/** Why the host killed an activation's sandbox, which decides what its end means. */
+type ActivationStop = { kind: "terminate" } | { kind: "cpu-limit"; error: SerializedError } | { kind: "release"; reason: string };
+
 export class ActivationRunner {
   private readonly now: () => number;
+  /** How to stop each activation that has a sandbox, for `releaseAll`. */
+  private readonly running = new Set<(reason: string) => void>();
+  private releasing: string | undefined;
 
   constructor(private readonly deps: RunnerDeps) {
     this.now = deps.now ?? Date.now;
+  }
+
+  /**
+   * Kills the sandbox of every activation running now or starting from now on, and hands their
+   * instances back (lease cleared, message nak'd without delay) so another executor resumes them at
+   * once. For shutdown, after the grace period.
+   */
+  releaseAll(reason: string): void {
+    this.releasing = reason;
+    for (const release of this.running) release(reason);
   }
 
   async process(message: JsMsg): Promise<void> {
@@ -165,6 +184,8 @@ export class ActivationRunner {
     const log = (level: LogLevel, text: string, source: "tenant" | "engine") =>
       deps.telemetry.log(tenant, workflow, id, { ts: this.now(), level, message: redact(text), source });
     let engine: EngineHost | undefined;
+    let stop: ActivationStop | undefined;
+    const unhooks: (() => void)[] = [];
     const outbound = new AbortController();
     try {
       const started = performance.now();
@@ -174,6 +195,10 @@ export class ActivationRunner {
       const sandbox = deps.pool.acquire(versionKey, () => ({ glue: loaded.artifact.glue, modules: loaded.modules }));
       const freshInstance = sandbox.activations === 0;
       const replayed = journal.steps.length;
+      const halt = (why: ActivationStop, reason: string) => {
+        stop ??= why;
+        void sandbox.kill(reason);
+      };
       engine = new EngineHost(
         {
           journal: deps.journal,
@@ -215,7 +240,37 @@ export class ActivationRunner {
         log: (level, text) => log(level, text, "engine"),
         observe: (outcome, ms) => deps.metrics.fetchFinished(tenant, outcome, ms),
       });
-      const ran = await this.runInSandbox(sandbox, versionKey, engine, fetch, request, loaded, (level, text) => log(level, text, "tenant"));
+      // Terminate does not wait for a step boundary: whatever the guest runs, its sandbox goes now.
+      const terminate = () => halt({ kind: "terminate" }, "the instance was terminated");
+      unhooks.push(deps.controls.onRequest(tenant, id, (control) => control === "terminate" && terminate()));
+      if (deps.controls.get(tenant, id) === "terminate") terminate();
+      const release = (reason: string) => halt({ kind: "release", reason }, reason);
+      this.running.add(release);
+      unhooks.push(() => this.running.delete(release));
+      if (this.releasing !== undefined) release(this.releasing);
+      unhooks.push(
+        deps.watchdog.watch({
+          cpuMs: () => sandbox.cpuMs(),
+          step: () => activeEngine.runningAttempt(),
+          stepsStarted: () => activeEngine.stepsStarted,
+          limits: settings.limits,
+          over: (verdict) => {
+            log("warn", verdict.error.message, "engine");
+            if (verdict.phase === "step") activeEngine.abortAttempt(verdict.step, verdict.error);
+            else halt({ kind: "cpu-limit", error: verdict.error }, verdict.error.message);
+          },
+        }),
+      );
+      const ran = await this.runInSandbox(
+        sandbox,
+        versionKey,
+        engine,
+        fetch,
+        request,
+        loaded,
+        (level, text) => log(level, text, "tenant"),
+        () => stop,
+      );
       const outcome = redactOutcome(ran, redact);
       const ms = performance.now() - started;
       deps.metrics.observeActivation(ms, engine.committed);
@@ -235,6 +290,7 @@ export class ActivationRunner {
     } finally {
       // A request still in flight belongs to a sandbox that is gone or done.
       outbound.abort();
+      for (const unhook of unhooks) unhook();
       lease.stop();
     }
   }
@@ -248,6 +304,7 @@ export class ActivationRunner {
     request: ActivationRequest,
     loaded: LoadedArtifact,
     log: (level: LogLevel, text: string) => void,
+    stopped: () => ActivationStop | undefined,
   ): Promise<ActivationOutcome> {
     try {
       const answer = await sandbox.activate(JSON.stringify(request), {
@@ -265,6 +322,11 @@ export class ActivationRunner {
       return { kind: "suspended", suspension: engine.suspension! };
     } catch (error) {
       await engine.settled();
+      // Stopped by the host on purpose: a terminate, a CPU budget, or the executor shutting down.
+      const stop = stopped();
+      if (stop?.kind === "terminate") return { kind: "suspended", suspension: { kind: "control", control: "terminate" } };
+      if (stop?.kind === "cpu-limit") return { kind: "cpu-limit", error: stop.error };
+      if (stop?.kind === "release") return { kind: "released", reason: stop.reason };
       // The guest broke the protocol: what it said cannot be trusted, and it would say it again.
       const refused = engine.protocolError ?? (error instanceof ProtocolError ? error : undefined);
       if (refused) {

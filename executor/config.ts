@@ -18,6 +18,11 @@ export interface ResolvedExecutorConfig {
   readonly spareSandboxWorkers: number;
   /** Stream / bucket replicas when this executor creates them. @default 1 */
   readonly replicas: number;
+  /**
+   * On shutdown, how long running activations may go on before their sandboxes are killed and their
+   * instances handed to another executor. @default 5_000
+   */
+  readonly shutdownGraceMs: number;
   /** `KILN_SECRETS_KEY`: opens tenant secrets for `this.env`; the gateway's key. Required. */
   readonly secretsKey: Uint8Array;
 }
@@ -43,6 +48,7 @@ export function loadExecutorConfig(env: Record<string, string | undefined>): Res
     maxIdleSandboxes: positiveInt(env, "KILN_MAX_IDLE_SANDBOXES", concurrency),
     spareSandboxWorkers: positiveInt(env, "KILN_SPARE_SANDBOX_WORKERS", 2),
     replicas: positiveInt(env, "KILN_REPLICAS", 1) || 1,
+    shutdownGraceMs: positiveInt(env, "KILN_SHUTDOWN_GRACE_MS", 5_000),
     secretsKey: parseSecretsKey(env.KILN_SECRETS_KEY),
   };
 }

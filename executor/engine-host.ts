@@ -19,6 +19,7 @@ import { AlreadyExistsError } from "../infra/errors.ts";
 import type { InboxEvent } from "../infra/inbox.ts";
 import type { InstanceJournal, JournalStore } from "../infra/journal-store.ts";
 import { redactError } from "./redact-secrets.ts";
+import type { RunningAttempt } from "./decisions/cpu-budget.ts";
 import type { Suspension } from "./suspension.ts";
 
 export interface EngineHostDeps {
@@ -35,7 +36,7 @@ export interface EngineHostDeps {
    * step body, else to the reason it does not (see LeaseKeeper).
    */
   assureLease(): Promise<string | undefined>;
-  /** Stops the sandbox (step timeout). */
+  /** Stops the sandbox (step timeout, step CPU budget). */
   killSandbox(reason: string): void;
   /** The tenant's `limits.stepTimeoutMaxMs`: a step asking for a longer `timeout` fails. */
   stepTimeoutMaxMs: number;
@@ -73,6 +74,8 @@ export class EngineHost {
   protocolError: ProtocolError | undefined;
   /** Steps completed during this activation, for status and metrics. */
   committed = 0;
+  /** Step attempts started during this activation: the CPU watchdog's only hook on the step path. */
+  stepsStarted = 0;
   private running: RunningStep | undefined;
   private inbox: InboxEvent[] | undefined;
   private readonly consumedEvents = new Set<number>();
@@ -81,6 +84,8 @@ export class EngineHost {
   /** Each step's per-attempt timeout, by step key. */
   private readonly timeouts = new Map<string, number>();
   private timeoutHandled: Promise<void> = Promise.resolve();
+  /** The activation is over (its sandbox may have been killed mid-call): start nothing more. */
+  private disposed = false;
 
   constructor(
     private readonly deps: EngineHostDeps,
@@ -122,7 +127,7 @@ export class EngineHost {
     return JSON.stringify({ action: "reject", error: error.toJSON() } satisfies EngineResponse);
   }
 
-  /** Resolves once a step timeout, if one fired, has been recorded and `suspension` says what next. */
+  /** Resolves once a step timeout (or CPU limit), if one fired, has been recorded and `suspension` says what next. */
   async settled(): Promise<void> {
     await this.timeoutHandled;
   }
@@ -133,8 +138,27 @@ export class EngineHost {
     return step === undefined ? undefined : Math.max(0, step.startedAt + step.timeoutMs - this.deps.now());
   }
 
+  /** The attempt whose body runs now, if any. */
+  runningAttempt(): RunningAttempt | undefined {
+    const step = this.running;
+    return step === undefined ? undefined : { key: step.key, name: step.name, attempt: step.attempt };
+  }
+
+  /**
+   * Fails the running attempt from the host (over its CPU budget, say) as a timeout does: the sandbox
+   * is killed, the failure recorded, and the step's retry policy applies in a fresh activation.
+   * Ignored when that attempt is no longer the one running.
+   */
+  abortAttempt(attempt: RunningAttempt, error: SerializedError): void {
+    const step = this.running;
+    if (step?.key !== attempt.key || step.attempt !== attempt.attempt) return;
+    clearTimeout(step.timer);
+    this.timeoutHandled = this.attemptFailedOnHost(error);
+  }
+
   /** Clears the step timer when the activation ends. */
   dispose(): void {
+    this.disposed = true;
     if (this.running) clearTimeout(this.running.timer);
     this.running = undefined;
   }
@@ -199,6 +223,9 @@ export class EngineHost {
   }
 
   private async startStep(step: { seq: number; key: string; name: string; retries: ResolvedRetries }, attempt: number): Promise<EngineResponse> {
+    // A call still answering after its sandbox was killed (terminate, a CPU limit, shutdown) must not
+    // start an attempt, or its timer, for a guest that is gone.
+    if (this.disposed) return { action: "suspend" };
     const stop = this.interrupted();
     if (stop) return stop;
     const leaseProblem = await this.deps.assureLease();
@@ -206,13 +233,18 @@ export class EngineHost {
       this.suspension = { kind: "superseded", reason: leaseProblem };
       return { action: "suspend" };
     }
+    if (this.disposed) return { action: "suspend" };
     const { seq, key, name, retries } = step;
     const startedAt = this.deps.now();
     const timeoutMs = this.timeouts.get(key) ?? DEFAULT_STEP_TIMEOUT_MS;
     const timer = setTimeout(() => {
-      this.timeoutHandled = this.timedOut();
+      this.timeoutHandled = this.attemptFailedOnHost({
+        name: "StepTimeoutError",
+        message: `step "${name}" attempt ${attempt} exceeded its timeout of ${timeoutMs} ms`,
+      });
     }, timeoutMs);
     this.running = { seq, key, name, attempt, startedAt, retries, timeoutMs, timer };
+    this.stepsStarted++;
     // A first attempt is logged when it completes or fails; a retry says when it starts.
     if (attempt > 1) this.deps.log("debug", `step "${name}" attempt ${attempt} started`);
     return { action: "run", attempt };
@@ -247,14 +279,11 @@ export class EngineHost {
     return { action: "throw", record };
   }
 
-  private async timedOut(): Promise<void> {
+  /** The running attempt failed on the host's side (timeout, CPU budget): its sandbox goes too. */
+  private async attemptFailedOnHost(error: SerializedError): Promise<void> {
     const step = this.running;
     if (!step) return;
     this.running = undefined;
-    const error: SerializedError = {
-      name: "StepTimeoutError",
-      message: `step "${step.name}" attempt ${step.attempt} exceeded its timeout of ${step.timeoutMs} ms`,
-    };
     this.deps.killSandbox(error.message);
     try {
       const outcome = await this.recordFailure(step, step.attempt, step.startedAt, error, false);

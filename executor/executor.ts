@@ -13,6 +13,7 @@ import { ActivationRunner } from "./activation-runner.ts";
 import { ArtifactCache } from "./artifact-cache.ts";
 import type { ResolvedExecutorConfig } from "./config.ts";
 import { ControlBoard } from "./control-board.ts";
+import { CpuWatchdog } from "./cpu-watchdog.ts";
 import { FairDispatcher } from "./fair-dispatcher.ts";
 import { ExecutorMetrics } from "./metrics.ts";
 import { SandboxPool } from "./sandbox/sandbox-pool.ts";
@@ -26,7 +27,10 @@ export interface Executor {
   readonly metrics: ExecutorMetrics;
   /** Activations running right now. */
   inFlight(): number;
-  /** Stops taking work, lets running activations finish, and releases the sandboxes. */
+  /**
+   * Stops taking work, gives running activations `shutdownGraceMs` to finish, then kills their
+   * sandboxes and hands their instances to other executors at once; releases the sandboxes.
+   */
   close(): Promise<void>;
 }
 
@@ -43,6 +47,7 @@ export async function createExecutor(config: ResolvedExecutorConfig, nc: NatsCon
   const pool = new SandboxPool({ maxIdle: config.maxIdleSandboxes, spareWorkers: config.spareSandboxWorkers });
   const controls = new ControlBoard();
   controls.listen(nc);
+  const watchdog = new CpuWatchdog();
   const dispatcher = new FairDispatcher(config.concurrency);
   const metrics = new ExecutorMetrics(
     () => dispatcher.inFlight,
@@ -55,6 +60,7 @@ export async function createExecutor(config: ResolvedExecutorConfig, nc: NatsCon
     artifacts: new ArtifactCache(resources.artifacts),
     pool,
     controls,
+    watchdog,
     settings,
     telemetry: new Telemetry(nc),
     metrics,
@@ -63,7 +69,10 @@ export async function createExecutor(config: ResolvedExecutorConfig, nc: NatsCon
   });
 
   const active = new Set<Promise<void>>();
-  const run = (message: JsMsg): Promise<void> => {
+  let closing = false;
+  const run = async (message: JsMsg): Promise<void> => {
+    // A message that got a slot after close began: someone else runs it, now.
+    if (closing) return message.nak(0);
     const task = runner
       .process(message)
       .catch((error: unknown) => {
@@ -97,9 +106,18 @@ export async function createExecutor(config: ResolvedExecutorConfig, nc: NatsCon
     metrics,
     inFlight: () => dispatcher.inFlight,
     async close() {
+      closing = true;
       tenants.close();
-      await Promise.all([...intakes.values()].map((intake) => intake.close()));
+      // Not awaited before the grace period: an intake holding a message waits for a free slot.
+      const intakesClosed = Promise.all([...intakes.values()].map((intake) => intake.close()));
+      let graceTimer: ReturnType<typeof setTimeout> | undefined;
+      const grace = new Promise<void>((resolve) => (graceTimer = setTimeout(resolve, config.shutdownGraceMs)));
+      await Promise.race([Promise.allSettled([...active]), grace]);
+      clearTimeout(graceTimer);
+      runner.releaseAll("the executor is shutting down; another executor resumes the instance");
       await Promise.allSettled([...active]);
+      await intakesClosed;
+      watchdog.close();
       controls.close();
       settings.close();
       await pool.close();

@@ -31,6 +31,8 @@ export interface InstanceView {
   suspended?: { kind: string; step: string; until?: string; eventType?: string };
   /** While the platform keeps failing to run the instance: why, how often, and the next try. */
   platformFailure?: { code: string; message: string; failures: number; retryAt: string };
+  /** While activations killed over `limits.runCpuMs` are retried: why, how often, and the next try. */
+  cpuLimit?: { message: string; failures: number; retryAt: string };
   steps: StepView[];
   createdAt: string;
   updatedAt: string;
@@ -104,6 +106,7 @@ export function instanceView(record: InstanceRecord, journal: InstanceJournal, n
   if (record.platformFailure && !FINAL_STATUSES.has(record.status)) {
     view.platformFailure = { ...record.platformFailure, retryAt: iso(record.platformFailure.retryAt) };
   }
+  if (record.cpuLimit && !FINAL_STATUSES.has(record.status)) view.cpuLimit = { ...record.cpuLimit, retryAt: iso(record.cpuLimit.retryAt) };
   return view;
 }
 

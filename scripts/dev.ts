@@ -33,7 +33,13 @@ const stopAll = async (): Promise<void> => {
     }
   }
 };
-onShutdown(stopAll, { log });
+/**
+ * Ctrl-C ends dev within 10 s whatever tenant code does: the executor kills its sandboxes after
+ * KILN_SHUTDOWN_GRACE_MS (5 s), and should anything still hang, exiting at the deadline takes the
+ * nats-server child down with it (infra/nats-server.ts kills it on exit), so none is left running.
+ */
+const DEV_SHUTDOWN_DEADLINE_MS = 9_500;
+onShutdown(stopAll, { log, deadlineMs: DEV_SHUTDOWN_DEADLINE_MS });
 
 try {
   const natsUrl = process.env.KILN_NATS_URL || (await startEmbeddedNats());

@@ -20,7 +20,11 @@ export type ActivationOutcome =
   | { kind: "errored"; error: SerializedError }
   | { kind: "suspended"; suspension: Suspension }
   /** The platform failed the activation; nothing the workflow did was decided. */
-  | { kind: "platform-failure"; error: PlatformError };
+  | { kind: "platform-failure"; error: PlatformError }
+  /** The sandbox was killed over `limits.runCpuMs`: retried with backoff a few times, then the instance errors. */
+  | { kind: "cpu-limit"; error: SerializedError }
+  /** The executor is shutting down and stopped the activation: another executor resumes it at once. */
+  | { kind: "released"; reason: string };
 
 export type LifecycleKind = "complete" | "errored" | "terminated" | "paused" | "sleeping" | "waiting";
 
@@ -34,6 +38,11 @@ export interface Settlement {
 
 /** Platform failures of an unknown kind are retried this often before the instance errors. */
 export const MAX_INTERNAL_FAILURES = 5;
+/**
+ * Activations killed over `limits.runCpuMs` are retried this often (a slow or overloaded machine can
+ * push honest code over) before the instance errors with `WorkflowCpuLimitError`.
+ */
+export const MAX_CPU_LIMIT_RETRIES = 3;
 const MAX_PLATFORM_RETRY_MS = 30_000;
 
 /** Backoff after the `failures`-th platform failure in a row: 1 s, 2 s, 4 s … at most 30 s. */
@@ -48,11 +57,29 @@ export function decideSettle(current: InstanceRecord, holder: LeaseHolder, outco
     const staleLease = current.generation !== holder.generation && current.activations === 0 && current.lease?.owner === holder.owner;
     return { next: staleLease ? { ...current, lease: undefined } : undefined, message: { do: "nak", delayMs: BUSY_RETRY_MS } };
   }
-  const next: InstanceRecord = { ...current, updatedAt: now, lease: undefined, wake: undefined, suspendedOn: undefined, platformFailure: undefined };
+  const next: InstanceRecord = {
+    ...current,
+    updatedAt: now,
+    lease: undefined,
+    wake: undefined,
+    suspendedOn: undefined,
+    platformFailure: undefined,
+    cpuLimit: undefined,
+  };
   const ack = { do: "ack" } as const;
   // Terminated by the tenant while this activation ran (its lease had lapsed): the request stands.
   if (FINAL_STATUSES.has(current.status)) return { next, message: ack };
   switch (outcome.kind) {
+    case "released":
+      // Nothing was decided: hand the instance (and its timer state) back untouched but for the lease.
+      return {
+        next: { ...current, updatedAt: now, lease: undefined, status: current.status === "running" ? "queued" : current.status },
+        message: { do: "nak", delayMs: 0 },
+      };
+    case "cpu-limit":
+      // A pause or terminate asked meanwhile wins: the tenant wanted it stopped anyway.
+      if (current.control) return suspended(current, next, { kind: "control", control: current.control }, messageSeq, now);
+      return cpuLimit(current, next, outcome.error, now);
     case "complete":
       return { next: { ...next, status: "complete", output: outcome.output, control: undefined }, message: ack, event: "complete" };
     case "errored":
@@ -77,6 +104,16 @@ function platformFailure(current: InstanceRecord, next: InstanceRecord, error: P
     next: { ...next, status, platformFailure: { code: error.code, message: error.message, failures, retryAt: now + delayMs } },
     message: { do: "nak", delayMs },
   };
+}
+
+function cpuLimit(current: InstanceRecord, next: InstanceRecord, error: SerializedError, now: number): Settlement {
+  const failures = (current.cpuLimit?.failures ?? 0) + 1;
+  if (failures > MAX_CPU_LIMIT_RETRIES) {
+    const final = { ...error, message: `${error.message} (stopped in ${failures} activations in a row)` };
+    return { next: { ...next, status: "errored", error: final, control: undefined }, message: { do: "ack" }, event: "errored" };
+  }
+  const delayMs = platformRetryDelayMs(failures, 0);
+  return { next: { ...next, status: "queued", cpuLimit: { message: error.message, failures, retryAt: now + delayMs } }, message: { do: "nak", delayMs } };
 }
 
 function suspended(current: InstanceRecord, next: InstanceRecord, suspension: Suspension, messageSeq: number, now: number): Settlement {

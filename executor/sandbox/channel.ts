@@ -69,7 +69,8 @@ export interface GuestAnswer {
 
 /** Messages from a sandbox worker to the host. `call` and `http` block the guest until answered. */
 export type WorkerMessage =
-  | { type: "ready" }
+  /** `tid`: the worker's thread id from `/proc/thread-self`, where there is one (thread-clock.ts). */
+  | { type: "ready"; tid?: number }
   | { type: "call"; request: string }
   /** What the guest claims is a `kiln:workflow/http` request: validated by the host, never trusted. */
   | { type: "http"; request: unknown }

@@ -3,6 +3,7 @@
 // Message shapes and the channel layout are defined in channel.ts.
 /** @import { MessagePort } from "node:worker_threads" */
 /** @import { HostMessage, WorkerMessage } from "./channel.ts" */
+import { readlinkSync } from "node:fs";
 import { parentPort } from "node:worker_threads";
 import { createGuestCall } from "./guest-call.js";
 
@@ -48,6 +49,20 @@ function httpImport(call) {
   };
 }
 
+/**
+ * This thread's id (`/proc/thread-self` links to `<pid>/task/<tid>`), so the host can read its CPU on
+ * runtimes without `worker.cpuUsage()`; undefined where there is no procfs.
+ * @returns {number | undefined}
+ */
+function threadId() {
+  try {
+    const tid = Number(readlinkSync("/proc/thread-self").split("/").pop());
+    return Number.isInteger(tid) ? tid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** @param {Extract<HostMessage, { type: "load" }>} message */
 async function load({ glue, modules, buffers }) {
   /** @type {(message: import("./channel.ts").BlockingMessage) => import("./channel.ts").GuestAnswer} */
@@ -61,7 +76,7 @@ async function load({ glue, modules, buffers }) {
     "kiln:workflow/http": httpImport(call),
   });
   activate = instance.activate;
-  post({ type: "ready" });
+  post({ type: "ready", tid: threadId() });
 }
 
 port.on("message", (/** @type {HostMessage} */ message) => {

@@ -6,6 +6,7 @@
 import type { Worker } from "node:worker_threads";
 import { createChannelBuffers, writeResponse, type ChannelBuffers, type HostMessage, type HttpAnswer, type WorkerMessage } from "./channel.ts";
 import { SandboxCrashedError, SandboxKilledError } from "./errors.ts";
+import { ThreadClock } from "./thread-clock.ts";
 
 export interface SandboxCode {
   glue: string;
@@ -33,6 +34,7 @@ export class Sandbox {
   private current: { handlers: ActivationHandlers; resolve(result: string): void; reject(error: Error): void } | undefined;
   private deadReason: Error | undefined;
   private settleReady!: { resolve(): void; reject(error: Error): void };
+  private readonly clock: ThreadClock;
   /** Settles once the component is instantiated, or the sandbox died before that; never rejects. */
   readonly loaded: Promise<void>;
   /** Activations started in this sandbox: 0 means the next one pays for instantiation. */
@@ -43,6 +45,7 @@ export class Sandbox {
     private readonly worker: Worker,
     code: SandboxCode,
   ) {
+    this.clock = new ThreadClock(worker);
     this.ready = new Promise<void>((resolve, reject) => {
       this.settleReady = { resolve, reject };
     });
@@ -71,9 +74,20 @@ export class Sandbox {
     return new Promise<string>((resolve, reject) => {
       this.current = { handlers, resolve, reject };
       this.activations++;
+      this.clock.activationStarted();
       const message: HostMessage = { type: "activate", request };
       this.worker.postMessage(message);
     });
+  }
+
+  /** CPU this sandbox's thread has used so far, in milliseconds (see thread-clock.ts). */
+  cpuMs(): Promise<number> {
+    return this.clock.cpuMs();
+  }
+
+  /** Where `cpuMs` comes from on this runtime (see thread-clock.ts). */
+  get cpuSource(): ThreadClock["source"] {
+    return this.clock.source;
   }
 
   /** Stops the worker now, whatever it runs (an endless loop included). */
@@ -87,18 +101,24 @@ export class Sandbox {
     switch (message.type) {
       case "call":
         if (!current) return;
+        this.clock.blocked();
         current.handlers.call(message.request).then(
           (response) => {
-            if (this.current === current && this.alive) writeResponse(this.buffers, response);
+            if (this.current !== current || !this.alive) return;
+            this.clock.answered();
+            writeResponse(this.buffers, response);
           },
           (error: unknown) => void this.kill(`engine call failed: ${(error as Error).message}`),
         );
         return;
       case "http":
         if (!current) return;
+        this.clock.blocked();
         (current.handlers.fetch?.(message.request) ?? Promise.resolve(NO_HTTP)).then(
           ({ answer, body }) => {
-            if (this.current === current && this.alive) writeResponse(this.buffers, JSON.stringify(answer), body);
+            if (this.current !== current || !this.alive) return;
+            this.clock.answered();
+            writeResponse(this.buffers, JSON.stringify(answer), body);
           },
           (error: unknown) => void this.kill(`fetch failed on the host: ${(error as Error).message}`),
         );
@@ -108,6 +128,7 @@ export class Sandbox {
         return;
       case "result":
         this.current = undefined;
+        this.clock.activationEnded();
         current?.resolve(message.result);
         return;
       case "fatal":
@@ -116,6 +137,7 @@ export class Sandbox {
         void this.worker.terminate();
         return;
       case "ready":
+        this.clock.setThread(message.tid);
         this.settleReady.resolve();
         return;
     }

@@ -7,7 +7,8 @@ import { describe, expect, it } from "vitest";
 import { ErrorCode, PlatformError, type InstanceRecord } from "../../contract/mod.ts";
 import { BUSY_RETRY_MS, decideClaim } from "../../executor/decisions/claim.ts";
 import { isHolder, leavesRoomForStep, renewLease, type LeaseHolder } from "../../executor/decisions/lease.ts";
-import { decideSettle, MAX_INTERNAL_FAILURES, platformRetryDelayMs, type ActivationOutcome } from "../../executor/decisions/settle.ts";
+import { workflowCpuLimitError } from "../../executor/decisions/cpu-budget.ts";
+import { decideSettle, MAX_CPU_LIMIT_RETRIES, MAX_INTERNAL_FAILURES, platformRetryDelayMs, type ActivationOutcome } from "../../executor/decisions/settle.ts";
 
 const NOW = 1_000_000;
 const LEASE_MS = 3_000;
@@ -231,5 +232,56 @@ describe("settle", () => {
       NOW,
     );
     expect(recovered.next?.platformFailure).toBeUndefined();
+  });
+
+  describe("an activation killed over limits.runCpuMs", () => {
+    const overCpu: ActivationOutcome = { kind: "cpu-limit", error: workflowCpuLimitError(100) };
+    const killedBefore = (failures: number, overrides: Partial<InstanceRecord> = {}) =>
+      running(holder, NOW, { ...(failures > 0 ? { cpuLimit: { message: "", failures, retryAt: 0 } } : {}), ...overrides });
+
+    it("is retried with growing backoff: queued, lease cleared, message nak'd with the delay", () => {
+      const first = decideSettle(killedBefore(0), holder, overCpu, 7, NOW);
+      expect(first.message).toEqual({ do: "nak", delayMs: platformRetryDelayMs(1, 0) });
+      expect(first.next).toMatchObject({ status: "queued", cpuLimit: { failures: 1, retryAt: NOW + platformRetryDelayMs(1, 0) } });
+      expect(first.next?.lease).toBeUndefined();
+      const second = decideSettle(killedBefore(1), holder, overCpu, 7, NOW);
+      expect(second.message).toEqual({ do: "nak", delayMs: platformRetryDelayMs(2, 0) });
+    });
+
+    it("errors the instance with WorkflowCpuLimitError once the retries are spent", () => {
+      expect(decideSettle(killedBefore(MAX_CPU_LIMIT_RETRIES - 1), holder, overCpu, 7, NOW).next?.status).toBe("queued");
+      const final = decideSettle(killedBefore(MAX_CPU_LIMIT_RETRIES), holder, overCpu, 7, NOW);
+      expect(final).toMatchObject({ message: { do: "ack" }, event: "errored" });
+      expect(final.next?.error).toMatchObject({ name: "WorkflowCpuLimitError", code: ErrorCode.limitExceeded });
+      expect(final.next?.error?.message).toContain("limits.runCpuMs");
+    });
+
+    it("gives way to a terminate asked meanwhile", () => {
+      expect(decideSettle(killedBefore(1, { control: "terminate" }), holder, overCpu, 7, NOW)).toMatchObject({
+        next: { status: "terminated" },
+        event: "terminated",
+      });
+    });
+
+    it("is forgotten once an activation ends any other way", () => {
+      expect(decideSettle(killedBefore(2), holder, sleep, 7, NOW).next?.cpuLimit).toBeUndefined();
+    });
+  });
+
+  describe("an activation released by a shutting-down executor", () => {
+    const released: ActivationOutcome = { kind: "released", reason: "shutting down" };
+
+    it("clears only the lease and naks at once, so another executor resumes now", () => {
+      const settlement = decideSettle(running(holder, NOW, { wake: { at: NOW - 5, carrierSeq: 7 } }), holder, released, 7, NOW);
+      expect(settlement.message).toEqual({ do: "nak", delayMs: 0 });
+      expect(settlement.event).toBeUndefined();
+      expect(settlement.next).toMatchObject({ status: "queued", wake: { at: NOW - 5, carrierSeq: 7 } });
+      expect(settlement.next?.lease).toBeUndefined();
+    });
+
+    it("writes nothing once the lease is another activation's", () => {
+      const other = { ...holder, owner: "executor-other" };
+      expect(decideSettle(running(other), holder, released, 7, NOW).next).toBeUndefined();
+    });
   });
 });

@@ -1,0 +1,56 @@
+/**
+ * The executor's CPU watchdog (cpu-watchdog.ts) against a fake sandbox clock: it reads every watched
+ * activation on its own timer, reports the budget crossed, and keeps no timer once nothing is watched.
+ */
+import { describe, expect, it } from "vitest";
+import { CpuWatchdog, type WatchedActivation } from "../../executor/cpu-watchdog.ts";
+import type { CpuVerdict, RunningAttempt } from "../../executor/decisions/cpu-budget.ts";
+import { eventually } from "../helpers/eventually.ts";
+
+type Kill = Exclude<CpuVerdict, { do: "ok" }>;
+
+/** An activation whose sandbox burns `msPerRead` of CPU between two reads. */
+function spinning(msPerRead: number, step?: RunningAttempt) {
+  let cpuMs = 0;
+  const verdicts: Kill[] = [];
+  const activation: WatchedActivation = {
+    cpuMs: async () => (cpuMs += msPerRead),
+    step: () => step,
+    stepsStarted: () => (step ? 1 : 0),
+    limits: { runCpuMs: 300, stepCpuMs: 300 },
+    over: (verdict) => verdicts.push(verdict),
+  };
+  return { activation, verdicts };
+}
+
+describe("the CPU watchdog", () => {
+  it("reports an activation over its run budget once, and stops watching it", async () => {
+    const watchdog = new CpuWatchdog(5);
+    const { activation, verdicts } = spinning(100);
+    watchdog.watch(activation);
+    await eventually("the run budget is crossed", async () => verdicts.length > 0, 5_000, 5);
+    expect(verdicts[0]).toMatchObject({ do: "kill", phase: "run", error: { name: "WorkflowCpuLimitError" } });
+    expect(watchdog.size).toBe(0);
+    watchdog.close();
+  });
+
+  it("reports a step attempt over its budget with that attempt", async () => {
+    const watchdog = new CpuWatchdog(5);
+    const attempt = { key: "s#1", name: "s", attempt: 2 };
+    const { activation, verdicts } = spinning(100, attempt);
+    watchdog.watch(activation);
+    await eventually("the step budget is crossed", async () => verdicts.length > 0, 5_000, 5);
+    expect(verdicts[0]).toMatchObject({ do: "kill", phase: "step", step: attempt, error: { name: "StepCpuLimitError" } });
+    watchdog.close();
+  });
+
+  it("leaves an activation within its budgets alone, and forgets it when told", async () => {
+    const watchdog = new CpuWatchdog(5);
+    const { activation, verdicts } = spinning(0);
+    const forget = watchdog.watch(activation);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(verdicts).toEqual([]);
+    forget();
+    expect(watchdog.size).toBe(0);
+  });
+});
