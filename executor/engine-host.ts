@@ -168,7 +168,7 @@ export class EngineHost {
       case "now":
         return { action: "now", now: this.deps.now() };
       case "random":
-        return { action: "random", bytes: Array.from(crypto.getRandomValues(new Uint8Array(Math.min(request.bytes, 1024)))) };
+        return { action: "random", bytes: Array.from(crypto.getRandomValues(new Uint8Array(request.bytes))) };
       case "step":
         if (this.recordedKeys.has(request.key)) {
           throw new ProtocolError(
