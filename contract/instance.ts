@@ -1,4 +1,5 @@
 import type { ErrorCode, SerializedError } from "./errors.ts";
+import type { InstanceRef } from "./names.ts";
 
 export const InstanceStatus = {
   queued: "queued",
@@ -19,8 +20,13 @@ export const FINAL_STATUSES: ReadonlySet<InstanceStatus> = new Set(["errored", "
 /** A lifecycle change requested by the tenant, applied by the executor at the next step boundary. */
 export type ControlRequest = "pause" | "terminate";
 
+/** What the gateway publishes on `kiln.control.<tenant>.<workflow>.<instance>` for running activations. */
+export interface ControlMessage extends InstanceRef {
+  control: ControlRequest;
+}
+
 /**
- * The instance record in `kiln_instances` (key `<tenant>.<instance>`). Every write is a compare-and-set
+ * The instance record in `kiln_instances` (key `<tenant>.<workflow>.<instance>`). Every write is a compare-and-set
  * on the KV revision, so the gateway's lifecycle requests and the executor's progress never overwrite
  * each other.
  */

@@ -11,6 +11,27 @@ export const EVENT_TYPE = INSTANCE_ID;
 /** Secret names are environment-variable-like. */
 export const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
+/**
+ * Where one instance lives. Instance ids are unique within their workflow (as in Cloudflare
+ * Workflows: one order id may name an instance of several workflows), so every key and subject of an
+ * instance carries all three names.
+ */
+export interface InstanceRef {
+  readonly tenant: string;
+  readonly workflow: string;
+  readonly instance: string;
+}
+
+/** The ref of an instance record or an envelope (`id` / `instance` both name the instance). */
+export const instanceRef = (of: { tenant: string; workflow: string; id: string }): InstanceRef => ({
+  tenant: of.tenant,
+  workflow: of.workflow,
+  instance: of.id,
+});
+
+/** `<tenant>.<workflow>.<instance>`: the instance's token path in keys and subjects. */
+const path = (ref: InstanceRef) => `${ref.tenant}.${ref.workflow}.${ref.instance}`;
+
 export const Buckets = {
   instances: "kiln_instances",
   journal: "kiln_journal",
@@ -42,16 +63,17 @@ export const Subjects = {
   /** Every lifecycle event of one tenant: what an operator subscribes to. */
   eventsOfTenant: (tenant: string) => `kiln.events.${tenant}.>`,
   /** Buffered events sent to one instance, in arrival order. */
-  inbox: (tenant: string, instance: string) => `kiln.inbox.${tenant}.${instance}`,
+  inbox: (ref: InstanceRef) => `kiln.inbox.${path(ref)}`,
   inboxAll: "kiln.inbox.>",
   /** Pause / terminate requests for a running activation; executors listen on `controlAll`. */
-  control: (tenant: string, instance: string) => `kiln.control.${tenant}.${instance}`,
+  control: (ref: InstanceRef) => `kiln.control.${path(ref)}`,
   controlAll: "kiln.control.>",
 } as const;
 
 export const Keys = {
-  instance: (tenant: string, instance: string) => `${tenant}.${instance}`,
-  instancesOfTenant: (tenant: string) => `${tenant}.*`,
+  instance: (ref: InstanceRef) => path(ref),
+  instancesOfWorkflow: (tenant: string, workflow: string) => `${tenant}.${workflow}.*`,
+  instancesOfTenant: (tenant: string) => `${tenant}.*.*`,
   tenant: (tenant: string) => `tenant.${tenant}`,
   allTenants: "tenant.*",
   tenantToken: (tokenHash: string) => `token.${tokenHash}`,
@@ -63,15 +85,15 @@ export const Keys = {
   workflow: (tenant: string, workflow: string) => `workflow.${tenant}.${workflow}`,
   workflowsOfTenant: (tenant: string) => `workflow.${tenant}.*`,
   /**
-   * Journal keys: `<tenant>.<instance>.<step-key>`. The step key holds the instance's generation (a
+   * Journal keys: `<tenant>.<workflow>.<instance>.g<generation>.<step-key>`. The step key holds the instance's generation (a
    * restart starts a new one, so a stale activation can never write into the new journal), the step
    * name (base64url, so any text is a valid key) and its occurrence count.
    */
-  journalPrefix: (tenant: string, instance: string, generation: number) => `${tenant}.${instance}.g${generation}`,
-  journalStep: (tenant: string, instance: string, generation: number, stepKey: string) => `${tenant}.${instance}.g${generation}.${stepKey}`,
-  journalAll: (tenant: string, instance: string) => `${tenant}.${instance}.>`,
+  journalPrefix: (ref: InstanceRef, generation: number) => `${path(ref)}.g${generation}`,
+  journalStep: (ref: InstanceRef, generation: number, stepKey: string) => `${path(ref)}.g${generation}.${stepKey}`,
+  journalAll: (ref: InstanceRef) => `${path(ref)}.>`,
   /** A copy of a generation's whole journal as of the end of one activation (see JournalStore). */
-  journalSnapshot: (tenant: string, instance: string, generation: number) => `${tenant}.${instance}.g${generation}.snapshot`,
+  journalSnapshot: (ref: InstanceRef, generation: number) => `${path(ref)}.g${generation}.snapshot`,
 } as const;
 
 export const artifactName = (tenant: string, workflow: string, version: string) => `${tenant}/${workflow}/${version}`;

@@ -14,6 +14,8 @@
 import type { JsMsg } from "@nats-io/jetstream";
 import {
   decodeEnvelope,
+  instanceRef,
+  Keys,
   InvalidEnvelopeError,
   parseActivationResult,
   PlatformError,
@@ -128,7 +130,7 @@ export class ActivationRunner {
   private async claim(envelope: Envelope, message: JsMsg): Promise<StoredInstance | undefined> {
     const { instances, owner, config } = this.deps;
     for (;;) {
-      const stored = await instances.get(envelope.tenant, envelope.instance);
+      const stored = await instances.get(instanceRef({ ...envelope, id: envelope.instance }));
       const decision = decideClaim(stored?.record, { reason: envelope.reason, seq: message.seq }, this.now(), { owner, leaseMs: config.leaseMs });
       if (decision.do === "drop") {
         message.ack();
@@ -149,10 +151,11 @@ export class ActivationRunner {
   /** The journal to replay: nothing for a generation's first activation, else the snapshot or the keys. */
   private async loadJournal(record: InstanceRecord): Promise<InstanceJournal> {
     const { journal } = this.deps;
-    const { tenant, id, generation, activations } = record;
-    if (activations === undefined) return journal.load(tenant, id, generation);
+    const { generation, activations } = record;
+    const ref = instanceRef(record);
+    if (activations === undefined) return journal.load(ref, generation);
     if (activations === 1) return emptyJournal();
-    return (await journal.loadSnapshot(tenant, id, generation, activations - 1)) ?? journal.load(tenant, id, generation);
+    return (await journal.loadSnapshot(ref, generation, activations - 1)) ?? journal.load(ref, generation);
   }
 
   /** Runs the workflow until it finishes or suspends; never throws: a platform failure is an outcome. */
@@ -164,11 +167,11 @@ export class ActivationRunner {
   ): Promise<{ outcome: ActivationOutcome; stats?: ActivationStats }> {
     const { deps } = this;
     const { tenant, instance: id, workflow } = envelope;
-    deps.controls.clear(tenant, id);
+    const ref = instanceRef(record);
+    deps.controls.clear(ref);
     const lease = new LeaseKeeper({
       instances: deps.instances,
-      tenant,
-      instance: id,
+      ref,
       holder,
       leaseMs: deps.config.leaseMs,
       heartbeatMs: Math.min(deps.config.leaseMs, deps.config.workAckWaitMs) / 3,
@@ -202,13 +205,13 @@ export class ActivationRunner {
       engine = new EngineHost(
         {
           journal: deps.journal,
-          readInbox: () => readInbox(deps.resources.js, tenant, id),
+          readInbox: () => readInbox(deps.resources.js, ref),
           now: this.now,
           holdMs: deps.config.holdMs,
           log: (level, text) => log(level, text, "engine"),
           interruption: (): Suspension | undefined => {
             if (lease.lost !== undefined) return { kind: "superseded", reason: lease.lost };
-            const control = deps.controls.get(tenant, id);
+            const control = deps.controls.get(ref);
             return control ? { kind: "control", control } : undefined;
           },
           assureLease: () => lease.assure(),
@@ -216,7 +219,7 @@ export class ActivationRunner {
           stepTimeoutMaxMs: settings.limits.stepTimeoutMaxMs,
           redact,
         },
-        { tenant, instance: id, generation: record.generation },
+        { ref, generation: record.generation },
         journal,
       );
       const request: ActivationRequest = {
@@ -227,7 +230,7 @@ export class ActivationRunner {
         createdAt: record.createdAt,
         now: this.now(),
         journal: journal.steps,
-        seed: `${tenant}.${id}.${record.generation}`,
+        seed: `${Keys.instance(ref)}.${record.generation}`,
         // Secrets win over a variable of the same name: the tenant set the secret on purpose.
         env: { ...settings.envVars, ...secrets },
       };
@@ -242,8 +245,8 @@ export class ActivationRunner {
       });
       // Terminate does not wait for a step boundary: whatever the guest runs, its sandbox goes now.
       const terminate = () => halt({ kind: "terminate" }, "the instance was terminated");
-      unhooks.push(deps.controls.onRequest(tenant, id, (control) => control === "terminate" && terminate()));
-      if (deps.controls.get(tenant, id) === "terminate") terminate();
+      unhooks.push(deps.controls.onRequest(ref, (control) => control === "terminate" && terminate()));
+      if (deps.controls.get(ref) === "terminate") terminate();
       const release = (reason: string) => halt({ kind: "release", reason }, reason);
       this.running.add(release);
       unhooks.push(() => this.running.delete(release));
@@ -277,7 +280,7 @@ export class ActivationRunner {
       const stats: ActivationStats = { ms: round(ms), loadMs: round(loadMs), replayed, committed: engine.committed, freshInstance, executor: deps.owner };
       if (outcome.kind === "suspended" && SNAPSHOT_AFTER.has(outcome.suspension.kind) && lease.lost === undefined && record.activations !== undefined) {
         await deps.journal
-          .saveSnapshot(tenant, id, record.generation, record.activations, journal)
+          .saveSnapshot(ref, record.generation, record.activations, journal)
           .catch((error: unknown) =>
             log("warn", `could not save the journal snapshot (the next activation reads the journal instead): ${(error as Error).message}`, "engine"),
           );
@@ -347,7 +350,7 @@ export class ActivationRunner {
     const { deps } = this;
     const { tenant, id, workflow } = activated;
     let settlement: Settlement | undefined;
-    const written = await deps.instances.modify(tenant, id, (current) => {
+    const written = await deps.instances.modify(instanceRef(activated), (current) => {
       settlement = decideSettle(current, holder, outcome, message.seq, this.now());
       return settlement.next;
     });

@@ -11,6 +11,7 @@ import {
   retryDelayMs,
   type EngineRequest,
   type EngineResponse,
+  type InstanceRef,
   type ResolvedRetries,
   type SerializedError,
   type StepRecord,
@@ -45,8 +46,7 @@ export interface EngineHostDeps {
 }
 
 export interface ActivationIdentity {
-  tenant: string;
-  instance: string;
+  ref: InstanceRef;
   generation: number;
 }
 
@@ -327,7 +327,7 @@ export class EngineHost {
 
   /** Writes a step record once, and keeps the in-memory journal whole (for the journal snapshot). */
   private async commitRecord(record: StepRecord): Promise<void> {
-    await this.deps.journal.commitStep(this.id.tenant, this.id.instance, this.id.generation, record);
+    await this.deps.journal.commitStep(this.id.ref, this.id.generation, record);
     this.journal.steps.push(record);
     this.recordedKeys.add(record.key);
     this.committed++;
@@ -350,7 +350,7 @@ export class EngineHost {
     const { seq, key, name, retries } = step;
     const failedAt = this.deps.now();
     const error = redactError(reported, this.deps.redact);
-    await this.deps.journal.recordAttempt(this.id.tenant, this.id.instance, this.id.generation, key, { attempt, error, startedAt, failedAt });
+    await this.deps.journal.recordAttempt(this.id.ref, this.id.generation, key, { attempt, error, startedAt, failedAt });
     const list = this.journal.attempts.get(key) ?? [];
     list.push({ attempt, error, startedAt, failedAt });
     this.journal.attempts.set(key, list);
@@ -420,7 +420,7 @@ export class EngineHost {
     let deadline = this.journal.deadlines.get(request.key);
     if (deadline === undefined) {
       deadline = now + request.timeoutMs;
-      await this.deps.journal.recordDeadline(this.id.tenant, this.id.instance, this.id.generation, request.key, deadline);
+      await this.deps.journal.recordDeadline(this.id.ref, this.id.generation, request.key, deadline);
       this.journal.deadlines.set(request.key, deadline);
     }
     if (now >= deadline) {

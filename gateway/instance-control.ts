@@ -8,10 +8,14 @@ import type { NatsConnection } from "@nats-io/nats-core";
 import {
   ENVELOPE_VERSION,
   FINAL_STATUSES,
+  instanceRef,
+  Keys,
   Subjects,
+  type ControlMessage,
   type ControlRequest,
   type EnvelopeReason,
   type InstanceRecord,
+  type InstanceRef,
   type WorkflowEvent,
 } from "../contract/mod.ts";
 import { AlreadyExistsError } from "../infra/errors.ts";
@@ -22,6 +26,12 @@ import { encodeJson } from "../infra/json-codec.ts";
 import { enqueue } from "../infra/work-queue.ts";
 import { conflict, HttpError, notFound } from "./errors.ts";
 import { ErrorCode } from "../contract/mod.ts";
+
+/**
+ * The JetStream message id of a generation's first work message: a create or restart retried by the
+ * client within the stream's duplicate window enqueues it once.
+ */
+const startMessageId = (ref: InstanceRef, generation: number, reason: "start" | "restart") => `${Keys.instance(ref)}.g${generation}.${reason}`;
 
 export type LifecycleAction = "pause" | "resume" | "terminate" | "restart";
 
@@ -57,45 +67,48 @@ export class InstanceControl {
     try {
       await this.deps.instances.create(record);
     } catch (error) {
-      if (error instanceof AlreadyExistsError) throw conflict(`instance '${id}' already exists; choose another id or omit it`);
+      if (error instanceof AlreadyExistsError) throw conflict(`instance '${id}' of workflow '${workflow}' already exists; choose another id or omit it`);
       throw error;
     }
+    const ref = instanceRef(record);
     try {
-      await this.enqueue(record, "start", `${tenant}.${id}.g0.start`);
+      await this.enqueue(record, "start", startMessageId(ref, 0, "start"));
     } catch (error) {
-      await this.deps.instances.remove(tenant, id).catch(() => undefined);
+      await this.deps.instances.remove(ref).catch(() => undefined);
       throw new HttpError(503, ErrorCode.unavailable, `could not queue the instance (${(error as Error).message}); nothing was created, try again`);
     }
     return record;
   }
 
-  async apply(tenant: string, id: string, action: LifecycleAction): Promise<InstanceRecord> {
+  async apply(ref: InstanceRef, action: LifecycleAction): Promise<InstanceRecord> {
     switch (action) {
       case "pause":
-        return this.requestStop(tenant, id, "pause");
+        return this.requestStop(ref, "pause");
       case "terminate":
-        return this.requestStop(tenant, id, "terminate");
+        return this.requestStop(ref, "terminate");
       case "resume":
-        return this.resume(tenant, id);
+        return this.resume(ref);
       case "restart":
-        return this.restart(tenant, id);
+        return this.restart(ref);
     }
   }
 
-  async deliverEvent(tenant: string, id: string, type: string, payload: unknown): Promise<void> {
-    const stored = await this.deps.instances.get(tenant, id);
+  async deliverEvent(ref: InstanceRef, type: string, payload: unknown): Promise<void> {
+    const id = ref.instance;
+    const stored = await this.deps.instances.get(ref);
     if (!stored) throw notFound(`instance '${id}'`);
     if (FINAL_STATUSES.has(stored.record.status)) {
       throw conflict(`instance '${id}' is ${stored.record.status}; it accepts no more events`);
     }
     const event: WorkflowEvent = { type, payload, timestamp: Date.now() };
-    await sendEvent(this.deps.js, tenant, id, event);
+    await sendEvent(this.deps.js, ref, event);
     await this.enqueue(stored.record, "event");
   }
 
-  private async requestStop(tenant: string, id: string, control: ControlRequest): Promise<InstanceRecord> {
+  private async requestStop(ref: InstanceRef, control: ControlRequest): Promise<InstanceRecord> {
+    const id = ref.instance;
     const target = control === "pause" ? "paused" : "terminated";
-    const stored = await this.deps.instances.modify(tenant, id, (record) => {
+    const stored = await this.deps.instances.modify(ref, (record) => {
       if (record.status === target) return undefined;
       if (FINAL_STATUSES.has(record.status)) throw conflict(`instance '${id}' is ${record.status}; it cannot be ${target}`);
       const now = Date.now();
@@ -107,14 +120,15 @@ export class InstanceControl {
     });
     if (!stored) throw notFound(`instance '${id}'`);
     // A running activation applies the request at its next step boundary; tell it now.
-    if (stored.record.control === control) this.notify(tenant, id, control);
-    if (stored.record.status === "terminated") await purgeInbox(this.deps.jsm, tenant, id);
+    if (stored.record.control === control) this.notify(ref, control);
+    if (stored.record.status === "terminated") await purgeInbox(this.deps.jsm, ref);
     return stored.record;
   }
 
-  private async resume(tenant: string, id: string): Promise<InstanceRecord> {
+  private async resume(ref: InstanceRef): Promise<InstanceRecord> {
+    const id = ref.instance;
     let enqueueResume = false;
-    const stored = await this.deps.instances.modify(tenant, id, (record) => {
+    const stored = await this.deps.instances.modify(ref, (record) => {
       enqueueResume = false;
       if (FINAL_STATUSES.has(record.status)) throw conflict(`instance '${id}' is ${record.status}; only a paused instance can be resumed`);
       if (record.control === "pause") return { ...record, control: undefined, updatedAt: Date.now() };
@@ -127,8 +141,8 @@ export class InstanceControl {
     return stored.record;
   }
 
-  private async restart(tenant: string, id: string): Promise<InstanceRecord> {
-    const stored = await this.deps.instances.modify(tenant, id, (record) => {
+  private async restart(ref: InstanceRef): Promise<InstanceRecord> {
+    const stored = await this.deps.instances.modify(ref, (record) => {
       const now = Date.now();
       const next: InstanceRecord = { ...record, status: "queued", generation: record.generation + 1, activations: 0, updatedAt: now };
       delete next.output;
@@ -138,18 +152,19 @@ export class InstanceControl {
       delete next.suspendedOn;
       return next;
     });
-    if (!stored) throw notFound(`instance '${id}'`);
+    if (!stored) throw notFound(`instance '${ref.instance}'`);
     const { generation } = stored.record;
-    await purgeInbox(this.deps.jsm, tenant, id);
-    await this.enqueue(stored.record, "restart", `${tenant}.${id}.g${generation}.restart`);
+    await purgeInbox(this.deps.jsm, ref);
+    await this.enqueue(stored.record, "restart", startMessageId(ref, generation, "restart"));
     // An activation still running the old generation notices on its next lease renewal; whatever it
     // writes lands under the old generation's keys, which nothing reads any more.
-    await this.deps.journal.purgeInstance(tenant, id, generation);
+    await this.deps.journal.purgeInstance(ref, generation);
     return stored.record;
   }
 
-  private notify(tenant: string, instance: string, control: ControlRequest): void {
-    this.deps.nc.publish(Subjects.control(tenant, instance), encodeJson({ tenant, instance, control }));
+  private notify(ref: InstanceRef, control: ControlRequest): void {
+    const message: ControlMessage = { tenant: ref.tenant, workflow: ref.workflow, instance: ref.instance, control };
+    this.deps.nc.publish(Subjects.control(ref), encodeJson(message));
   }
 
   private async enqueue(record: InstanceRecord, reason: EnvelopeReason, dedupeId?: string): Promise<void> {

@@ -3,7 +3,7 @@ import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import { z } from "zod";
 import type { JetStreamClient } from "@nats-io/jetstream";
-import { EVENT_TYPE, INSTANCE_ID, INSTANCE_STATUSES, type InstanceRecord, type InstanceStatus } from "../../contract/mod.ts";
+import { EVENT_TYPE, INSTANCE_ID, INSTANCE_STATUSES, type InstanceRecord, type InstanceRef, type InstanceStatus } from "../../contract/mod.ts";
 import type { InstanceStore } from "../../infra/instance-store.ts";
 import type { JournalStore } from "../../infra/journal-store.ts";
 import { requireTenantAccess, type AuthEnv } from "../auth.ts";
@@ -45,12 +45,15 @@ export function instanceRoutes(deps: InstanceRouteDeps) {
   }
 
   /** The instance, if it belongs to this workflow; otherwise the same 404 as a missing one. */
-  async function loadInstance(tenant: string, workflow: string, id: string): Promise<InstanceRecord> {
-    if (!INSTANCE_ID.test(id)) throw badRequest(`invalid instance id '${id}'`);
-    const stored = await deps.instances.get(tenant, id);
-    if (!stored || stored.record.workflow !== workflow) throw notFound(`instance '${id}'`);
+  async function loadInstance(ref: InstanceRef): Promise<InstanceRecord> {
+    if (!INSTANCE_ID.test(ref.instance)) throw badRequest(`invalid instance id '${ref.instance}'`);
+    const stored = await deps.instances.get(ref);
+    if (!stored) throw notFound(`instance '${ref.instance}'`);
     return stored.record;
   }
+
+  /** The instance the route's `:t`, `:w` and `:id` name. */
+  const refOf = (params: { t: string; w: string; id: string }): InstanceRef => ({ tenant: params.t, workflow: params.w, instance: params.id });
 
   app.post("/:t/workflows/:w/instances", async (c) => {
     const { t, w } = c.req.param();
@@ -92,8 +95,7 @@ export function instanceRoutes(deps: InstanceRouteDeps) {
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw badRequest("limit must be a whole number from 1 to 1000");
     const cursor = c.req.query("cursor");
     if (cursor !== undefined && !INSTANCE_ID.test(cursor)) throw badRequest(`invalid cursor '${cursor}'`);
-    const page = await deps.instances.list(t, {
-      workflow: w,
+    const page = await deps.instances.list(t, w, {
       limit,
       ...(status === undefined ? {} : { status: status as InstanceStatus }),
       ...(cursor === undefined ? {} : { cursor }),
@@ -102,34 +104,35 @@ export function instanceRoutes(deps: InstanceRouteDeps) {
   });
 
   app.get("/:t/workflows/:w/instances/:id", async (c) => {
-    const { t, w, id } = c.req.param();
-    const record = await loadInstance(t, w, id);
-    const journal = await deps.journal.load(t, id, record.generation);
+    const ref = refOf(c.req.param());
+    const record = await loadInstance(ref);
+    const journal = await deps.journal.load(ref, record.generation);
     return c.json(instanceView(record, journal));
   });
 
   app.post("/:t/workflows/:w/instances/:id/:action{pause|resume|terminate|restart}", async (c) => {
-    const { t, w, id, action } = c.req.param();
-    await loadInstance(t, w, id);
-    const record = await deps.control.apply(t, id, action as LifecycleAction);
+    const ref = refOf(c.req.param());
+    await loadInstance(ref);
+    const record = await deps.control.apply(ref, c.req.param("action") as LifecycleAction);
     return c.json({ id: record.id, status: record.status, ...(record.control ? { pending: record.control } : {}) });
   });
 
   app.post("/:t/workflows/:w/instances/:id/events/:type", async (c) => {
-    const { t, w, id, type } = c.req.param();
+    const { id, type } = c.req.param();
+    const ref = refOf(c.req.param());
     if (!EVENT_TYPE.test(type)) throw badRequest(`invalid event type '${type}': use letters, digits, '_' and '-'`);
-    await loadInstance(t, w, id);
+    await loadInstance(ref);
     const payload =
       mediaType(c) === "application/json"
         ? await readJson(c, MAX_EVENT_BYTES, "the event payload", null)
         : await readText(c, MAX_EVENT_BYTES, "the event payload");
-    await deps.control.deliverEvent(t, id, type, payload === "" ? null : payload);
+    await deps.control.deliverEvent(ref, type, payload === "" ? null : payload);
     return c.json({ id, type, accepted: true }, 202);
   });
 
   app.get("/:t/workflows/:w/instances/:id/logs", async (c) => {
     const { t, w, id } = c.req.param();
-    await loadInstance(t, w, id);
+    await loadInstance(refOf(c.req.param()));
     if (c.req.query("follow") !== "1") {
       return c.json({ lines: await readLogs(deps.js, t, w, id, 10_000) });
     }
