@@ -10,6 +10,7 @@ import {
   ProtocolError,
   retryDelayMs,
   type EngineRequest,
+  type AttemptRecord,
   type EngineResponse,
   type InstanceRef,
   type ResolvedRetries,
@@ -212,7 +213,7 @@ export class EngineHost {
   private async resumeStep(step: { seq: number; key: string; name: string; retries: ResolvedRetries }): Promise<EngineResponse> {
     const last = this.journal.attempts.get(step.key)?.at(-1);
     if (last) {
-      const remainingMs = last.failedAt + retryDelayMs(step.retries, last.attempt) - this.deps.now();
+      const remainingMs = last.failedAt + (last.retryDelayMs ?? retryDelayMs(step.retries, last.attempt)) - this.deps.now();
       if (remainingMs > this.deps.holdMs) {
         this.suspension = { kind: "retry", step: step.name, until: this.deps.now() + remainingMs };
         return { action: "suspend" };
@@ -307,6 +308,7 @@ export class EngineHost {
       attempts: request.attempt,
       startedAt,
       completedAt: this.deps.now(),
+      ...(request.sensitive ? { sensitive: true as const } : {}),
     };
     await this.commitRecord(record);
     this.deps.log("debug", `step "${request.name}" completed in ${record.completedAt - startedAt} ms (attempt ${request.attempt})`);
@@ -315,7 +317,7 @@ export class EngineHost {
 
   private async fail(request: Extract<EngineRequest, { op: "fail" }>, startedAt: number): Promise<EngineResponse> {
     this.stopTimer(request.key);
-    const outcome = await this.recordFailure(request, request.attempt, startedAt, request.error, request.nonRetryable);
+    const outcome = await this.recordFailure(request, request.attempt, startedAt, request.error, request.nonRetryable, request.delayMs);
     if (outcome.kind === "final") return { action: "throw", record: outcome.record };
     if (outcome.delayMs <= this.deps.holdMs) {
       await delay(outcome.delayMs);
@@ -346,16 +348,20 @@ export class EngineHost {
     startedAt: number,
     reported: SerializedError,
     nonRetryable: boolean,
+    chosenDelayMs?: number,
   ): Promise<{ kind: "retry"; delayMs: number } | { kind: "final"; record: StepRecord }> {
     const { seq, key, name, retries } = step;
     const failedAt = this.deps.now();
     const error = redactError(reported, this.deps.redact);
-    await this.deps.journal.recordAttempt(this.id.ref, this.id.generation, key, { attempt, error, startedAt, failedAt });
+    const retrying = !nonRetryable && attempt <= retries.limit;
+    const failed: AttemptRecord = { attempt, error, startedAt, failedAt };
+    if (retrying && chosenDelayMs !== undefined) failed.retryDelayMs = chosenDelayMs;
+    await this.deps.journal.recordAttempt(this.id.ref, this.id.generation, key, failed);
     const list = this.journal.attempts.get(key) ?? [];
-    list.push({ attempt, error, startedAt, failedAt });
+    list.push(failed);
     this.journal.attempts.set(key, list);
     this.deps.log("warn", `step "${name}" attempt ${attempt} failed: ${error.name}: ${error.message}`);
-    if (!nonRetryable && attempt <= retries.limit) return { kind: "retry", delayMs: retryDelayMs(retries, attempt) };
+    if (retrying) return { kind: "retry", delayMs: failed.retryDelayMs ?? retryDelayMs(retries, attempt) };
     const record: StepRecord = {
       kind: "do",
       status: "failed",

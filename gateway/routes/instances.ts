@@ -3,14 +3,23 @@ import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import { z } from "zod";
 import type { JetStreamClient } from "@nats-io/jetstream";
-import { EVENT_TYPE, INSTANCE_ID, INSTANCE_STATUSES, type InstanceRecord, type InstanceRef, type InstanceStatus } from "../../contract/mod.ts";
+import {
+  EVENT_TYPE,
+  INSTANCE_ID,
+  INSTANCE_STATUSES,
+  MAX_STEP_NAME_LENGTH,
+  stepKey,
+  type InstanceRecord,
+  type InstanceRef,
+  type InstanceStatus,
+} from "../../contract/mod.ts";
 import type { InstanceStore } from "../../infra/instance-store.ts";
 import type { JournalStore } from "../../infra/journal-store.ts";
 import { requireTenantAccess, type AuthEnv } from "../auth.ts";
 import { mediaType, readJson, readText } from "../body.ts";
 import { badRequest, HttpError, notFound } from "../errors.ts";
 import type { InstanceControl, LifecycleAction } from "../instance-control.ts";
-import { instanceSummary, instanceView } from "../instance-view.ts";
+import { findStepView, instanceSummary, instanceView } from "../instance-view.ts";
 import { followLogs, readLogs } from "../log-reader.ts";
 import type { Registry } from "../registry.ts";
 import { parseBody } from "../validation.ts";
@@ -108,6 +117,18 @@ export function instanceRoutes(deps: InstanceRouteDeps) {
     const record = await loadInstance(ref);
     const journal = await deps.journal.load(ref, record.generation);
     return c.json(instanceView(record, journal));
+  });
+
+  app.get("/:t/workflows/:w/instances/:id/steps/:name/:count", async (c) => {
+    const { name, count } = c.req.param();
+    if (!/^[1-9][0-9]{0,5}$/.test(count)) throw badRequest(`invalid step count '${count}': the occurrence of the step's name in the run, from 1`);
+    if (name.length === 0 || name.length > MAX_STEP_NAME_LENGTH) throw badRequest(`a step name has 1 to ${MAX_STEP_NAME_LENGTH} characters`);
+    const ref = refOf(c.req.param());
+    const record = await loadInstance(ref);
+    const journal = await deps.journal.load(ref, record.generation);
+    const view = findStepView(record, journal, stepKey(name, Number(count)));
+    if (!view) throw notFound(`step '${name}' #${count} of instance '${ref.instance}'`);
+    return c.json(view);
   });
 
   app.post("/:t/workflows/:w/instances/:id/:action{pause|resume|terminate|restart}", async (c) => {

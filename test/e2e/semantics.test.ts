@@ -216,6 +216,43 @@ describe("Cloudflare compatibility", () => {
     const created = await acme.create("greeting", { id: "cf-1", params: { name: "Ada" } });
     const view = await acme.waitFor("greeting", created.id, isFinished);
     expect(view.status).toBe("complete");
-    expect(view.output).toMatchObject({ greeting: "hello, Ada", instanceId: "cf-1", startedAt: view.createdAt });
+    expect(view.output).toMatchObject({
+      greeting: "hello, Ada",
+      instanceId: "cf-1",
+      workflowName: "greeting",
+      startedAt: view.createdAt,
+      // The body saw its attempt, its name and occurrence count, and its resolved config.
+      seen: { attempt: 3, step: { name: "flaky lookup", count: 1 }, limit: 3 },
+      tokenLength: 5,
+    });
+    // The delay function chose the wait: attempt × 50 ms + 4 (the error's length); 54 ms after attempt 1.
+    const flaky = view.steps.find((step: { name: string }) => step.name === "flaky lookup");
+    const attempts = flaky.failedAttempts as { startedAt: string; failedAt: string }[];
+    const gap = (i: number) => Date.parse(attempts[i]!.startedAt) - Date.parse(attempts[i - 1]!.failedAt);
+    expect(attempts).toHaveLength(2);
+    expect(gap(1)).toBeGreaterThanOrEqual(54);
+    // A sensitive step is replayed to run (tokenLength above) but never shown.
+    const token = view.steps.find((step: { name: string }) => step.name === "mint token");
+    expect(token).toMatchObject({ redacted: "output", count: 1 });
+    expect(token).not.toHaveProperty("output");
+    expect(JSON.stringify(view)).not.toContain("tok-3");
+    const whole = await acme.api("GET", "/v1/tenants/acme/workflows/greeting/instances/cf-1/steps/mint%20token/1");
+    expect(whole.status).toBe(200);
+    expect(whole.body).toMatchObject({ name: "mint token", redacted: "output" });
+    expect(JSON.stringify(whole.body)).not.toContain("tok-3");
+  });
+
+  it("serves one step whole, while the status view leaves a large output out and says so", async () => {
+    const id = await run({ scenario: "large-output", count: 40_000 });
+    const view = await acme.waitFor("sink", id, isFinished);
+    const large = view.steps.find((step: { name: string }) => step.name === "large");
+    expect(large).toMatchObject({ count: 1, outputTruncated: { bytes: 40_002, limit: 16_384 } });
+    expect(large).not.toHaveProperty("output");
+    const whole = await acme.api("GET", `/v1/tenants/acme/workflows/sink/instances/${id}/steps/large/1`);
+    expect(whole.status).toBe(200);
+    expect(whole.body.output).toHaveLength(40_000);
+    const missing = await acme.api("GET", `/v1/tenants/acme/workflows/sink/instances/${id}/steps/large/2`);
+    expect(missing.status).toBe(404);
+    expect((await acme.api("GET", `/v1/tenants/acme/workflows/sink/instances/${id}/steps/large/0`)).status).toBe(400);
   });
 });
