@@ -50,6 +50,8 @@ export interface InstanceRecord {
    * records written before it existed: read the journal.
    */
   activations?: number;
+  /** Steps a `restart` from a step kept in this generation's journal: the first activation reads them. */
+  keptSteps?: number;
   /** A pause or terminate that a running activation has yet to apply. */
   control?: ControlRequest;
   /** While suspended on a timer: when to wake, and the work message that carries the timer. */

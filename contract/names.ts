@@ -115,3 +115,12 @@ export function decodeKeyToken(token: string): string {
 
 /** The step key of the `occurrence`-th (1-based) step called `name`: `<base64url(name)>.<occurrence>`. */
 export const stepKey = (name: string, occurrence: number) => `${encodeKeyToken(name)}.${occurrence}`;
+
+/** The occurrence count in a step key. */
+export const stepOccurrence = (key: string) => Number(key.split(".")[1]);
+
+/** A step as the API names it: its name and its occurrence count in the run, from 1. */
+export interface StepAddress {
+  name: string;
+  count: number;
+}

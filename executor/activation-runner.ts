@@ -154,7 +154,7 @@ export class ActivationRunner {
     const { generation, activations } = record;
     const ref = instanceRef(record);
     if (activations === undefined) return journal.load(ref, generation);
-    if (activations === 1) return emptyJournal();
+    if (activations === 1 && !record.keptSteps) return emptyJournal();
     return (await journal.loadSnapshot(ref, generation, activations - 1)) ?? journal.load(ref, generation);
   }
 

@@ -10,12 +10,15 @@ import {
   FINAL_STATUSES,
   instanceRef,
   Keys,
+  stepKey,
+  stepOccurrence,
   Subjects,
   type ControlMessage,
   type ControlRequest,
   type EnvelopeReason,
   type InstanceRecord,
   type InstanceRef,
+  type StepAddress,
   type WorkflowEvent,
 } from "../contract/mod.ts";
 import { AlreadyExistsError } from "../infra/errors.ts";
@@ -24,7 +27,7 @@ import type { InstanceStore } from "../infra/instance-store.ts";
 import type { JournalStore } from "../infra/journal-store.ts";
 import { encodeJson } from "../infra/json-codec.ts";
 import { enqueue } from "../infra/work-queue.ts";
-import { conflict, HttpError, notFound } from "./errors.ts";
+import { badRequest, conflict, HttpError, notFound } from "./errors.ts";
 import { ErrorCode } from "../contract/mod.ts";
 
 /**
@@ -80,7 +83,11 @@ export class InstanceControl {
     return record;
   }
 
-  async apply(ref: InstanceRef, action: LifecycleAction): Promise<InstanceRecord> {
+  /**
+   * `restart` with `from`: keeps the journal before step `from` (its name and occurrence count), so
+   * the run replays those steps and executes again from that one.
+   */
+  async apply(ref: InstanceRef, action: LifecycleAction, from?: StepAddress): Promise<InstanceRecord> {
     switch (action) {
       case "pause":
         return this.requestStop(ref, "pause");
@@ -89,7 +96,7 @@ export class InstanceControl {
       case "resume":
         return this.resume(ref);
       case "restart":
-        return this.restart(ref);
+        return this.restart(ref, from);
     }
   }
 
@@ -141,8 +148,13 @@ export class InstanceControl {
     return stored.record;
   }
 
-  private async restart(ref: InstanceRef): Promise<InstanceRecord> {
+  private async restart(ref: InstanceRef, from?: StepAddress): Promise<InstanceRecord> {
+    const kept = from === undefined ? undefined : await this.stepsBefore(ref, from);
+    // The kept steps are in place before the record names the new generation: from that moment any
+    // work message (an event, say) may start its first activation, which must find them whole.
+    if (kept) await this.deps.journal.copySteps(ref, kept.generation + 1, kept.steps, kept.attempts);
     const stored = await this.deps.instances.modify(ref, (record) => {
+      if (kept && record.generation !== kept.generation) throw conflict(`instance '${ref.instance}' was restarted meanwhile; look at its steps and try again`);
       const now = Date.now();
       const next: InstanceRecord = { ...record, status: "queued", generation: record.generation + 1, activations: 0, updatedAt: now };
       delete next.output;
@@ -150,6 +162,8 @@ export class InstanceControl {
       delete next.control;
       delete next.wake;
       delete next.suspendedOn;
+      if (kept?.steps.length) next.keptSteps = kept.steps.length;
+      else delete next.keptSteps;
       return next;
     });
     if (!stored) throw notFound(`instance '${ref.instance}'`);
@@ -160,6 +174,20 @@ export class InstanceControl {
     // writes lands under the old generation's keys, which nothing reads any more.
     await this.deps.journal.purgeInstance(ref, generation);
     return stored.record;
+  }
+
+  /** The committed steps before `from` in the current generation; 400 if `from` is not a committed step. */
+  private async stepsBefore(ref: InstanceRef, from: StepAddress) {
+    const current = await this.deps.instances.get(ref);
+    if (!current) throw notFound(`instance '${ref.instance}'`);
+    const { generation } = current.record;
+    const journal = await this.deps.journal.load(ref, generation);
+    const target = journal.steps.find((step) => step.key === stepKey(from.name, from.count));
+    if (!target) {
+      const known = journal.steps.map((step) => `"${step.name}" #${stepOccurrence(step.key)}`).join(", ") || "none";
+      throw badRequest(`restart from step "${from.name}" #${from.count}: the instance has no such completed step (completed: ${known})`);
+    }
+    return { generation, steps: journal.steps.filter((step) => step.seq < target.seq), attempts: journal.attempts };
   }
 
   private notify(ref: InstanceRef, control: ControlRequest): void {

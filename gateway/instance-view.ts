@@ -2,7 +2,16 @@
  * The tenant's view of an instance: what `GET …/instances/:id` answers. Platform fields (lease, wake
  * carrier, generation) never show.
  */
-import { decodeKeyToken, FINAL_STATUSES, stepKey, type AttemptRecord, type InstanceRecord, type SerializedError, type StepRecord } from "../contract/mod.ts";
+import {
+  decodeKeyToken,
+  FINAL_STATUSES,
+  stepKey,
+  stepOccurrence,
+  type AttemptRecord,
+  type InstanceRecord,
+  type SerializedError,
+  type StepRecord,
+} from "../contract/mod.ts";
 import type { InstanceJournal } from "../infra/journal-store.ts";
 
 export interface StepView {
@@ -59,8 +68,6 @@ function jsonBytes(value: unknown): number {
   return json.length * 3 <= STATUS_OUTPUT_BYTES ? json.length : textEncoder.encode(json).byteLength;
 }
 
-/** `<base64url name>.<count>`: the occurrence count of a step key. */
-const countOf = (key: string) => Number(key.split(".")[1]);
 const TYPE_OF: Record<StepRecord["kind"], StepView["type"]> = { do: "do", sleep: "sleep", event: "waitForEvent" };
 
 /** One step as the tenant sees it; `whole` keeps a large output in (the steps route). */
@@ -68,7 +75,7 @@ export function stepView(record: StepRecord, journal: InstanceJournal, now: numb
   const failed = journal.attempts.get(record.key) ?? [];
   const view: StepView = {
     name: record.name,
-    count: countOf(record.key),
+    count: stepOccurrence(record.key),
     type: TYPE_OF[record.kind],
     status: record.status === "failed" ? "failed" : "complete",
     attempts: record.kind === "do" ? record.attempts : 1,
@@ -106,7 +113,7 @@ function pendingViews(record: InstanceRecord, journal: InstanceJournal): StepVie
     if (done.has(key)) continue;
     views.push({
       name: decodeKeyToken(key.split(".")[0]!),
-      count: countOf(key),
+      count: stepOccurrence(key),
       type: "do",
       status: record.status === "running" ? "running" : "retrying",
       attempts: attempts.length,
@@ -115,7 +122,14 @@ function pendingViews(record: InstanceRecord, journal: InstanceJournal): StepVie
   }
   for (const [key, deadline] of journal.deadlines) {
     if (done.has(key)) continue;
-    views.push({ name: decodeKeyToken(key.split(".")[0]!), count: countOf(key), type: "waitForEvent", status: "waiting", attempts: 1, until: iso(deadline) });
+    views.push({
+      name: decodeKeyToken(key.split(".")[0]!),
+      count: stepOccurrence(key),
+      type: "waitForEvent",
+      status: "waiting",
+      attempts: 1,
+      until: iso(deadline),
+    });
   }
   return views;
 }

@@ -107,6 +107,23 @@ export class JournalStore {
     await this.createOnce(Keys.journalStep(ref, generation, `${stepKey}.${DEADLINE_SUFFIX}`), record);
   }
 
+  /**
+   * Writes `steps` (with their failed attempts) into the next generation: a restart from a step keeps
+   * the steps before it. A key already there holds the same record (an earlier try of the same
+   * restart), so it is left as it is.
+   */
+  async copySteps(ref: InstanceRef, generation: number, steps: readonly StepRecord[], attempts: InstanceJournal["attempts"]): Promise<void> {
+    const keepExisting = (error: unknown) => {
+      if (!(error instanceof AlreadyExistsError)) throw error;
+    };
+    await Promise.all(
+      steps.map(async (step) => {
+        await this.commitStep(ref, generation, step).catch(keepExisting);
+        for (const attempt of attempts.get(step.key) ?? []) await this.recordAttempt(ref, generation, step.key, attempt).catch(keepExisting);
+      }),
+    );
+  }
+
   /** Drops every generation of an instance's journal (after delete or restart). */
   async purgeInstance(ref: InstanceRef, keepGeneration?: number): Promise<void> {
     const keep = keepGeneration === undefined ? undefined : `${Keys.journalPrefix(ref, keepGeneration)}.`;

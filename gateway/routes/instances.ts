@@ -28,6 +28,19 @@ const MAX_PARAMS_BYTES = 1024 * 1024;
 const MAX_EVENT_BYTES = 1024 * 1024;
 const MAX_BATCH = 100;
 
+/** `restart` may name a completed step to run again from, keeping the steps before it. */
+const restartBody = z
+  .object({
+    from: z
+      .object({
+        name: z.string().min(1).max(MAX_STEP_NAME_LENGTH),
+        count: z.number().int().min(1, "count is the step's occurrence in the run, from 1").max(1_000_000),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
 const createBody = z
   .object({
     id: z.string().regex(INSTANCE_ID, "instance ids are letters, digits, '_' and '-', up to 100 characters").optional(),
@@ -133,8 +146,10 @@ export function instanceRoutes(deps: InstanceRouteDeps) {
 
   app.post("/:t/workflows/:w/instances/:id/:action{pause|resume|terminate|restart}", async (c) => {
     const ref = refOf(c.req.param());
+    const action = c.req.param("action") as LifecycleAction;
+    const body = action === "restart" ? parseBody(restartBody, await readJson(c, 4096, "the request body", {})) : {};
     await loadInstance(ref);
-    const record = await deps.control.apply(ref, c.req.param("action") as LifecycleAction);
+    const record = await deps.control.apply(ref, action, body.from);
     return c.json({ id: record.id, status: record.status, ...(record.control ? { pending: record.control } : {}) });
   });
 

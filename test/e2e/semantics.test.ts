@@ -3,6 +3,7 @@
  * lifecycle, replay determinism and version pinning.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eventually } from "../helpers/eventually.ts";
 import { fixture, isFinished, startKilnWithKitchenSink, type TenantClient, type TestKiln } from "../helpers/kiln.ts";
 
 let kiln: TestKiln;
@@ -21,7 +22,7 @@ const run = async (params: Record<string, unknown>, id?: string) => {
   const created = await acme.create("sink", { ...(id ? { id } : {}), params });
   return created.id;
 };
-const lifecycle = (id: string, action: string) => acme.api("POST", `/v1/tenants/acme/workflows/sink/instances/${id}/${action}`);
+const lifecycle = (id: string, action: string, body?: unknown) => acme.api("POST", `/v1/tenants/acme/workflows/sink/instances/${id}/${action}`, body);
 const sendEvent = (id: string, type: string, payload: unknown) => acme.api("POST", `/v1/tenants/acme/workflows/sink/instances/${id}/events/${type}`, payload);
 
 describe("steps", () => {
@@ -205,6 +206,26 @@ describe("determinism and versions", () => {
     expect(view.output.version).toBe("v1");
     const fresh = await acme.waitFor("sink", await run({ scenario: "sleep", sleep: 10 }), isFinished);
     expect(fresh).toMatchObject({ version: v2.body.version, output: { version: "v2" } });
+  });
+});
+
+describe("restart from a step", () => {
+  it("keeps the steps before it, runs that step and the rest again, and refuses a step that is not there", async () => {
+    const id = await run({ scenario: "steps", count: 3 });
+    const first = await acme.waitFor("sink", id, isFinished);
+    expect((await lifecycle(id, "restart", { from: { name: "step 9", count: 1 } })).body.error.message).toContain('"step 1" #1, "step 2" #1, "step 3" #1');
+    expect((await lifecycle(id, "restart", { from: { name: "step 2" } })).status).toBe(400);
+    const restarted = await lifecycle(id, "restart", { from: { name: "step 2", count: 1 } });
+    expect(restarted.status).toBe(200);
+    const again = await acme.waitFor("sink", id, isFinished);
+    expect(again).toMatchObject({ status: "complete", output: { sum: 12 } });
+    const completedAt = (view: { steps: { name: string; completedAt: string }[] }, name: string) => view.steps.find((step) => step.name === name)!.completedAt;
+    expect(completedAt(again, "step 1")).toBe(completedAt(first, "step 1"));
+    expect(completedAt(again, "step 2")).not.toBe(completedAt(first, "step 2"));
+    // Step 1 ran once, steps 2 and 3 twice (log lines may trail the status by a moment).
+    const bodies = async () => (await acme.logs("sink", id)).map((line) => line.message).filter((message) => message.startsWith("body:"));
+    await eventually("every step body's log line is stored", async () => (await bodies()).length >= 5);
+    expect(await bodies()).toEqual(["body:step 1", "body:step 2", "body:step 3", "body:step 2", "body:step 3"]);
   });
 });
 
