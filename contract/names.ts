@@ -36,6 +36,8 @@ export const Buckets = {
   instances: "kiln_instances",
   journal: "kiln_journal",
   registry: "kiln_registry",
+  /** Each workflow's instances in creation order, for listing (infra/instance-index.ts). */
+  index: "kiln_index",
   artifacts: "kiln_artifacts",
 } as const;
 
@@ -74,6 +76,9 @@ export const Keys = {
   instance: (ref: InstanceRef) => path(ref),
   instancesOfWorkflow: (tenant: string, workflow: string) => `${tenant}.${workflow}.*`,
   instancesOfTenant: (tenant: string) => `${tenant}.*.*`,
+  /** The chunk of a workflow's instance index being filled, and its sealed chunks. */
+  indexHead: (tenant: string, workflow: string) => `${tenant}.${workflow}.head`,
+  indexChunk: (tenant: string, workflow: string, chunk: number) => `${tenant}.${workflow}.c${chunk}`,
   tenant: (tenant: string) => `tenant.${tenant}`,
   allTenants: "tenant.*",
   tenantToken: (tokenHash: string) => `token.${tokenHash}`,

@@ -8,6 +8,7 @@ import type { JetStreamClient } from "@nats-io/jetstream";
 import { ErrorCode } from "../contract/mod.ts";
 import { isNatsUnavailable } from "../infra/errors.ts";
 import type { InstanceStore } from "../infra/instance-store.ts";
+import type { InstanceIndex } from "../infra/instance-index.ts";
 import type { JournalStore } from "../infra/journal-store.ts";
 import { authenticate, type AuthEnv } from "./auth.ts";
 import { isCompileError, type Compiler } from "./compile/mod.ts";
@@ -27,6 +28,7 @@ export interface GatewayAppDeps {
   compiler: Compiler;
   artifacts: ObjectStore;
   instances: InstanceStore;
+  index: InstanceIndex;
   journal: JournalStore;
   control: InstanceControl;
   js: JetStreamClient;

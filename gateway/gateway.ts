@@ -1,6 +1,7 @@
 /** Builds the gateway from its dependencies: NATS resources, the compiler, the HTTP app. */
 import type { NatsConnection } from "@nats-io/nats-core";
 import { InstanceStore } from "../infra/instance-store.ts";
+import { InstanceIndex } from "../infra/instance-index.ts";
 import { JournalStore } from "../infra/journal-store.ts";
 import { openKilnResources } from "../infra/kiln-resources.ts";
 import { createSecretsCipher } from "../infra/secrets-cipher.ts";
@@ -20,6 +21,7 @@ export async function createGateway(config: GatewayConfig, nc: NatsConnection) {
   });
   const instances = new InstanceStore(resources.instances);
   const journal = new JournalStore(resources.journal, resources.js, resources.jsm);
+  const index = new InstanceIndex(resources.index);
   const metrics = new GatewayMetrics(
     () => compiler.queue.active,
     () => compiler.queue.waiting,
@@ -31,8 +33,9 @@ export async function createGateway(config: GatewayConfig, nc: NatsConnection) {
     compiler,
     artifacts: resources.artifacts,
     instances,
+    index,
     journal,
-    control: new InstanceControl({ nc, js: resources.js, jsm: resources.jsm, instances, journal }),
+    control: new InstanceControl({ nc, js: resources.js, jsm: resources.jsm, instances, index, journal }),
     js: resources.js,
     metrics,
     healthy: () => !nc.isClosed(),

@@ -24,6 +24,7 @@ import {
 import { AlreadyExistsError } from "../infra/errors.ts";
 import { purgeInbox, sendEvent } from "../infra/inbox.ts";
 import type { InstanceStore } from "../infra/instance-store.ts";
+import type { InstanceIndex } from "../infra/instance-index.ts";
 import type { JournalStore } from "../infra/journal-store.ts";
 import { encodeJson } from "../infra/json-codec.ts";
 import { enqueue } from "../infra/work-queue.ts";
@@ -43,6 +44,7 @@ export interface InstanceControlDeps {
   js: JetStreamClient;
   jsm: JetStreamManager;
   instances: InstanceStore;
+  index: InstanceIndex;
   journal: JournalStore;
 }
 
@@ -75,7 +77,8 @@ export class InstanceControl {
     }
     const ref = instanceRef(record);
     try {
-      await this.enqueue(record, "start", startMessageId(ref, 0, "start"));
+      // Both or neither: without the index entry the instance would run but never be listed.
+      await Promise.all([this.deps.index.add(tenant, workflow, id, now), this.enqueue(record, "start", startMessageId(ref, 0, "start"))]);
     } catch (error) {
       await this.deps.instances.remove(ref).catch(() => undefined);
       throw new HttpError(503, ErrorCode.unavailable, `could not queue the instance (${(error as Error).message}); nothing was created, try again`);

@@ -3,19 +3,13 @@
  * gateway's lifecycle requests and the executors' progress interleave without losing an update.
  */
 import type { KV } from "@nats-io/kv";
-import { instanceRef, Keys, type InstanceRecord, type InstanceRef, type InstanceStatus } from "../contract/mod.ts";
+import { instanceRef, Keys, type InstanceRecord, type InstanceRef } from "../contract/mod.ts";
 import { AlreadyExistsError, isWrongLastSequence, RevisionConflictError } from "./errors.ts";
 import { decodeJson, encodeJson } from "./json-codec.ts";
 
 export interface StoredInstance {
   record: InstanceRecord;
   revision: number;
-}
-
-export interface InstancePage {
-  instances: InstanceRecord[];
-  /** Pass as `cursor` to read the next page; absent on the last page. */
-  nextCursor?: string;
 }
 
 const MAX_CAS_TRIES = 20;
@@ -72,24 +66,5 @@ export class InstanceStore {
 
   async remove(ref: InstanceRef): Promise<void> {
     await this.kv.purge(Keys.instance(ref));
-  }
-
-  /** Lists one workflow's instances in id order, optionally of one status. */
-  async list(tenant: string, workflow: string, options: { status?: InstanceStatus; limit: number; cursor?: string }): Promise<InstancePage> {
-    const keys: string[] = [];
-    for await (const key of await this.kv.keys(Keys.instancesOfWorkflow(tenant, workflow))) keys.push(key);
-    keys.sort();
-    const ref = (instance: string): InstanceRef => ({ tenant, workflow, instance });
-    const start = options.cursor === undefined ? 0 : keys.findIndex((key) => key > Keys.instance(ref(options.cursor!)));
-    const instances: InstanceRecord[] = [];
-    let index = start < 0 ? keys.length : start;
-    for (; index < keys.length && instances.length < options.limit; index++) {
-      const stored = await this.get(ref(keys[index]!.slice(`${tenant}.${workflow}.`.length)));
-      if (!stored) continue;
-      if (options.status !== undefined && stored.record.status !== options.status) continue;
-      instances.push(stored.record);
-    }
-    const last = instances.at(-1);
-    return index < keys.length && last ? { instances, nextCursor: last.id } : { instances };
   }
 }

@@ -14,6 +14,8 @@ import {
   type InstanceStatus,
 } from "../../contract/mod.ts";
 import type { InstanceStore } from "../../infra/instance-store.ts";
+import type { InstanceIndex } from "../../infra/instance-index.ts";
+import { InvalidCursorError, listInstances } from "../../infra/instance-listing.ts";
 import type { JournalStore } from "../../infra/journal-store.ts";
 import { requireTenantAccess, type AuthEnv } from "../auth.ts";
 import { mediaType, readJson, readText } from "../body.ts";
@@ -23,6 +25,14 @@ import { findStepView, instanceSummary, instanceView } from "../instance-view.ts
 import { followLogs, readLogs } from "../log-reader.ts";
 import type { Registry } from "../registry.ts";
 import { parseBody } from "../validation.ts";
+
+/** A time in a query: an ISO 8601 date-time or epoch milliseconds. */
+function timeQuery(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = /^[0-9]{1,15}$/.test(value) ? Number(value) : Date.parse(value);
+  if (!Number.isFinite(ms)) throw badRequest(`${name} must be an ISO 8601 time (2026-12-02T10:00:00Z) or epoch milliseconds, got '${value}'`);
+  return ms;
+}
 
 const MAX_PARAMS_BYTES = 1024 * 1024;
 const MAX_EVENT_BYTES = 1024 * 1024;
@@ -51,6 +61,7 @@ const createBody = z
 export interface InstanceRouteDeps {
   registry: Registry;
   instances: InstanceStore;
+  index: InstanceIndex;
   journal: JournalStore;
   control: InstanceControl;
   js: JetStreamClient;
@@ -116,11 +127,17 @@ export function instanceRoutes(deps: InstanceRouteDeps) {
     const limit = Number(c.req.query("limit") ?? "50");
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw badRequest("limit must be a whole number from 1 to 1000");
     const cursor = c.req.query("cursor");
-    if (cursor !== undefined && !INSTANCE_ID.test(cursor)) throw badRequest(`invalid cursor '${cursor}'`);
-    const page = await deps.instances.list(t, w, {
+    const createdAfter = timeQuery(c.req.query("createdAfter"), "createdAfter");
+    const createdBefore = timeQuery(c.req.query("createdBefore"), "createdBefore");
+    await latestVersion(t, w);
+    const page = await listInstances(deps.instances, deps.index, t, w, {
       limit,
       ...(status === undefined ? {} : { status: status as InstanceStatus }),
       ...(cursor === undefined ? {} : { cursor }),
+      ...(createdAfter === undefined ? {} : { createdAfter }),
+      ...(createdBefore === undefined ? {} : { createdBefore }),
+    }).catch((error: unknown) => {
+      throw error instanceof InvalidCursorError ? badRequest(error.message) : error;
     });
     return c.json({ instances: page.instances.map(instanceSummary), ...(page.nextCursor ? { cursor: page.nextCursor } : {}) });
   });

@@ -161,14 +161,34 @@ describe("lifecycle", () => {
     expect(lines.filter((line) => line.message === "body:step 1")).toHaveLength(2);
   });
 
-  it("lists instances by status with a cursor", async () => {
-    const first = await acme.api("GET", "/v1/tenants/acme/workflows/sink/instances?status=complete&limit=2");
-    expect(first.status).toBe(200);
-    expect(first.body.instances).toHaveLength(2);
-    expect(first.body.cursor).toBeDefined();
-    const next = await acme.api("GET", `/v1/tenants/acme/workflows/sink/instances?status=complete&limit=2&cursor=${first.body.cursor}`);
-    expect(next.body.instances[0].id > first.body.instances[1].id).toBe(true);
-    expect((await acme.api("GET", "/v1/tenants/acme/workflows/sink/instances?status=bogus")).status).toBe(400);
+  it("lists instances newest first, by status and creation time, page by page", async () => {
+    const list = async (query: string) => {
+      const answer = await acme.api("GET", `/v1/tenants/acme/workflows/sink/instances?${query}`);
+      expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+      return answer.body as { instances: { id: string; status: string; createdAt: string }[]; cursor?: string };
+    };
+    const before = new Date().toISOString();
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push(await run({ scenario: "steps", count: 1 }, `listed-${i}`));
+    await Promise.all(ids.map((id) => acme.waitFor("sink", id, isFinished)));
+    const seen: string[] = [];
+    let page = await list(`status=complete&limit=2&createdAfter=${before}`);
+    for (;;) {
+      expect(page.instances.length).toBeLessThanOrEqual(2);
+      seen.push(...page.instances.map((instance) => instance.id));
+      if (!page.cursor) break;
+      page = await list(`status=complete&limit=2&createdAfter=${before}&cursor=${page.cursor}`);
+    }
+    expect(seen).toEqual([...ids].reverse());
+    const older = await list(`createdBefore=${before}&limit=1000`);
+    expect(older.instances.every((instance) => instance.createdAt < before)).toBe(true);
+    expect(older.instances.some((instance) => ids.includes(instance.id))).toBe(false);
+    expect((await list("status=errored&limit=1000")).instances.every((instance) => instance.status === "errored")).toBe(true);
+    for (const bad of ["status=bogus", "limit=0", "cursor=abc", "cursor=99999.0", "createdAfter=yesterday"]) {
+      const answer = await acme.api("GET", `/v1/tenants/acme/workflows/sink/instances?${bad}`);
+      expect(answer.status, bad).toBe(400);
+    }
+    expect((await acme.api("GET", "/v1/tenants/acme/workflows/nope/instances")).status).toBe(404);
   });
 });
 
