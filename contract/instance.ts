@@ -50,6 +50,8 @@ export interface InstanceRecord {
    * records written before it existed: read the journal.
    */
   activations?: number;
+  /** Set at create (`retention`): overrides the tenant's settings for this instance. */
+  retention?: { successMs?: number; errorMs?: number };
   /** Steps a `restart` from a step kept in this generation's journal: the first activation reads them. */
   keptSteps?: number;
   /** A pause or terminate that a running activation has yet to apply. */

@@ -38,6 +38,8 @@ import type { ArtifactCache, LoadedArtifact } from "./artifact-cache.ts";
 import type { ControlBoard } from "./control-board.ts";
 import type { CpuWatchdog } from "./cpu-watchdog.ts";
 import { decideClaim } from "./decisions/claim.ts";
+import type { RetentionPolicy } from "./decisions/retention.ts";
+import { purgeInstanceData, removeInstance, type InstanceRemovalDeps } from "../infra/instance-removal.ts";
 import type { LeaseHolder } from "./decisions/lease.ts";
 import { decideSettle, type ActivationOutcome, type Settlement } from "./decisions/settle.ts";
 import { createHttpHost } from "./egress/mod.ts";
@@ -129,19 +131,31 @@ export class ActivationRunner {
   /** Asks what the message means now; takes the lease if it calls for an activation. */
   private async claim(envelope: Envelope, message: JsMsg): Promise<StoredInstance | undefined> {
     const { instances, owner, config } = this.deps;
+    const ref = instanceRef({ ...envelope, id: envelope.instance });
+    const retention = this.retentionOf(envelope.tenant);
     for (;;) {
-      const stored = await instances.get(instanceRef({ ...envelope, id: envelope.instance }));
-      const decision = decideClaim(stored?.record, { reason: envelope.reason, seq: message.seq }, this.now(), { owner, leaseMs: config.leaseMs });
-      if (decision.do === "drop") {
-        message.ack();
-        return undefined;
-      }
-      if (decision.do === "later") {
-        message.nak(decision.delayMs);
-        return undefined;
-      }
+      const stored = await instances.get(ref);
+      const decision = decideClaim(stored?.record, { reason: envelope.reason, seq: message.seq }, this.now(), { owner, leaseMs: config.leaseMs, retention });
       try {
-        return await instances.replace(decision.next, stored!.revision);
+        switch (decision.do) {
+          case "drop":
+            message.ack();
+            return undefined;
+          case "later":
+            message.nak(decision.delayMs);
+            return undefined;
+          case "expire":
+            await removeInstance(this.removal, ref, stored!.revision);
+            this.deps.telemetry.lifecycle(ref.tenant, ref.workflow, ref.instance, "expired");
+            message.ack();
+            return undefined;
+          case "park":
+            await instances.replace(decision.next, stored!.revision);
+            message.nak(decision.delayMs);
+            return undefined;
+          case "claim":
+            return await instances.replace(decision.next, stored!.revision);
+        }
       } catch (error) {
         if (!(error instanceof RevisionConflictError)) throw error;
       }
@@ -345,17 +359,30 @@ export class ActivationRunner {
     }
   }
 
+  private get removal(): InstanceRemovalDeps {
+    return { instances: this.deps.instances, journal: this.deps.journal, jsm: this.deps.resources.jsm };
+  }
+
+  /** The tenant's retention defaults, from its settings. */
+  private retentionOf(tenant: string): RetentionPolicy {
+    const { successRetentionMs, errorRetentionMs } = this.deps.settings.settings(tenant).retention;
+    return { successMs: successRetentionMs, errorMs: errorRetentionMs };
+  }
+
   /** Records how the activation ended and settles the message. */
   private async settle(message: JsMsg, activated: InstanceRecord, holder: LeaseHolder, outcome: ActivationOutcome, stats?: ActivationStats): Promise<void> {
     const { deps } = this;
     const { tenant, id, workflow } = activated;
     let settlement: Settlement | undefined;
     const written = await deps.instances.modify(instanceRef(activated), (current) => {
-      settlement = decideSettle(current, holder, outcome, message.seq, this.now());
+      settlement = decideSettle(current, holder, outcome, message.seq, this.now(), this.retentionOf(tenant));
       return settlement.next;
     });
     if (!written || !settlement) {
-      message.ack(); // the instance was deleted meanwhile
+      // Deleted meanwhile (`DELETE …?force=1`): this activation may have committed steps after the
+      // purge, and it is the last writer, so it purges again.
+      await purgeInstanceData(this.removal, instanceRef(activated));
+      message.ack();
       return;
     }
     if (settlement.message.do === "ack") message.ack();

@@ -21,7 +21,8 @@ import {
   type StepAddress,
   type WorkflowEvent,
 } from "../contract/mod.ts";
-import { AlreadyExistsError } from "../infra/errors.ts";
+import { AlreadyExistsError, RevisionConflictError } from "../infra/errors.ts";
+import { removeInstance } from "../infra/instance-removal.ts";
 import { purgeInbox, sendEvent } from "../infra/inbox.ts";
 import type { InstanceStore } from "../infra/instance-store.ts";
 import type { InstanceIndex } from "../infra/instance-index.ts";
@@ -36,6 +37,9 @@ import { ErrorCode } from "../contract/mod.ts";
  * client within the stream's duplicate window enqueues it once.
  */
 const startMessageId = (ref: InstanceRef, generation: number, reason: "start" | "restart") => `${Keys.instance(ref)}.g${generation}.${reason}`;
+
+/** A delete races the instance's own progress at most this often before it gives up. */
+const MAX_REMOVE_TRIES = 10;
 
 export type LifecycleAction = "pause" | "resume" | "terminate" | "restart";
 
@@ -54,7 +58,14 @@ export class InstanceControl {
   constructor(private readonly deps: InstanceControlDeps) {}
 
   /** Writes the record, then enqueues the start; undoes the record if the enqueue fails. */
-  async create(tenant: string, workflow: string, version: string, id: string, params: unknown): Promise<InstanceRecord> {
+  async create(
+    tenant: string,
+    workflow: string,
+    version: string,
+    id: string,
+    params: unknown,
+    retention?: InstanceRecord["retention"],
+  ): Promise<InstanceRecord> {
     const now = Date.now();
     const record: InstanceRecord = {
       v: 1,
@@ -68,6 +79,7 @@ export class InstanceControl {
       updatedAt: now,
       generation: 0,
       activations: 0,
+      ...(retention && Object.keys(retention).length > 0 ? { retention } : {}),
     };
     try {
       await this.deps.instances.create(record);
@@ -103,6 +115,28 @@ export class InstanceControl {
     }
   }
 
+  /**
+   * Removes the instance and everything it left. A running one only with `force`: its sandbox is
+   * killed at once (as by terminate), and its activation, finding the record gone, purges again.
+   */
+  async remove(ref: InstanceRef, force: boolean): Promise<void> {
+    for (let attempt = 0; attempt < MAX_REMOVE_TRIES; attempt++) {
+      const stored = await this.deps.instances.get(ref);
+      if (!stored) throw notFound(`instance '${ref.instance}'`);
+      if (isLive(stored.record, Date.now())) {
+        if (!force) throw conflict(`instance '${ref.instance}' is running; terminate it first, or delete with ?force=1 to stop it now`);
+        this.notify(ref, "terminate");
+      }
+      try {
+        await removeInstance(this.deps, ref, stored.revision);
+        return;
+      } catch (error) {
+        if (!(error instanceof RevisionConflictError)) throw error;
+      }
+    }
+    throw conflict(`instance '${ref.instance}' kept changing while it was being deleted; try again`);
+  }
+
   async deliverEvent(ref: InstanceRef, type: string, payload: unknown): Promise<void> {
     const id = ref.instance;
     const stored = await this.deps.instances.get(ref);
@@ -118,8 +152,10 @@ export class InstanceControl {
   private async requestStop(ref: InstanceRef, control: ControlRequest): Promise<InstanceRecord> {
     const id = ref.instance;
     const target = control === "pause" ? "paused" : "terminated";
+    let unchanged = false;
     const stored = await this.deps.instances.modify(ref, (record) => {
-      if (record.status === target) return undefined;
+      unchanged = record.status === target;
+      if (unchanged) return undefined;
       if (FINAL_STATUSES.has(record.status)) throw conflict(`instance '${id}' is ${record.status}; it cannot be ${target}`);
       const now = Date.now();
       if (isLive(record, now)) {
@@ -131,7 +167,11 @@ export class InstanceControl {
     if (!stored) throw notFound(`instance '${id}'`);
     // A running activation applies the request at its next step boundary; tell it now.
     if (stored.record.control === control) this.notify(ref, control);
-    if (stored.record.status === "terminated") await purgeInbox(this.deps.jsm, ref);
+    if (stored.record.status === "terminated" && stored.record.control === undefined && !unchanged) {
+      await purgeInbox(this.deps.jsm, ref);
+      // Terminated here, with no activation running: a message to carry its expiry timer (retention).
+      await this.enqueue(stored.record, "wake");
+    }
     return stored.record;
   }
 

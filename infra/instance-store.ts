@@ -64,7 +64,13 @@ export class InstanceStore {
     throw new RevisionConflictError(`instance '${ref.instance}' kept changing; gave up after ${MAX_CAS_TRIES} tries`);
   }
 
-  async remove(ref: InstanceRef): Promise<void> {
-    await this.kv.purge(Keys.instance(ref));
+  /** Purges the record; with `revision`, only if it is still at it (`RevisionConflictError` otherwise). */
+  async remove(ref: InstanceRef, revision?: number): Promise<void> {
+    try {
+      await this.kv.purge(Keys.instance(ref), revision === undefined ? undefined : { previousSeq: revision });
+    } catch (error) {
+      if (isWrongLastSequence(error)) throw new RevisionConflictError(`instance '${ref.instance}' changed concurrently`, { cause: error });
+      throw error;
+    }
   }
 }

@@ -6,6 +6,8 @@ import type { JetStreamClient } from "@nats-io/jetstream";
 import {
   EVENT_TYPE,
   INSTANCE_ID,
+  instanceRetention,
+  retentionSchema,
   INSTANCE_STATUSES,
   MAX_STEP_NAME_LENGTH,
   stepKey,
@@ -36,7 +38,9 @@ function timeQuery(value: string | undefined, name: string): number | undefined 
 
 const MAX_PARAMS_BYTES = 1024 * 1024;
 const MAX_EVENT_BYTES = 1024 * 1024;
+/** A batch holds at most 100 instances and 1 MiB, as in Cloudflare Workflows' createBatch. */
 const MAX_BATCH = 100;
+const MAX_BATCH_BYTES = 1024 * 1024;
 
 /** `restart` may name a completed step to run again from, keeping the steps before it. */
 const restartBody = z
@@ -55,8 +59,17 @@ const createBody = z
   .object({
     id: z.string().regex(INSTANCE_ID, "instance ids are letters, digits, '_' and '-', up to 100 characters").optional(),
     params: z.unknown().optional(),
+    retention: retentionSchema.optional(),
   })
   .strict();
+
+const retentionOf = (body: { retention?: z.infer<typeof retentionSchema> | undefined }) =>
+  body.retention === undefined ? undefined : instanceRetention(body.retention);
+
+const instanceId = z.string().regex(INSTANCE_ID, "instance ids are letters, digits, '_' and '-', up to 100 characters");
+
+/** `POST …/instances/terminate`: up to `MAX_BATCH` instances at once. */
+const terminateBody = z.object({ ids: z.array(instanceId).min(1).max(MAX_BATCH, `a batch holds at most ${MAX_BATCH} instances`) }).strict();
 
 export interface InstanceRouteDeps {
   registry: Registry;
@@ -92,13 +105,13 @@ export function instanceRoutes(deps: InstanceRouteDeps) {
     const { t, w } = c.req.param();
     const body = parseBody(createBody, await readJson(c, MAX_PARAMS_BYTES, "the request body", {}));
     const version = await latestVersion(t, w);
-    const record = await deps.control.create(t, w, version, body.id ?? crypto.randomUUID(), body.params ?? null);
+    const record = await deps.control.create(t, w, version, body.id ?? crypto.randomUUID(), body.params ?? null, retentionOf(body));
     return c.json({ id: record.id, version: record.version }, 201);
   });
 
   app.post("/:t/workflows/:w/instances/batch", async (c) => {
     const { t, w } = c.req.param();
-    const body = await readJson(c, MAX_PARAMS_BYTES * 4, "the request body");
+    const body = await readJson(c, MAX_BATCH_BYTES, "the batch");
     const items = parseBody(z.array(createBody).min(1).max(MAX_BATCH, `a batch holds at most ${MAX_BATCH} instances`), body);
     const ids = items.map((item) => item.id ?? crypto.randomUUID());
     const duplicate = ids.find((id, index) => ids.indexOf(id) !== index);
@@ -107,7 +120,7 @@ export function instanceRoutes(deps: InstanceRouteDeps) {
     const results = await Promise.all(
       items.map(async (item, index) => {
         try {
-          const record = await deps.control.create(t, w, version, ids[index]!, item.params ?? null);
+          const record = await deps.control.create(t, w, version, ids[index]!, item.params ?? null, retentionOf(item));
           return { id: record.id, version: record.version };
         } catch (error) {
           if (error instanceof HttpError) return { id: ids[index]!, error: { code: error.code, message: error.message } };
@@ -116,6 +129,24 @@ export function instanceRoutes(deps: InstanceRouteDeps) {
       }),
     );
     return c.json({ instances: results }, 201);
+  });
+
+  app.post("/:t/workflows/:w/instances/terminate", async (c) => {
+    const { t, w } = c.req.param();
+    const { ids } = parseBody(terminateBody, await readJson(c, MAX_BATCH_BYTES, "the request body"));
+    await latestVersion(t, w);
+    const results = await Promise.all(
+      [...new Set(ids)].map(async (id) => {
+        try {
+          const record = await deps.control.apply({ tenant: t, workflow: w, instance: id }, "terminate");
+          return { id, status: record.status, ...(record.control ? { pending: record.control } : {}) };
+        } catch (error) {
+          if (error instanceof HttpError) return { id, error: { code: error.code, message: error.message } };
+          throw error;
+        }
+      }),
+    );
+    return c.json({ instances: results });
   });
 
   app.get("/:t/workflows/:w/instances", async (c) => {
@@ -147,6 +178,15 @@ export function instanceRoutes(deps: InstanceRouteDeps) {
     const record = await loadInstance(ref);
     const journal = await deps.journal.load(ref, record.generation);
     return c.json(instanceView(record, journal));
+  });
+
+  app.delete("/:t/workflows/:w/instances/:id", async (c) => {
+    const force = c.req.query("force");
+    if (force !== undefined && force !== "1") throw badRequest(`force is '1' or absent, got '${force}'`);
+    const ref = refOf(c.req.param());
+    await loadInstance(ref);
+    await deps.control.remove(ref, force === "1");
+    return c.body(null, 204);
   });
 
   app.get("/:t/workflows/:w/instances/:id/steps/:name/:count", async (c) => {

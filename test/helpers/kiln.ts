@@ -74,7 +74,7 @@ export interface TenantClient {
   readonly api: Api;
   /** `source` is text, or a component's bytes with content type `application/wasm`. */
   deploy(workflow: string, source: string | Uint8Array, contentType?: string): Promise<{ status: number; body: JsonBody }>;
-  create(workflow: string, body?: { id?: string; params?: unknown }): Promise<{ id: string; version: string }>;
+  create(workflow: string, body?: { id?: string; params?: unknown; retention?: Record<string, string | number> }): Promise<{ id: string; version: string }>;
   get(workflow: string, id: string): Promise<JsonBody>;
   /** Polls the instance until `done(view)` or the deadline; returns the last view. */
   waitFor(workflow: string, id: string, done: (view: JsonBody) => boolean, timeoutMs?: number): Promise<JsonBody>;
