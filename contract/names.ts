@@ -16,6 +16,8 @@ export const Buckets = {
   journal: "kiln_journal",
   registry: "kiln_registry",
   artifacts: "kiln_artifacts",
+  /** Per-tenant counts of live instances and create budgets (`QuotaRecord`). */
+  quotas: "kiln_quotas",
 } as const;
 
 export const Streams = {
@@ -52,6 +54,10 @@ export const Subjects = {
 export const Keys = {
   instance: (tenant: string, instance: string) => `${tenant}.${instance}`,
   instancesOfTenant: (tenant: string) => `${tenant}.*`,
+  /** Every instance key of the tenant lies under `<this>.>`, whatever lies between the tenant and the id. */
+  instancesPrefixOfTenant: (tenant: string) => tenant,
+  /** The tenant's `QuotaRecord` in `kiln_quotas`. */
+  quota: (tenant: string) => `quota.${tenant}`,
   tenant: (tenant: string) => `tenant.${tenant}`,
   allTenants: "tenant.*",
   tenantToken: (tokenHash: string) => `token.${tokenHash}`,
