@@ -31,6 +31,8 @@ import { RevisionConflictError } from "../infra/errors.ts";
 import type { InstanceStore, StoredInstance } from "../infra/instance-store.ts";
 import { emptyJournal, type InstanceJournal, type JournalStore } from "../infra/journal-store.ts";
 import type { KilnResources } from "../infra/kiln-resources.ts";
+import { becomesFinal } from "../infra/quota/instance-slots.ts";
+import type { QuotaStore } from "../infra/quota/quota-store.ts";
 import { remapStack } from "../infra/stack-trace.ts";
 import type { ArtifactCache, LoadedArtifact } from "./artifact-cache.ts";
 import type { ControlBoard } from "./control-board.ts";
@@ -56,6 +58,8 @@ export interface RunnerDeps {
   resources: KilnResources;
   instances: InstanceStore;
   journal: JournalStore;
+  /** Gets back the `limits.maxInstances` slot of an instance this executor makes final. */
+  quotas: QuotaStore;
   artifacts: ArtifactCache;
   pool: SandboxPool;
   controls: ControlBoard;
@@ -347,8 +351,10 @@ export class ActivationRunner {
     const { deps } = this;
     const { tenant, id, workflow } = activated;
     let settlement: Settlement | undefined;
+    let finished = false;
     const written = await deps.instances.modify(tenant, id, (current) => {
       settlement = decideSettle(current, holder, outcome, message.seq, this.now());
+      finished = becomesFinal(current, settlement.next);
       return settlement.next;
     });
     if (!written || !settlement) {
@@ -357,6 +363,11 @@ export class ActivationRunner {
     }
     if (settlement.message.do === "ack") message.ack();
     else message.nak(settlement.message.delayMs);
+    if (finished) {
+      // Only the write that made the instance final gives its slot back; if this fails, the slot stays
+      // taken until the gateway reconciles the tenant's count.
+      await deps.quotas.release(tenant, 1).catch((error: unknown) => console.warn(`[${deps.owner}] could not give back the slot of '${tenant}.${id}':`, error));
+    }
     if (settlement.next === undefined || settlement.event === undefined) return;
     deps.telemetry.lifecycle(tenant, workflow, id, settlement.event, { status: written.record.status, ...(stats ? { activation: stats } : {}) });
     if (settlement.event === "complete" || settlement.event === "errored") deps.metrics.instanceFinished(settlement.event);

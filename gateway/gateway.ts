@@ -3,7 +3,10 @@ import type { NatsConnection } from "@nats-io/nats-core";
 import { InstanceStore } from "../infra/instance-store.ts";
 import { JournalStore } from "../infra/journal-store.ts";
 import { openKilnResources } from "../infra/kiln-resources.ts";
+import { liveInstanceCounter } from "../infra/quota/count-live-instances.ts";
+import { QuotaStore } from "../infra/quota/quota-store.ts";
 import { createSecretsCipher } from "../infra/secrets-cipher.ts";
+import { resolveSettings } from "../contract/mod.ts";
 import { createGatewayApp } from "./app.ts";
 import { createCompiler } from "./compile/mod.ts";
 import type { GatewayConfig } from "./config.ts";
@@ -24,15 +27,26 @@ export async function createGateway(config: GatewayConfig, nc: NatsConnection) {
     () => compiler.queue.active,
     () => compiler.queue.waiting,
   );
+  const registry = new Registry(resources.registry);
+  const quotas = new QuotaStore(resources.quotas, { countLive: liveInstanceCounter(resources.js, resources.jsm) });
   const app = createGatewayApp({
     adminToken: config.adminToken,
-    registry: new Registry(resources.registry),
+    registry,
     secrets: new SecretStore(resources.registry, await createSecretsCipher(config.secretsKey)),
     compiler,
     artifacts: resources.artifacts,
     instances,
     journal,
-    control: new InstanceControl({ nc, js: resources.js, jsm: resources.jsm, instances, journal }),
+    control: new InstanceControl({
+      nc,
+      js: resources.js,
+      jsm: resources.jsm,
+      instances,
+      journal,
+      quotas,
+      // Read per request, so a settings change applies to the next create on every gateway.
+      limits: async (tenant) => resolveSettings(await registry.getSettings(tenant)).limits,
+    }),
     js: resources.js,
     metrics,
     healthy: () => !nc.isClosed(),

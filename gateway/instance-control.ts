@@ -2,6 +2,10 @@
  * Creating instances and changing their lifecycle. Each change is a compare-and-set on the instance
  * record; a running activation learns of pause / terminate through the control subject and applies it
  * at its next step boundary, anything else takes effect here at once.
+ *
+ * Creates (and restarts of final instances) first take a slot of `limits.maxInstances` and a token of
+ * `limits.createsPerSecond` from the tenant's quota; a terminate that makes an instance final here
+ * gives its slot back (see infra/quota/).
  */
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
@@ -15,12 +19,15 @@ import {
   type WorkflowEvent,
 } from "../contract/mod.ts";
 import { AlreadyExistsError } from "../infra/errors.ts";
+import type { AdmissionRequest, CreateLimits } from "../infra/quota/admission.ts";
+import { becomesFinal } from "../infra/quota/instance-slots.ts";
+import type { QuotaStore } from "../infra/quota/quota-store.ts";
 import { purgeInbox, sendEvent } from "../infra/inbox.ts";
-import type { InstanceStore } from "../infra/instance-store.ts";
+import type { InstanceStore, StoredInstance } from "../infra/instance-store.ts";
 import type { JournalStore } from "../infra/journal-store.ts";
 import { encodeJson } from "../infra/json-codec.ts";
 import { enqueue } from "../infra/work-queue.ts";
-import { conflict, HttpError, notFound } from "./errors.ts";
+import { conflict, HttpError, notFound, tooManyRequests } from "./errors.ts";
 import { ErrorCode } from "../contract/mod.ts";
 
 export type LifecycleAction = "pause" | "resume" | "terminate" | "restart";
@@ -31,6 +38,14 @@ export interface InstanceControlDeps {
   jsm: JetStreamManager;
   instances: InstanceStore;
   journal: JournalStore;
+  quotas: QuotaStore;
+  /** The tenant's create limits as its settings say now. */
+  limits: (tenant: string) => Promise<CreateLimits>;
+}
+
+export interface NewInstance {
+  id: string;
+  params: unknown;
 }
 
 const isLive = (record: InstanceRecord, now: number) => record.lease !== undefined && record.lease.expiresAt > now;
@@ -38,8 +53,31 @@ const isLive = (record: InstanceRecord, now: number) => record.lease !== undefin
 export class InstanceControl {
   constructor(private readonly deps: InstanceControlDeps) {}
 
+  /** One instance; see `createBatch`. */
+  async create(tenant: string, workflow: string, version: string, instance: NewInstance): Promise<InstanceRecord> {
+    const [result] = await this.createBatch(tenant, workflow, version, [instance]);
+    if (result instanceof HttpError) throw result;
+    return result!;
+  }
+
+  /**
+   * Admits the whole batch against the tenant's limits (a 429 for all of it, or nothing), then
+   * creates each instance. An instance that cannot be created (a duplicate id) is answered with its
+   * error and gives its slot back.
+   */
+  async createBatch(tenant: string, workflow: string, version: string, instances: readonly NewInstance[]): Promise<(InstanceRecord | HttpError)[]> {
+    await this.admit(tenant, { slots: instances.length, creates: instances.length });
+    const settled = await Promise.allSettled(instances.map((instance) => this.createOne(tenant, workflow, version, instance)));
+    await this.releaseSlots(tenant, settled.filter((result) => result.status === "rejected").length);
+    return settled.map((result) => {
+      if (result.status === "fulfilled") return result.value;
+      if (result.reason instanceof HttpError) return result.reason;
+      throw result.reason;
+    });
+  }
+
   /** Writes the record, then enqueues the start; undoes the record if the enqueue fails. */
-  async create(tenant: string, workflow: string, version: string, id: string, params: unknown): Promise<InstanceRecord> {
+  private async createOne(tenant: string, workflow: string, version: string, { id, params }: NewInstance): Promise<InstanceRecord> {
     const now = Date.now();
     const record: InstanceRecord = {
       v: 1,
@@ -95,7 +133,9 @@ export class InstanceControl {
 
   private async requestStop(tenant: string, id: string, control: ControlRequest): Promise<InstanceRecord> {
     const target = control === "pause" ? "paused" : "terminated";
+    let finished = false;
     const stored = await this.deps.instances.modify(tenant, id, (record) => {
+      finished = false;
       if (record.status === target) return undefined;
       if (FINAL_STATUSES.has(record.status)) throw conflict(`instance '${id}' is ${record.status}; it cannot be ${target}`);
       const now = Date.now();
@@ -103,9 +143,13 @@ export class InstanceControl {
         if (record.control === "terminate" || record.control === control) return undefined;
         return { ...record, control, updatedAt: now };
       }
-      return { ...record, status: target, control: undefined, wake: undefined, updatedAt: now };
+      const next: InstanceRecord = { ...record, status: target, control: undefined, wake: undefined, updatedAt: now };
+      finished = becomesFinal(record, next);
+      return next;
     });
     if (!stored) throw notFound(`instance '${id}'`);
+    // Only the write that made the instance final gives its slot back, so no slot goes back twice.
+    if (finished) await this.releaseSlots(tenant, 1);
     // A running activation applies the request at its next step boundary; tell it now.
     if (stored.record.control === control) this.notify(tenant, id, control);
     if (stored.record.status === "terminated") await purgeInbox(this.deps.jsm, tenant, id);
@@ -128,24 +172,57 @@ export class InstanceControl {
   }
 
   private async restart(tenant: string, id: string): Promise<InstanceRecord> {
-    const stored = await this.deps.instances.modify(tenant, id, (record) => {
-      const now = Date.now();
-      const next: InstanceRecord = { ...record, status: "queued", generation: record.generation + 1, activations: 0, updatedAt: now };
-      delete next.output;
-      delete next.error;
-      delete next.control;
-      delete next.wake;
-      delete next.suspendedOn;
-      return next;
-    });
-    if (!stored) throw notFound(`instance '${id}'`);
-    const { generation } = stored.record;
+    for (;;) {
+      const current = await this.deps.instances.get(tenant, id);
+      if (!current) throw notFound(`instance '${id}'`);
+      // A final instance runs again: it needs a slot, taken before the record changes.
+      const needsSlot = FINAL_STATUSES.has(current.record.status);
+      if (needsSlot) await this.admit(tenant, { slots: 1, creates: 0 });
+      let finalChanged = false;
+      let stored: StoredInstance | undefined;
+      try {
+        stored = await this.deps.instances.modify(tenant, id, (record) => {
+          finalChanged = FINAL_STATUSES.has(record.status) !== needsSlot;
+          return finalChanged ? undefined : restarted(record);
+        });
+      } catch (error) {
+        if (needsSlot) await this.releaseSlots(tenant, 1);
+        throw error;
+      }
+      if (!stored) throw notFound(`instance '${id}'`);
+      // It finished or was restarted by someone else meanwhile: decide again with what it is now.
+      if (finalChanged) {
+        if (needsSlot) await this.releaseSlots(tenant, 1);
+        continue;
+      }
+      return this.startGeneration(tenant, id, stored.record);
+    }
+  }
+
+  private async startGeneration(tenant: string, id: string, record: InstanceRecord): Promise<InstanceRecord> {
+    const { generation } = record;
     await purgeInbox(this.deps.jsm, tenant, id);
-    await this.enqueue(stored.record, "restart", `${tenant}.${id}.g${generation}.restart`);
+    await this.enqueue(record, "restart", `${tenant}.${id}.g${generation}.restart`);
     // An activation still running the old generation notices on its next lease renewal; whatever it
     // writes lands under the old generation's keys, which nothing reads any more.
     await this.deps.journal.purgeInstance(tenant, id, generation);
-    return stored.record;
+    return record;
+  }
+
+  /** Takes what `request` needs from the tenant's quota, or answers 429 naming the limit. */
+  private async admit(tenant: string, request: AdmissionRequest): Promise<void> {
+    const admission = await this.deps.quotas.reserve(tenant, request, await this.deps.limits(tenant));
+    if (!admission.admitted) throw tooManyRequests(admission.code, admission.message, admission.retryAfterMs);
+  }
+
+  /**
+   * A slot that cannot be given back now stays taken until the tenant's next reconciliation: the
+   * tenant is refused a little early, never let past its limit.
+   */
+  private async releaseSlots(tenant: string, count: number): Promise<void> {
+    await this.deps.quotas
+      .release(tenant, count)
+      .catch((error: unknown) => console.warn(`[gateway] could not give ${count} instance slots back to tenant '${tenant}'; a reconciliation will:`, error));
   }
 
   private notify(tenant: string, instance: string, control: ControlRequest): void {
@@ -168,4 +245,15 @@ export class InstanceControl {
       dedupeId,
     );
   }
+}
+
+/** The record of the next generation: queued again, with the same params and version. */
+function restarted(record: InstanceRecord): InstanceRecord {
+  const next: InstanceRecord = { ...record, status: "queued", generation: record.generation + 1, activations: 0, updatedAt: Date.now() };
+  delete next.output;
+  delete next.error;
+  delete next.control;
+  delete next.wake;
+  delete next.suspendedOn;
+  return next;
 }
