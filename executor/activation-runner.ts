@@ -44,6 +44,7 @@ import { createHttpHost } from "./egress/mod.ts";
 import { EngineHost } from "./engine-host.ts";
 import type { ResolvedExecutorConfig } from "./config.ts";
 import { LeaseKeeper } from "./lease-keeper.ts";
+import { cappedTenantLog } from "./log-cap.ts";
 import { redactError, secretRedactor } from "./redact-secrets.ts";
 import { classifyPlatformFailure } from "./platform-failure.ts";
 import type { SandboxPool } from "./sandbox/sandbox-pool.ts";
@@ -187,6 +188,11 @@ export class ActivationRunner {
     const redact = secretRedactor(secrets);
     const log = (level: LogLevel, text: string, source: "tenant" | "engine") =>
       deps.telemetry.log(tenant, workflow, id, { ts: this.now(), level, message: redact(text), source });
+    const tenantLog = cappedTenantLog<LogLevel>(
+      settings.limits.logLinesPerActivation,
+      (level, text) => log(level, text, "tenant"),
+      (text) => log("warn", text, "engine"),
+    );
     let engine: EngineHost | undefined;
     let stop: ActivationStop | undefined;
     const unhooks: (() => void)[] = [];
@@ -265,16 +271,7 @@ export class ActivationRunner {
           },
         }),
       );
-      const ran = await this.runInSandbox(
-        sandbox,
-        versionKey,
-        engine,
-        fetch,
-        request,
-        loaded,
-        (level, text) => log(level, text, "tenant"),
-        () => stop,
-      );
+      const ran = await this.runInSandbox(sandbox, versionKey, engine, fetch, request, loaded, tenantLog.log, () => stop);
       const outcome = redactOutcome(ran, redact);
       const ms = performance.now() - started;
       deps.metrics.observeActivation(ms, engine.committed);
@@ -294,6 +291,7 @@ export class ActivationRunner {
     } finally {
       // A request still in flight belongs to a sandbox that is gone or done.
       outbound.abort();
+      tenantLog.end();
       for (const unhook of unhooks) unhook();
       lease.stop();
     }
