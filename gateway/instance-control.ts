@@ -48,6 +48,9 @@ export interface NewInstance {
   params: unknown;
 }
 
+/** A restart decides again when the instance finished or restarted under it; this often at most. */
+const MAX_RESTART_TRIES = 5;
+
 const isLive = (record: InstanceRecord, now: number) => record.lease !== undefined && record.lease.expiresAt > now;
 
 export class InstanceControl {
@@ -172,7 +175,7 @@ export class InstanceControl {
   }
 
   private async restart(tenant: string, id: string): Promise<InstanceRecord> {
-    for (;;) {
+    for (let attempt = 0; attempt < MAX_RESTART_TRIES; attempt++) {
       const current = await this.deps.instances.get(tenant, id);
       if (!current) throw notFound(`instance '${id}'`);
       // A final instance runs again: it needs a slot, taken before the record changes.
@@ -189,7 +192,10 @@ export class InstanceControl {
         if (needsSlot) await this.releaseSlots(tenant, 1);
         throw error;
       }
-      if (!stored) throw notFound(`instance '${id}'`);
+      if (!stored) {
+        if (needsSlot) await this.releaseSlots(tenant, 1);
+        throw notFound(`instance '${id}'`);
+      }
       // It finished or was restarted by someone else meanwhile: decide again with what it is now.
       if (finalChanged) {
         if (needsSlot) await this.releaseSlots(tenant, 1);
@@ -197,6 +203,7 @@ export class InstanceControl {
       }
       return this.startGeneration(tenant, id, stored.record);
     }
+    throw conflict(`instance '${id}' kept finishing and restarting while this restart was deciding; try again`);
   }
 
   private async startGeneration(tenant: string, id: string, record: InstanceRecord): Promise<InstanceRecord> {
