@@ -6,6 +6,8 @@
  *
  * Cost per create: one KV update when this gateway's last read of the record is still current (one
  * more get and update per concurrent writer it lost to), whatever the number of stored instances.
+ * Within one process the changes to a tenant's record go one at a time: 32 concurrent creates
+ * racing each other would cost ~32²/2 failed compare-and-sets, one after another ~32 updates.
  * Only a reconciliation reads every instance record of the tenant, at most once a minute and only
  * while the tenant is at its limit.
  */
@@ -44,6 +46,8 @@ export class QuotaStore {
   /** This process's last read of each tenant's record: a create tries its update on it first. */
   private readonly known = new Map<string, Stored>();
   private readonly reconciling = new Set<string>();
+  /** The last change queued for each tenant's record in this process. */
+  private readonly queues = new Map<string, Promise<unknown>>();
 
   constructor(
     private readonly kv: KV,
@@ -56,7 +60,16 @@ export class QuotaStore {
    * Takes `request.slots` live-instance slots and `request.creates` create tokens, or neither. A
    * refusal says which limit, for how long, and what to do.
    */
-  async reserve(tenant: string, request: AdmissionRequest, limits: CreateLimits): Promise<Admission> {
+  reserve(tenant: string, request: AdmissionRequest, limits: CreateLimits): Promise<Admission> {
+    return this.serially(tenant, () => this.reserveNow(tenant, request, limits));
+  }
+
+  /** Gives `count` slots back: instances made final, or reserved for creates that failed. */
+  release(tenant: string, count: number): Promise<void> {
+    return count <= 0 ? Promise.resolve() : this.serially(tenant, () => this.releaseNow(tenant, count));
+  }
+
+  private async reserveNow(tenant: string, request: AdmissionRequest, limits: CreateLimits): Promise<Admission> {
     let stored = this.known.get(tenant);
     let fresh = false;
     for (let attempt = 0; attempt < MAX_CAS_TRIES; attempt++) {
@@ -81,9 +94,7 @@ export class QuotaStore {
     throw new RevisionConflictError(`the quota of tenant '${tenant}' kept changing; gave up after ${MAX_CAS_TRIES} tries, try again`);
   }
 
-  /** Gives `count` slots back: instances made final, or reserved for creates that failed. */
-  async release(tenant: string, count: number): Promise<void> {
-    if (count <= 0) return;
+  private async releaseNow(tenant: string, count: number): Promise<void> {
     for (let attempt = 0; attempt < MAX_CAS_TRIES; attempt++) {
       const stored = await this.get(tenant);
       // No record yet: the first reservation counts what is live then, this instance excluded.
@@ -172,6 +183,17 @@ export class QuotaStore {
       this.known.delete(tenant);
       return false;
     }
+  }
+
+  private serially<T>(tenant: string, change: () => Promise<T>): Promise<T> {
+    const previous = this.queues.get(tenant) ?? Promise.resolve();
+    const next = previous.then(change, change);
+    const settled = next.catch(() => undefined);
+    this.queues.set(tenant, settled);
+    void settled.then(() => {
+      if (this.queues.get(tenant) === settled) this.queues.delete(tenant);
+    });
+    return next;
   }
 
   private remember(tenant: string, stored: Stored): Stored {
