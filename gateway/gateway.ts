@@ -46,6 +46,7 @@ export async function createGateway(config: GatewayConfig, nc: NatsConnection) {
       quotas,
       // Read per request, so a settings change applies to the next create on every gateway.
       limits: async (tenant) => resolveSettings(await registry.getSettings(tenant)).limits,
+      refused: (tenant, code) => metrics.createRefused(tenant, code),
     }),
     js: resources.js,
     metrics,

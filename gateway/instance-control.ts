@@ -41,6 +41,8 @@ export interface InstanceControlDeps {
   quotas: QuotaStore;
   /** The tenant's create limits as its settings say now. */
   limits: (tenant: string) => Promise<CreateLimits>;
+  /** Told of every create refused over a limit, for the metrics. */
+  refused: (tenant: string, code: ErrorCode) => void;
 }
 
 export interface NewInstance {
@@ -219,7 +221,9 @@ export class InstanceControl {
   /** Takes what `request` needs from the tenant's quota, or answers 429 naming the limit. */
   private async admit(tenant: string, request: AdmissionRequest): Promise<void> {
     const admission = await this.deps.quotas.reserve(tenant, request, await this.deps.limits(tenant));
-    if (!admission.admitted) throw tooManyRequests(admission.code, admission.message, admission.retryAfterMs);
+    if (admission.admitted) return;
+    this.deps.refused(tenant, admission.code);
+    throw tooManyRequests(admission.code, admission.message, admission.retryAfterMs);
   }
 
   /**

@@ -95,6 +95,10 @@ describe("limits.maxInstances", () => {
     const restart = await full.api("POST", `${instancesPath(full)}/one/restart`);
     expect(restart.status).toBe(429);
     expect(restart.body.error.code).toBe("too_many_instances");
+
+    // Operators see the refusals per tenant.
+    const metrics = await (await fetch(`${kiln.gateway.url}/metrics`)).text();
+    expect(metrics).toMatch(/kiln_creates_refused_total\{[^}]*tenant="full"[^}]*\} [1-9]/);
   });
 });
 
