@@ -3,8 +3,7 @@ import type { NatsConnection } from "@nats-io/nats-core";
 import { InstanceStore } from "../infra/instance-store.ts";
 import { JournalStore } from "../infra/journal-store.ts";
 import { openKilnResources } from "../infra/kiln-resources.ts";
-import { liveInstanceCounter } from "../infra/quota/count-live-instances.ts";
-import { QuotaStore } from "../infra/quota/quota-store.ts";
+import { openQuotaStore } from "../infra/quota/mod.ts";
 import { createSecretsCipher } from "../infra/secrets-cipher.ts";
 import { resolveSettings } from "../contract/mod.ts";
 import { createGatewayApp } from "./app.ts";
@@ -28,7 +27,6 @@ export async function createGateway(config: GatewayConfig, nc: NatsConnection) {
     () => compiler.queue.waiting,
   );
   const registry = new Registry(resources.registry);
-  const quotas = new QuotaStore(resources.quotas, { countLive: liveInstanceCounter(resources.js, resources.jsm) });
   const app = createGatewayApp({
     adminToken: config.adminToken,
     registry,
@@ -43,7 +41,7 @@ export async function createGateway(config: GatewayConfig, nc: NatsConnection) {
       jsm: resources.jsm,
       instances,
       journal,
-      quotas,
+      quotas: openQuotaStore(resources),
       // Read per request, so a settings change applies to the next create on every gateway.
       limits: async (tenant) => resolveSettings(await registry.getSettings(tenant)).limits,
       refused: (tenant, code) => metrics.createRefused(tenant, code),

@@ -19,9 +19,7 @@ import {
   type WorkflowEvent,
 } from "../contract/mod.ts";
 import { AlreadyExistsError } from "../infra/errors.ts";
-import type { AdmissionRequest, CreateLimits } from "../infra/quota/admission.ts";
-import { becomesFinal } from "../infra/quota/instance-slots.ts";
-import type { QuotaStore } from "../infra/quota/quota-store.ts";
+import { becomesFinal, type AdmissionRequest, type CreateLimits, type QuotaStore } from "../infra/quota/mod.ts";
 import { purgeInbox, sendEvent } from "../infra/inbox.ts";
 import type { InstanceStore, StoredInstance } from "../infra/instance-store.ts";
 import type { JournalStore } from "../infra/journal-store.ts";
