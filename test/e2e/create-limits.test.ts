@@ -100,6 +100,19 @@ describe("limits.maxInstances", () => {
     const metrics = await (await fetch(`${kiln.gateway.url}/metrics`)).text();
     expect(metrics).toMatch(/kiln_creates_refused_total\{[^}]*tenant="full"[^}]*\} [1-9]/);
   });
+
+  it("frees the slot of a running instance once the executor has terminated it", async () => {
+    const busy = await tenantWithLimits("busy", { maxInstances: 1 });
+    expect((await create(busy, { id: "spinning", params: { scenario: "spin" } })).status).toBe(201);
+    await busy.waitFor("quota", "spinning", (view) =>
+      view.steps.some((step: { name: string; status: string }) => step.name === "started" && step.status === "complete"),
+    );
+    expect((await create(busy, { id: "next", params: { scenario: "quick" } })).status).toBe(429);
+    expect((await busy.api("POST", `${instancesPath(busy)}/spinning/terminate`)).status).toBe(200);
+    expect((await busy.waitFor("quota", "spinning", isFinished)).status).toBe("terminated");
+    await eventually("the terminated instance's slot is free", async () => (await create(busy, { id: "next", params: { scenario: "quick" } })).status === 201);
+    expect((await busy.waitFor("quota", "next", isFinished)).status).toBe("complete");
+  });
 });
 
 describe("limits.createsPerSecond", () => {
