@@ -43,6 +43,8 @@ const MAX_CAS_TRIES = 50;
 
 export class QuotaStore {
   private readonly now: () => number;
+  private readonly reconcileEveryMs: number;
+  private readonly reconcileGraceMs: number;
   /** This process's last read of each tenant's record: a create tries its update on it first. */
   private readonly known = new Map<string, Stored>();
   private readonly reconciling = new Set<string>();
@@ -54,6 +56,8 @@ export class QuotaStore {
     private readonly options: QuotaStoreOptions,
   ) {
     this.now = options.now ?? Date.now;
+    this.reconcileEveryMs = options.reconcileEveryMs ?? 60_000;
+    this.reconcileGraceMs = options.reconcileGraceMs ?? 2_000;
   }
 
   /**
@@ -109,19 +113,17 @@ export class QuotaStore {
    * `reconcileSlots`). One gateway at a time: claiming it is a compare-and-set of `reconciledAt`.
    */
   async reconcile(tenant: string): Promise<void> {
-    const everyMs = this.options.reconcileEveryMs ?? 60_000;
-    const graceMs = this.options.reconcileGraceMs ?? 2_000;
     let atStart: QuotaRecord | undefined;
     for (let attempt = 0; attempt < MAX_CAS_TRIES && !atStart; attempt++) {
       const stored = await this.get(tenant);
-      if (!stored || this.now() - stored.record.reconciledAt < everyMs) return;
+      if (!stored || this.now() - stored.record.reconciledAt < this.reconcileEveryMs) return;
       const claimed = { ...stored.record, reconciledAt: this.now() };
       if (await this.write(tenant, claimed, stored.revision)) atStart = claimed;
     }
     if (!atStart) return;
-    await sleep(graceMs);
+    await sleep(this.reconcileGraceMs);
     const counted = await this.options.countLive(tenant);
-    await sleep(graceMs);
+    await sleep(this.reconcileGraceMs);
     for (let attempt = 0; attempt < MAX_CAS_TRIES; attempt++) {
       const stored = await this.get(tenant);
       if (!stored) return;
@@ -130,7 +132,7 @@ export class QuotaStore {
   }
 
   private reconcileLater(tenant: string, record: QuotaRecord): void {
-    if (this.reconciling.has(tenant) || this.now() - record.reconciledAt < (this.options.reconcileEveryMs ?? 60_000)) return;
+    if (this.reconciling.has(tenant) || this.now() - record.reconciledAt < this.reconcileEveryMs) return;
     this.reconciling.add(tenant);
     this.reconcile(tenant)
       .catch((error: unknown) => console.warn(`[quota] recounting the instances of tenant '${tenant}' failed; the next refusal tries again:`, error))

@@ -71,4 +71,20 @@ describe("QuotaStore", () => {
     expect(liveInstances(await stored("acme"))).toBe(3);
     expect((await store.reserve("acme", { slots: 2, creates: 2 }, limits)).admitted).toBe(true);
   });
+
+  it("starts the recount itself when it refuses a tenant not recounted for a while", async () => {
+    const { nats, kv, stored } = await openBucket();
+    await using _ = nats;
+    let now = 1_000_000;
+    const store = new QuotaStore(kv, { countLive: async () => 0, now: () => now, reconcileGraceMs: 0 });
+    const limits = { maxInstances: 2, createsPerSecond: 100 };
+    for (let i = 0; i < 2; i++) await store.reserve("acme", { slots: 1, creates: 1 }, limits);
+    // Both leaked; a refusal within the minute does not recount, one after it does.
+    expect((await store.reserve("acme", { slots: 1, creates: 1 }, limits)).admitted).toBe(false);
+    expect((await stored("acme")).reconciledAt).toBe(1_000_000);
+    now += 61_000;
+    expect((await store.reserve("acme", { slots: 1, creates: 1 }, limits)).admitted).toBe(false);
+    await expect.poll(async () => liveInstances(await stored("acme"))).toBe(0);
+    expect((await store.reserve("acme", { slots: 2, creates: 2 }, limits)).admitted).toBe(true);
+  });
 });
