@@ -39,6 +39,8 @@ export const Buckets = {
   /** Each workflow's instances in creation order, for listing (infra/instance-index.ts). */
   index: "kiln_index",
   artifacts: "kiln_artifacts",
+  /** Per-tenant counts of live instances and create budgets (`QuotaRecord`). */
+  quotas: "kiln_quotas",
 } as const;
 
 export const Streams = {
@@ -79,6 +81,10 @@ export const Keys = {
   /** The chunk of a workflow's instance index being filled, and its sealed chunks. */
   indexHead: (tenant: string, workflow: string) => `${tenant}.${workflow}.head`,
   indexChunk: (tenant: string, workflow: string, chunk: number) => `${tenant}.${workflow}.c${chunk}`,
+  /** Every instance key of the tenant lies under `<this>.>`, whatever lies between the tenant and the id. */
+  instancesPrefixOfTenant: (tenant: string) => tenant,
+  /** The tenant's `QuotaRecord` in `kiln_quotas`. */
+  quota: (tenant: string) => `quota.${tenant}`,
   tenant: (tenant: string) => `tenant.${tenant}`,
   allTenants: "tenant.*",
   tenantToken: (tokenHash: string) => `token.${tokenHash}`,

@@ -33,6 +33,7 @@ import { RevisionConflictError } from "../infra/errors.ts";
 import type { InstanceStore, StoredInstance } from "../infra/instance-store.ts";
 import { emptyJournal, type InstanceJournal, type JournalStore } from "../infra/journal-store.ts";
 import type { KilnResources } from "../infra/kiln-resources.ts";
+import { becomesFinal, type QuotaStore } from "../infra/quota/mod.ts";
 import { remapStack } from "../infra/stack-trace.ts";
 import type { ArtifactCache, LoadedArtifact } from "./artifact-cache.ts";
 import type { ControlBoard } from "./control-board.ts";
@@ -46,6 +47,7 @@ import { createHttpHost } from "./egress/mod.ts";
 import { EngineHost } from "./engine-host.ts";
 import type { ResolvedExecutorConfig } from "./config.ts";
 import { LeaseKeeper } from "./lease-keeper.ts";
+import { cappedTenantLog } from "./log-cap.ts";
 import { redactError, secretRedactor } from "./redact-secrets.ts";
 import { classifyPlatformFailure } from "./platform-failure.ts";
 import type { SandboxPool } from "./sandbox/sandbox-pool.ts";
@@ -60,6 +62,8 @@ export interface RunnerDeps {
   resources: KilnResources;
   instances: InstanceStore;
   journal: JournalStore;
+  /** Gets back the `limits.maxInstances` slot of an instance this executor makes final. */
+  quotas: QuotaStore;
   artifacts: ArtifactCache;
   pool: SandboxPool;
   controls: ControlBoard;
@@ -200,6 +204,11 @@ export class ActivationRunner {
     const redact = secretRedactor(secrets);
     const log = (level: LogLevel, text: string, source: "tenant" | "engine") =>
       deps.telemetry.log(tenant, workflow, id, { ts: this.now(), level, message: redact(text), source });
+    const tenantLog = cappedTenantLog<LogLevel>(
+      settings.limits.logLinesPerActivation,
+      (level, text) => log(level, text, "tenant"),
+      (text) => log("warn", text, "engine"),
+    );
     let engine: EngineHost | undefined;
     let stop: ActivationStop | undefined;
     const unhooks: (() => void)[] = [];
@@ -278,16 +287,7 @@ export class ActivationRunner {
           },
         }),
       );
-      const ran = await this.runInSandbox(
-        sandbox,
-        versionKey,
-        engine,
-        fetch,
-        request,
-        loaded,
-        (level, text) => log(level, text, "tenant"),
-        () => stop,
-      );
+      const ran = await this.runInSandbox(sandbox, versionKey, engine, fetch, request, loaded, tenantLog.log, () => stop);
       const outcome = redactOutcome(ran, redact);
       const ms = performance.now() - started;
       deps.metrics.observeActivation(ms, engine.committed);
@@ -307,6 +307,7 @@ export class ActivationRunner {
     } finally {
       // A request still in flight belongs to a sandbox that is gone or done.
       outbound.abort();
+      tenantLog.end();
       for (const unhook of unhooks) unhook();
       lease.stop();
     }
@@ -374,8 +375,10 @@ export class ActivationRunner {
     const { deps } = this;
     const { tenant, id, workflow } = activated;
     let settlement: Settlement | undefined;
+    let finished = false;
     const written = await deps.instances.modify(instanceRef(activated), (current) => {
       settlement = decideSettle(current, holder, outcome, message.seq, this.now(), this.retentionOf(tenant));
+      finished = becomesFinal(current, settlement.next);
       return settlement.next;
     });
     if (!written || !settlement) {
@@ -387,6 +390,11 @@ export class ActivationRunner {
     }
     if (settlement.message.do === "ack") message.ack();
     else message.nak(settlement.message.delayMs);
+    if (finished) {
+      // Only the write that made the instance final gives its slot back; if this fails, the slot stays
+      // taken until the gateway reconciles the tenant's count.
+      await deps.quotas.release(tenant, 1).catch((error: unknown) => console.warn(`[${deps.owner}] could not give back the slot of '${tenant}.${id}':`, error));
+    }
     if (settlement.next === undefined || settlement.event === undefined) return;
     deps.telemetry.lifecycle(tenant, workflow, id, settlement.event, { status: written.record.status, ...(stats ? { activation: stats } : {}) });
     if (settlement.event === "complete" || settlement.event === "errored") deps.metrics.instanceFinished(settlement.event);

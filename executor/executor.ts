@@ -7,6 +7,7 @@ import type { NatsConnection } from "@nats-io/nats-core";
 import { InstanceStore } from "../infra/instance-store.ts";
 import { JournalStore } from "../infra/journal-store.ts";
 import { openKilnResources } from "../infra/kiln-resources.ts";
+import { openQuotaStore } from "../infra/quota/mod.ts";
 import { currentRuntime, WASM_MAX_MEMORY_PAGES } from "../infra/runtime/mod.ts";
 import { createSecretsCipher } from "../infra/secrets-cipher.ts";
 import { ActivationRunner } from "./activation-runner.ts";
@@ -57,6 +58,7 @@ export async function createExecutor(config: ResolvedExecutorConfig, nc: NatsCon
     resources,
     instances: new InstanceStore(resources.instances),
     journal: new JournalStore(resources.journal, resources.js, resources.jsm),
+    quotas: openQuotaStore(resources),
     artifacts: new ArtifactCache(resources.artifacts),
     pool,
     controls,

@@ -60,7 +60,9 @@ export function createGatewayApp(deps: GatewayAppDeps): Hono<AuthEnv> {
 
   app.onError((error, c) => {
     if (error instanceof HttpError) {
-      return c.json({ error: { code: error.code, message: error.message, ...error.details } }, error.status);
+      const retryAfterMs = error.details?.["retryAfterMs"];
+      const headers = typeof retryAfterMs === "number" ? { "retry-after": String(Math.ceil(retryAfterMs / 1_000)) } : undefined;
+      return c.json({ error: { code: error.code, message: error.message, ...error.details } }, error.status, headers);
     }
     if (isCompileError(error)) {
       return c.json({ error: { code: error.code, message: error.message }, errors: error.errors }, 422);

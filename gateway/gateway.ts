@@ -4,7 +4,9 @@ import { InstanceStore } from "../infra/instance-store.ts";
 import { InstanceIndex } from "../infra/instance-index.ts";
 import { JournalStore } from "../infra/journal-store.ts";
 import { openKilnResources } from "../infra/kiln-resources.ts";
+import { openQuotaStore } from "../infra/quota/mod.ts";
 import { createSecretsCipher } from "../infra/secrets-cipher.ts";
+import { resolveSettings } from "../contract/mod.ts";
 import { createGatewayApp } from "./app.ts";
 import { createCompiler } from "./compile/mod.ts";
 import type { GatewayConfig } from "./config.ts";
@@ -26,16 +28,28 @@ export async function createGateway(config: GatewayConfig, nc: NatsConnection) {
     () => compiler.queue.active,
     () => compiler.queue.waiting,
   );
+  const registry = new Registry(resources.registry);
   const app = createGatewayApp({
     adminToken: config.adminToken,
-    registry: new Registry(resources.registry),
+    registry,
     secrets: new SecretStore(resources.registry, await createSecretsCipher(config.secretsKey)),
     compiler,
     artifacts: resources.artifacts,
     instances,
     index,
     journal,
-    control: new InstanceControl({ nc, js: resources.js, jsm: resources.jsm, instances, index, journal }),
+    control: new InstanceControl({
+      nc,
+      js: resources.js,
+      jsm: resources.jsm,
+      instances,
+      index,
+      journal,
+      quotas: openQuotaStore(resources),
+      // Read per request, so a settings change applies to the next create on every gateway.
+      limits: async (tenant) => resolveSettings(await registry.getSettings(tenant)).limits,
+      refused: (tenant, code) => metrics.createRefused(tenant, code),
+    }),
     js: resources.js,
     metrics,
     healthy: () => !nc.isClosed(),

@@ -25,6 +25,7 @@ export interface KilnResources {
   readonly journal: KV;
   readonly registry: KV;
   readonly index: KV;
+  readonly quotas: KV;
   readonly artifacts: ObjectStore;
   /** Creates the tenant's work consumer if it is missing (idempotent). A function, not a method: callers pass it on unbound. */
   readonly ensureWorkConsumer: (tenant: string) => Promise<void>;
@@ -77,13 +78,25 @@ export async function openKilnResources(nc: NatsConnection, options: KilnResourc
     max_msgs_per_subject: 10_000,
   });
   const kvm = new Kvm(js);
-  const [instances, journal, registry, index] = await Promise.all([
+  const [instances, journal, registry, index, quotas] = await Promise.all([
     kvm.create(Buckets.instances, { history: 1, replicas, storage: StorageType.File }),
     kvm.create(Buckets.journal, { history: 1, replicas, storage: StorageType.File }),
     kvm.create(Buckets.registry, { history: 1, replicas, storage: StorageType.File }),
     kvm.create(Buckets.index, { history: 1, replicas, storage: StorageType.File }),
+    kvm.create(Buckets.quotas, { history: 1, replicas, storage: StorageType.File }),
   ]);
   const artifacts = await new Objm(js).create(Buckets.artifacts, { replicas, storage: StorageType.File });
   const consumerOptions = { ackWaitMs: options.workAckWaitMs ?? 30_000, replicas };
-  return { nc, js, jsm, instances, journal, registry, index, artifacts, ensureWorkConsumer: (tenant) => ensureWorkConsumer(jsm, tenant, consumerOptions) };
+  return {
+    nc,
+    js,
+    jsm,
+    instances,
+    journal,
+    registry,
+    index,
+    quotas,
+    artifacts,
+    ensureWorkConsumer: (tenant) => ensureWorkConsumer(jsm, tenant, consumerOptions),
+  };
 }

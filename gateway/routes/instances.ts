@@ -105,7 +105,7 @@ export function instanceRoutes(deps: InstanceRouteDeps) {
     const { t, w } = c.req.param();
     const body = parseBody(createBody, await readJson(c, MAX_PARAMS_BYTES, "the request body", {}));
     const version = await latestVersion(t, w);
-    const record = await deps.control.create(t, w, version, body.id ?? crypto.randomUUID(), body.params ?? null, retentionOf(body));
+    const record = await deps.control.create(t, w, version, { id: body.id ?? crypto.randomUUID(), params: body.params ?? null, retention: retentionOf(body) });
     return c.json({ id: record.id, version: record.version }, 201);
   });
 
@@ -117,16 +117,14 @@ export function instanceRoutes(deps: InstanceRouteDeps) {
     const duplicate = ids.find((id, index) => ids.indexOf(id) !== index);
     if (duplicate) throw badRequest(`instance id '${duplicate}' appears twice in the batch`);
     const version = await latestVersion(t, w);
-    const results = await Promise.all(
-      items.map(async (item, index) => {
-        try {
-          const record = await deps.control.create(t, w, version, ids[index]!, item.params ?? null, retentionOf(item));
-          return { id: record.id, version: record.version };
-        } catch (error) {
-          if (error instanceof HttpError) return { id: ids[index]!, error: { code: error.code, message: error.message } };
-          throw error;
-        }
-      }),
+    const created = await deps.control.createBatch(
+      t,
+      w,
+      version,
+      items.map((item, index) => ({ id: ids[index]!, params: item.params ?? null, retention: retentionOf(item) })),
+    );
+    const results = created.map((result, index) =>
+      result instanceof HttpError ? { id: ids[index]!, error: { code: result.code, message: result.message } } : { id: result.id, version: result.version },
     );
     return c.json({ instances: results }, 201);
   });
