@@ -16,6 +16,8 @@ export const Buckets = {
   journal: "kiln_journal",
   registry: "kiln_registry",
   artifacts: "kiln_artifacts",
+  /** Leases on each tenant's concurrency slots (`limits.concurrency`), see executor/concurrency-slots.ts. */
+  slots: "kiln_slots",
 } as const;
 
 export const Streams = {
@@ -72,6 +74,8 @@ export const Keys = {
   journalAll: (tenant: string, instance: string) => `${tenant}.${instance}.>`,
   /** A copy of a generation's whole journal as of the end of one activation (see JournalStore). */
   journalSnapshot: (tenant: string, instance: string, generation: number) => `${tenant}.${instance}.g${generation}.snapshot`,
+  /** One of the tenant's `limits.concurrency` slots, numbered from 0: `<tenant>.<index>`. */
+  concurrencySlot: (tenant: string, index: number) => `${tenant}.${index}`,
 } as const;
 
 export const artifactName = (tenant: string, workflow: string, version: string) => `${tenant}/${workflow}/${version}`;

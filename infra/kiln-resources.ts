@@ -24,6 +24,8 @@ export interface KilnResources {
   readonly instances: KV;
   readonly journal: KV;
   readonly registry: KV;
+  /** Concurrency slot leases: a key exists only while an activation holds that slot. */
+  readonly slots: KV;
   readonly artifacts: ObjectStore;
   /** Creates the tenant's work consumer if it is missing (idempotent). A function, not a method: callers pass it on unbound. */
   readonly ensureWorkConsumer: (tenant: string) => Promise<void>;
@@ -76,12 +78,13 @@ export async function openKilnResources(nc: NatsConnection, options: KilnResourc
     max_msgs_per_subject: 10_000,
   });
   const kvm = new Kvm(js);
-  const [instances, journal, registry] = await Promise.all([
+  const [instances, journal, registry, slots] = await Promise.all([
     kvm.create(Buckets.instances, { history: 1, replicas, storage: StorageType.File }),
     kvm.create(Buckets.journal, { history: 1, replicas, storage: StorageType.File }),
     kvm.create(Buckets.registry, { history: 1, replicas, storage: StorageType.File }),
+    kvm.create(Buckets.slots, { history: 1, replicas, storage: StorageType.File }),
   ]);
   const artifacts = await new Objm(js).create(Buckets.artifacts, { replicas, storage: StorageType.File });
   const consumerOptions = { ackWaitMs: options.workAckWaitMs ?? 30_000, replicas };
-  return { nc, js, jsm, instances, journal, registry, artifacts, ensureWorkConsumer: (tenant) => ensureWorkConsumer(jsm, tenant, consumerOptions) };
+  return { nc, js, jsm, instances, journal, registry, slots, artifacts, ensureWorkConsumer: (tenant) => ensureWorkConsumer(jsm, tenant, consumerOptions) };
 }
