@@ -33,6 +33,7 @@ import { emptyJournal, type InstanceJournal, type JournalStore } from "../infra/
 import type { KilnResources } from "../infra/kiln-resources.ts";
 import { remapStack } from "../infra/stack-trace.ts";
 import type { ArtifactCache, LoadedArtifact } from "./artifact-cache.ts";
+import type { ConcurrencySlots, SlotSeat } from "./concurrency-slots.ts";
 import type { ControlBoard } from "./control-board.ts";
 import type { CpuWatchdog } from "./cpu-watchdog.ts";
 import { decideClaim } from "./decisions/claim.ts";
@@ -40,7 +41,7 @@ import type { LeaseHolder } from "./decisions/lease.ts";
 import { decideSettle, type ActivationOutcome, type Settlement } from "./decisions/settle.ts";
 import { createHttpHost } from "./egress/mod.ts";
 import { EngineHost } from "./engine-host.ts";
-import type { ResolvedExecutorConfig } from "./config.ts";
+import { activationHeartbeatMs, type ResolvedExecutorConfig } from "./config.ts";
 import { LeaseKeeper } from "./lease-keeper.ts";
 import { redactError, secretRedactor } from "./redact-secrets.ts";
 import { classifyPlatformFailure } from "./platform-failure.ts";
@@ -59,6 +60,8 @@ export interface RunnerDeps {
   artifacts: ArtifactCache;
   pool: SandboxPool;
   controls: ControlBoard;
+  /** The tenants' `limits.concurrency` slots, shared by all executors. */
+  slots: ConcurrencySlots;
   /** Stops a sandbox over its CPU budget. */
   watchdog: CpuWatchdog;
   /** Tenant settings and decrypted secrets, followed live. */
@@ -112,21 +115,27 @@ export class ActivationRunner {
       message.term(error.message);
       return;
     }
-    const claimed = await this.claim(envelope, message);
-    if (!claimed) return;
-    const record = claimed.record;
-    const holder: LeaseHolder = { owner: this.deps.owner, generation: record.generation, activation: record.activations };
-    if (record.control) {
-      await this.settle(message, record, holder, { kind: "suspended", suspension: { kind: "control", control: record.control } });
-      return;
+    // Held from before the claim until the message is settled: the tenant never runs over its limit.
+    const seat = this.deps.slots.seat(envelope.tenant, `${envelope.workflow}/${envelope.instance}`);
+    try {
+      const claimed = await this.claim(envelope, message, seat);
+      if (!claimed) return;
+      const record = claimed.record;
+      const holder: LeaseHolder = { owner: this.deps.owner, generation: record.generation, activation: record.activations };
+      if (record.control) {
+        await this.settle(message, record, holder, { kind: "suspended", suspension: { kind: "control", control: record.control } });
+        return;
+      }
+      const { outcome, stats } = await this.activate(envelope, message, record, holder);
+      await this.settle(message, record, holder, outcome, stats);
+    } finally {
+      await seat.release();
     }
-    const { outcome, stats } = await this.activate(envelope, message, record, holder);
-    await this.settle(message, record, holder, outcome, stats);
   }
 
-  /** Asks what the message means now; takes the lease if it calls for an activation. */
-  private async claim(envelope: Envelope, message: JsMsg): Promise<StoredInstance | undefined> {
-    const { instances, owner, config } = this.deps;
+  /** Asks what the message means now; takes a concurrency slot and the lease if it calls for an activation. */
+  private async claim(envelope: Envelope, message: JsMsg, seat: SlotSeat): Promise<StoredInstance | undefined> {
+    const { instances, owner, config, settings } = this.deps;
     for (;;) {
       const stored = await instances.get(envelope.tenant, envelope.instance);
       const decision = decideClaim(stored?.record, { reason: envelope.reason, seq: message.seq }, this.now(), { owner, leaseMs: config.leaseMs });
@@ -136,6 +145,12 @@ export class ActivationRunner {
       }
       if (decision.do === "later") {
         message.nak(decision.delayMs);
+        return undefined;
+      }
+      const slot = await seat.take(settings.settings(envelope.tenant).limits.concurrency);
+      if (!slot.held) {
+        // The tenant is at its limit: the message comes back shortly, and nothing counts it as a failure.
+        message.nak(slot.retryInMs);
         return undefined;
       }
       try {
@@ -171,7 +186,7 @@ export class ActivationRunner {
       instance: id,
       holder,
       leaseMs: deps.config.leaseMs,
-      heartbeatMs: Math.min(deps.config.leaseMs, deps.config.workAckWaitMs) / 3,
+      heartbeatMs: activationHeartbeatMs(deps.config),
       expiresAt: record.lease!.expiresAt,
       now: this.now,
       onHeartbeat: () => message.working(),
