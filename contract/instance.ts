@@ -62,6 +62,11 @@ export interface InstanceRecord {
    * ends any other way.
    */
   cpuLimit?: { message: string; failures: number; retryAt: number };
+  /**
+   * The instance was due to run while its tenant ran `limits.concurrency` activations: it waits for a
+   * slot, for the status view. Cleared by the claim that runs it.
+   */
+  concurrencyWait?: { limit: number; since: number };
   /** Why the instance is suspended, for the tenant's status view. */
   suspendedOn?: { kind: "sleep" | "retry" | "event"; step: string; until?: number; eventType?: string };
 }

@@ -37,6 +37,7 @@ import type { ConcurrencySlots, SlotSeat } from "./concurrency-slots.ts";
 import type { ControlBoard } from "./control-board.ts";
 import type { CpuWatchdog } from "./cpu-watchdog.ts";
 import { decideClaim } from "./decisions/claim.ts";
+import { markConcurrencyWait } from "./decisions/concurrency-slot.ts";
 import type { LeaseHolder } from "./decisions/lease.ts";
 import { decideSettle, type ActivationOutcome, type Settlement } from "./decisions/settle.ts";
 import { createHttpHost } from "./egress/mod.ts";
@@ -147,10 +148,12 @@ export class ActivationRunner {
         message.nak(decision.delayMs);
         return undefined;
       }
-      const slot = await seat.take(settings.settings(envelope.tenant).limits.concurrency);
+      const { concurrency } = settings.settings(envelope.tenant).limits;
+      const slot = await seat.take(concurrency);
       if (!slot.held) {
         // The tenant is at its limit: the message comes back shortly, and nothing counts it as a failure.
         message.nak(slot.retryInMs);
+        await this.showConcurrencyWait(stored!, concurrency);
         return undefined;
       }
       try {
@@ -159,6 +162,12 @@ export class ActivationRunner {
         if (!(error instanceof RevisionConflictError)) throw error;
       }
     }
+  }
+
+  /** Says in the status why the instance is not running yet. Only informative: a lost race or NATS trouble skips it. */
+  private async showConcurrencyWait(stored: StoredInstance, limit: number): Promise<void> {
+    const next = markConcurrencyWait(stored.record, limit, this.now());
+    if (next) await this.deps.instances.replace(next, stored.revision).catch(() => undefined);
   }
 
   /** The journal to replay: nothing for a generation's first activation, else the snapshot or the keys. */

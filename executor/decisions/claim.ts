@@ -41,6 +41,7 @@ export function decideClaim(record: InstanceRecord | undefined, message: ClaimMe
     status: "running",
     updatedAt: now,
     lease: { owner: lease.owner, expiresAt: now + lease.leaseMs },
+    concurrencyWait: undefined,
     ...(record.activations === undefined ? {} : { activations: record.activations + 1 }),
   };
   return { do: "claim", next };

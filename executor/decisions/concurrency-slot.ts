@@ -8,6 +8,7 @@
  * slot of a crashed executor frees itself. Only slots below the current limit count: after the limit
  * is lowered, activations in higher slots run to their end and nobody takes those slots again.
  */
+import type { InstanceRecord } from "../../contract/mod.ts";
 
 /** The value of a held slot. */
 export interface SlotLease {
@@ -81,6 +82,15 @@ export function chooseSlot(slots: readonly SlotState[], limit: number, now: numb
   if (free.length === 0) return { do: "wait", delayMs: fullRetryDelayMs(random) };
   const slot = free[Math.floor(random * free.length) % free.length]!;
   return slot.revision === undefined ? { do: "create", index: slot.index } : { do: "take-over", index: slot.index, revision: slot.revision };
+}
+
+/**
+ * The record saying that it waits for one of its tenant's `limit` slots, for the status view; or
+ * `undefined` when it says so already (a message that keeps finding the tenant full writes once).
+ */
+export function markConcurrencyWait(record: InstanceRecord, limit: number, now: number): InstanceRecord | undefined {
+  if (record.concurrencyWait?.limit === limit) return undefined;
+  return { ...record, concurrencyWait: { limit, since: record.concurrencyWait?.since ?? now } };
 }
 
 /** The nak delay of a message whose tenant is at its limit. */

@@ -3,6 +3,8 @@
  * a held slot is free, and what a message does when its tenant is at its limit. One row per case.
  */
 import { describe, expect, it } from "vitest";
+import type { InstanceRecord } from "../../contract/mod.ts";
+import { decideClaim } from "../../executor/decisions/claim.ts";
 import {
   chooseSlot,
   firstSlot,
@@ -10,6 +12,7 @@ import {
   FULL_RETRY_MS,
   fullRetryDelayMs,
   isSlotFree,
+  markConcurrencyWait,
   SLOT_READ_WINDOW,
   slotLease,
   slotsToRead,
@@ -92,6 +95,45 @@ describe("choose a slot", () => {
 
   it("ignores free slots at or above a lowered limit", () => {
     expect(chooseSlot([held(0), absent(1), absent(2)], 1, NOW, 0.5)).toMatchObject({ do: "wait" });
+  });
+});
+
+describe("the status while waiting for a slot", () => {
+  const queued: InstanceRecord = {
+    v: 1,
+    tenant: "acme",
+    workflow: "wf",
+    version: "v1",
+    id: "i1",
+    status: "queued",
+    params: {},
+    createdAt: NOW - 10_000,
+    updatedAt: NOW - 10_000,
+    generation: 0,
+    activations: 0,
+  };
+
+  it("says the instance waits for one of the tenant's slots, and since when", () => {
+    expect(markConcurrencyWait(queued, 2, NOW)).toEqual({ ...queued, concurrencyWait: { limit: 2, since: NOW } });
+  });
+
+  it("writes nothing when it says so already: a message that keeps finding the tenant full writes once", () => {
+    expect(markConcurrencyWait({ ...queued, concurrencyWait: { limit: 2, since: NOW - 500 } }, 2, NOW)).toBeUndefined();
+  });
+
+  it("follows a changed limit but keeps when the wait began", () => {
+    expect(markConcurrencyWait({ ...queued, concurrencyWait: { limit: 2, since: NOW - 500 } }, 1, NOW)?.concurrencyWait).toEqual({
+      limit: 1,
+      since: NOW - 500,
+    });
+  });
+
+  it("is cleared by the claim that runs the instance", () => {
+    const decision = decideClaim({ ...queued, concurrencyWait: { limit: 1, since: NOW - 500 } }, { reason: "start", seq: 1 }, NOW, {
+      owner: "executor-me",
+      leaseMs: 3_000,
+    });
+    expect(decision.do === "claim" && decision.next.concurrencyWait).toBeUndefined();
   });
 });
 
