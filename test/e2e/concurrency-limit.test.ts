@@ -5,6 +5,9 @@
  * tight limit runs beside it. How long the waiting takes belongs to the benchmark, not here.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Keys } from "../../contract/mod.ts";
+import { decodeJson } from "../../infra/json-codec.ts";
+import { openKilnResources } from "../../infra/kiln-resources.ts";
 import { fixture, isFinished, startKiln, type TenantClient, type TestKiln } from "../helpers/kiln.ts";
 
 /** Long enough that instances of one tenant would overlap without a limit, short enough for 2 loaded cores. */
@@ -79,4 +82,38 @@ describe("limits.concurrency across executors", () => {
       watch.stop();
     }
   }, 180_000);
+
+  it("says in the status that an instance waits for a concurrency slot, and runs it once the slot is free", async () => {
+    // Holds single's only slot until it is terminated.
+    const holder = await single.create("held", { params: { holdMs: 600_000 } });
+    await single.waitFor("held", holder.id, (view) => view.status === "running");
+    const { id } = await single.create("held", { params: { holdMs: 1 } });
+    const waiting = await single.waitFor("held", id, (view) => view.concurrencyWait !== undefined || isFinished(view));
+    expect(waiting).toMatchObject({ status: "queued", concurrencyWait: { limit: 1, since: expect.any(String) } });
+    expect((await single.api("POST", `/v1/tenants/single/workflows/held/instances/${holder.id}/terminate`)).status).toBeLessThan(300);
+    const done = await single.waitFor("held", id, isFinished, 60_000);
+    expect(done.status).toBe("complete");
+    expect(done.concurrencyWait).toBeUndefined();
+  }, 120_000);
+});
+
+describe("a slot held by a crashed executor", () => {
+  it("frees itself when its lease lapses, so the tenant's next instance runs", async () => {
+    await using kiln = await startKiln({ executors: 0 });
+    const lone = await kiln.tenant("lone");
+    expect((await lone.deploy("held", await fixture("held-step.ts"))).status).toBe(201);
+    expect((await kiln.adminApi("PUT", "/v1/tenants/lone/settings", { limits: { concurrency: 1 } })).status).toBe(200);
+    const doomed = await kiln.spawnExecutor();
+    const holder = await lone.create("held", { params: { holdMs: 600_000 } });
+    await lone.waitFor("held", holder.id, (view) => view.status === "running");
+    // The machine dies holding the tenant's only slot; the instance it ran is ended by the tenant.
+    await doomed.kill();
+    const { slots } = await openKilnResources(await kiln.nats.connect());
+    const held = await slots.get(Keys.concurrencySlot("lone", 0));
+    expect(held && decodeJson<{ owner: string }>(held.value).owner).toBe(doomed.id);
+    expect((await lone.api("POST", `/v1/tenants/lone/workflows/held/instances/${holder.id}/terminate`)).status).toBeLessThan(300);
+    await kiln.startExecutor();
+    const { id } = await lone.create("held", { params: { holdMs: 1 } });
+    expect((await lone.waitFor("held", id, isFinished, 60_000)).status).toBe("complete");
+  }, 120_000);
 });
