@@ -1,7 +1,8 @@
 /**
  * Takes one work message from `KILN_WORK` to its conclusion: decides whether it is still relevant,
- * claims the instance (lease), runs one activation in a sandbox, records the outcome and settles the
- * message — ack, or nak with a delay when the message carries the instance's timer.
+ * takes one of the tenant's concurrency slots (`concurrency-slots.ts`), claims the instance (lease),
+ * runs one activation in a sandbox, records the outcome and settles the message — ack, or nak with a
+ * delay when the message carries the instance's timer.
  *
  * Every decision with a race in it is a pure function in `decisions/` (claim, lease, settle); this
  * class reads the record, asks the decision, writes it with a compare-and-set, and does what it says.
