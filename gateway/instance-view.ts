@@ -2,7 +2,7 @@
  * The tenant's view of an instance: what `GET …/instances/:id` answers. Platform fields (lease, wake
  * carrier, generation) never show.
  */
-import { decodeKeyToken, FINAL_STATUSES, type InstanceRecord, type SerializedError, type StepRecord } from "../contract/mod.ts";
+import { decodeKeyToken, FINAL_STATUSES, isConcurrencyWaitCurrent, type InstanceRecord, type SerializedError, type StepRecord } from "../contract/mod.ts";
 import type { InstanceJournal } from "../infra/journal-store.ts";
 
 export interface StepView {
@@ -109,7 +109,7 @@ export function instanceView(record: InstanceRecord, journal: InstanceJournal, n
     view.platformFailure = { ...record.platformFailure, retryAt: iso(record.platformFailure.retryAt) };
   }
   if (record.cpuLimit && !FINAL_STATUSES.has(record.status)) view.cpuLimit = { ...record.cpuLimit, retryAt: iso(record.cpuLimit.retryAt) };
-  if (record.concurrencyWait && !FINAL_STATUSES.has(record.status) && record.status !== "paused" && record.status !== "running") {
+  if (record.concurrencyWait && isConcurrencyWaitCurrent(record)) {
     view.concurrencyWait = { limit: record.concurrencyWait.limit, since: iso(record.concurrencyWait.since) };
   }
   return view;

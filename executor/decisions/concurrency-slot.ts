@@ -8,7 +8,7 @@
  * slot of a crashed executor frees itself. Only slots below the current limit count: after the limit
  * is lowered, activations in higher slots run to their end and nobody takes those slots again.
  */
-import type { InstanceRecord } from "../../contract/mod.ts";
+import { isConcurrencyWaitCurrent, type InstanceRecord } from "../../contract/mod.ts";
 
 /** The value of a held slot. */
 export interface SlotLease {
@@ -86,11 +86,12 @@ export function chooseSlot(slots: readonly SlotState[], limit: number, now: numb
 
 /**
  * The record saying that it waits for one of its tenant's `limit` slots, for the status view; or
- * `undefined` when it says so already (a message that keeps finding the tenant full writes once).
+ * `undefined` when it says so already (a message that keeps finding the tenant full writes once per
+ * wait, and again only after the record changed or the limit did).
  */
 export function markConcurrencyWait(record: InstanceRecord, limit: number, now: number): InstanceRecord | undefined {
-  if (record.concurrencyWait?.limit === limit) return undefined;
-  return { ...record, concurrencyWait: { limit, since: record.concurrencyWait?.since ?? now } };
+  if (isConcurrencyWaitCurrent(record) && record.concurrencyWait?.limit === limit) return undefined;
+  return { ...record, updatedAt: now, concurrencyWait: { limit, since: now } };
 }
 
 /** The nak delay of a message whose tenant is at its limit. */

@@ -3,7 +3,7 @@
  * a held slot is free, and what a message does when its tenant is at its limit. One row per case.
  */
 import { describe, expect, it } from "vitest";
-import type { InstanceRecord } from "../../contract/mod.ts";
+import { isConcurrencyWaitCurrent, type InstanceRecord } from "../../contract/mod.ts";
 import { decideClaim } from "../../executor/decisions/claim.ts";
 import {
   chooseSlot,
@@ -113,19 +113,26 @@ describe("the status while waiting for a slot", () => {
     activations: 0,
   };
 
+  const noted: InstanceRecord = { ...queued, updatedAt: NOW - 500, concurrencyWait: { limit: 2, since: NOW - 500 } };
+
   it("says the instance waits for one of the tenant's slots, and since when", () => {
-    expect(markConcurrencyWait(queued, 2, NOW)).toEqual({ ...queued, concurrencyWait: { limit: 2, since: NOW } });
+    const marked = markConcurrencyWait(queued, 2, NOW);
+    expect(marked).toEqual({ ...queued, updatedAt: NOW, concurrencyWait: { limit: 2, since: NOW } });
+    expect(isConcurrencyWaitCurrent(marked!)).toBe(true);
   });
 
   it("writes nothing when it says so already: a message that keeps finding the tenant full writes once", () => {
-    expect(markConcurrencyWait({ ...queued, concurrencyWait: { limit: 2, since: NOW - 500 } }, 2, NOW)).toBeUndefined();
+    expect(markConcurrencyWait(noted, 2, NOW)).toBeUndefined();
   });
 
-  it("follows a changed limit but keeps when the wait began", () => {
-    expect(markConcurrencyWait({ ...queued, concurrencyWait: { limit: 2, since: NOW - 500 } }, 1, NOW)?.concurrencyWait).toEqual({
-      limit: 1,
-      since: NOW - 500,
-    });
+  it("follows a changed limit", () => {
+    expect(markConcurrencyWait(noted, 1, NOW)?.concurrencyWait).toEqual({ limit: 1, since: NOW });
+  });
+
+  it("counts a note from before the record's last change (a pause and resume, a restart) as stale, and notes the wait again", () => {
+    const resumed: InstanceRecord = { ...noted, updatedAt: NOW - 100 };
+    expect(isConcurrencyWaitCurrent(resumed)).toBe(false);
+    expect(markConcurrencyWait(resumed, 2, NOW)?.concurrencyWait).toEqual({ limit: 2, since: NOW });
   });
 
   it("is cleared by the claim that runs the instance", () => {
