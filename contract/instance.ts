@@ -72,6 +72,21 @@ export interface InstanceRecord {
    * ends any other way.
    */
   cpuLimit?: { message: string; failures: number; retryAt: number };
+  /**
+   * The instance was due to run while its tenant ran `limits.concurrency` activations: it waits for a
+   * slot, for the status view. Written together with `updatedAt` (`since` equals it) and cleared by
+   * the claim that runs it; see `isConcurrencyWaitCurrent`.
+   */
+  concurrencyWait?: { limit: number; since: number };
   /** Why the instance is suspended, for the tenant's status view. */
   suspendedOn?: { kind: "sleep" | "retry" | "event"; step: string; until?: number; eventType?: string };
+}
+
+/**
+ * Whether the record's `concurrencyWait` still describes the instance. The note is written with
+ * `updatedAt` set to its `since`, and every later write moves `updatedAt` on (a pause, a resume, a
+ * restart from the gateway): comparing two values of one write, not two machines' clocks.
+ */
+export function isConcurrencyWaitCurrent(record: InstanceRecord): boolean {
+  return record.concurrencyWait !== undefined && record.concurrencyWait.since === record.updatedAt;
 }

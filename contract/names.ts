@@ -41,6 +41,8 @@ export const Buckets = {
   artifacts: "kiln_artifacts",
   /** Per-tenant counts of live instances and create budgets (`QuotaRecord`). */
   quotas: "kiln_quotas",
+  /** Leases on each tenant's concurrency slots (`limits.concurrency`), see executor/concurrency-slots.ts. */
+  slots: "kiln_slots",
 } as const;
 
 export const Streams = {
@@ -105,6 +107,8 @@ export const Keys = {
   journalAll: (ref: InstanceRef) => `${path(ref)}.>`,
   /** A copy of a generation's whole journal as of the end of one activation (see JournalStore). */
   journalSnapshot: (ref: InstanceRef, generation: number) => `${path(ref)}.g${generation}.snapshot`,
+  /** One of the tenant's `limits.concurrency` slots, numbered from 0: `<tenant>.<index>`. */
+  concurrencySlot: (tenant: string, index: number) => `${tenant}.${index}`,
 } as const;
 
 export const artifactName = (tenant: string, workflow: string, version: string) => `${tenant}/${workflow}/${version}`;

@@ -1,7 +1,8 @@
 /**
  * Takes one work message from `KILN_WORK` to its conclusion: decides whether it is still relevant,
- * claims the instance (lease), runs one activation in a sandbox, records the outcome and settles the
- * message — ack, or nak with a delay when the message carries the instance's timer.
+ * takes one of the tenant's concurrency slots (`concurrency-slots.ts`), claims the instance (lease),
+ * runs one activation in a sandbox, records the outcome and settles the message — ack, or nak with a
+ * delay when the message carries the instance's timer.
  *
  * Every decision with a race in it is a pure function in `decisions/` (claim, lease, settle); this
  * class reads the record, asks the decision, writes it with a compare-and-set, and does what it says.
@@ -36,16 +37,18 @@ import type { KilnResources } from "../infra/kiln-resources.ts";
 import { becomesFinal, type QuotaStore } from "../infra/quota/mod.ts";
 import { remapStack } from "../infra/stack-trace.ts";
 import type { ArtifactCache, LoadedArtifact } from "./artifact-cache.ts";
+import type { ConcurrencySlots, SlotSeat } from "./concurrency-slots.ts";
 import type { ControlBoard } from "./control-board.ts";
 import type { CpuWatchdog } from "./cpu-watchdog.ts";
 import { decideClaim } from "./decisions/claim.ts";
 import type { RetentionPolicy } from "./decisions/retention.ts";
 import { purgeInstanceData, removeInstance, type InstanceRemovalDeps } from "../infra/instance-removal.ts";
+import { markConcurrencyWait } from "./decisions/concurrency-slot.ts";
 import type { LeaseHolder } from "./decisions/lease.ts";
 import { decideSettle, type ActivationOutcome, type Settlement } from "./decisions/settle.ts";
 import { createHttpHost } from "./egress/mod.ts";
 import { EngineHost } from "./engine-host.ts";
-import type { ResolvedExecutorConfig } from "./config.ts";
+import { activationHeartbeatMs, type ResolvedExecutorConfig } from "./config.ts";
 import { LeaseKeeper } from "./lease-keeper.ts";
 import { cappedTenantLog } from "./log-cap.ts";
 import { redactError, secretRedactor } from "./redact-secrets.ts";
@@ -67,6 +70,8 @@ export interface RunnerDeps {
   artifacts: ArtifactCache;
   pool: SandboxPool;
   controls: ControlBoard;
+  /** The tenants' `limits.concurrency` slots, shared by all executors. */
+  slots: ConcurrencySlots;
   /** Stops a sandbox over its CPU budget. */
   watchdog: CpuWatchdog;
   /** Tenant settings and decrypted secrets, followed live. */
@@ -120,26 +125,42 @@ export class ActivationRunner {
       message.term(error.message);
       return;
     }
-    const claimed = await this.claim(envelope, message);
-    if (!claimed) return;
-    const record = claimed.record;
-    const holder: LeaseHolder = { owner: this.deps.owner, generation: record.generation, activation: record.activations };
-    if (record.control) {
-      await this.settle(message, record, holder, { kind: "suspended", suspension: { kind: "control", control: record.control } });
-      return;
+    // Held from before the claim until the message is settled: the tenant never runs over its limit.
+    const seat = this.deps.slots.seat(envelope.tenant, `${envelope.workflow}/${envelope.instance}`);
+    try {
+      const claimed = await this.claim(envelope, message, seat);
+      if (!claimed) return;
+      const record = claimed.record;
+      const holder: LeaseHolder = { owner: this.deps.owner, generation: record.generation, activation: record.activations };
+      if (record.control) {
+        await this.settle(message, record, holder, { kind: "suspended", suspension: { kind: "control", control: record.control } });
+        return;
+      }
+      const { outcome, stats } = await this.activate(envelope, message, record, holder);
+      await this.settle(message, record, holder, outcome, stats);
+    } finally {
+      await seat.release();
     }
-    const { outcome, stats } = await this.activate(envelope, message, record, holder);
-    await this.settle(message, record, holder, outcome, stats);
   }
 
-  /** Asks what the message means now; takes the lease if it calls for an activation. */
-  private async claim(envelope: Envelope, message: JsMsg): Promise<StoredInstance | undefined> {
-    const { instances, owner, config } = this.deps;
+  /** Asks what the message means now; takes a concurrency slot and the lease if it calls for an activation. */
+  private async claim(envelope: Envelope, message: JsMsg, seat: SlotSeat): Promise<StoredInstance | undefined> {
+    const { instances, owner, config, settings } = this.deps;
     const ref = instanceRef({ ...envelope, id: envelope.instance });
     const retention = this.retentionOf(envelope.tenant);
     for (;;) {
       const stored = await instances.get(ref);
       const decision = decideClaim(stored?.record, { reason: envelope.reason, seq: message.seq }, this.now(), { owner, leaseMs: config.leaseMs, retention });
+      if (decision.do === "claim") {
+        const { concurrency } = settings.settings(envelope.tenant).limits;
+        const slot = await seat.take(concurrency);
+        if (!slot.held) {
+          // The tenant is at its limit: the message comes back shortly, and nothing counts it as a failure.
+          message.nak(slot.retryInMs);
+          await this.showConcurrencyWait(stored!, concurrency);
+          return undefined;
+        }
+      }
       try {
         switch (decision.do) {
           case "drop":
@@ -164,6 +185,12 @@ export class ActivationRunner {
         if (!(error instanceof RevisionConflictError)) throw error;
       }
     }
+  }
+
+  /** Says in the status why the instance is not running yet. Only informative: a lost race or NATS trouble skips it. */
+  private async showConcurrencyWait(stored: StoredInstance, limit: number): Promise<void> {
+    const next = markConcurrencyWait(stored.record, limit, this.now());
+    if (next) await this.deps.instances.replace(next, stored.revision).catch(() => undefined);
   }
 
   /** The journal to replay: nothing for a generation's first activation, else the snapshot or the keys. */
@@ -192,7 +219,7 @@ export class ActivationRunner {
       ref,
       holder,
       leaseMs: deps.config.leaseMs,
-      heartbeatMs: Math.min(deps.config.leaseMs, deps.config.workAckWaitMs) / 3,
+      heartbeatMs: activationHeartbeatMs(deps.config),
       expiresAt: record.lease!.expiresAt,
       now: this.now,
       onHeartbeat: () => message.working(),

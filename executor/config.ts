@@ -27,6 +27,11 @@ export interface ResolvedExecutorConfig {
   readonly secretsKey: Uint8Array;
 }
 
+/** How often a running activation renews its lease and slot and signals progress on its message. */
+export function activationHeartbeatMs(config: Pick<ResolvedExecutorConfig, "leaseMs" | "workAckWaitMs">): number {
+  return Math.min(config.leaseMs, config.workAckWaitMs) / 3;
+}
+
 function positiveInt(env: Record<string, string | undefined>, name: string, fallback: number): number {
   const raw = env[name];
   if (raw === undefined || raw === "") return fallback;

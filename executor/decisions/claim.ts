@@ -52,6 +52,7 @@ export function decideClaim(record: InstanceRecord | undefined, message: ClaimMe
     status: "running",
     updatedAt: now,
     lease: { owner: policy.owner, expiresAt: now + policy.leaseMs },
+    concurrencyWait: undefined,
     ...(record.activations === undefined ? {} : { activations: record.activations + 1 }),
   };
   return { do: "claim", next };
