@@ -8,4 +8,5 @@ export * from "./protocol-limits.ts";
 export * from "./errors.ts";
 export * from "./lifecycle.ts";
 export * from "./settings.ts";
+export * from "./tokens.ts";
 export * from "./describe-issue.ts";

@@ -8,6 +8,8 @@ export const WORKFLOW_NAME = TENANT_NAME;
 export const INSTANCE_ID = /^[A-Za-z0-9_][A-Za-z0-9_-]{0,99}$/;
 /** Event types travel in subjects and keys too, so they follow the instance id rule. */
 export const EVENT_TYPE = INSTANCE_ID;
+/** Token names follow the tenant name rule: they appear in paths and in `kiln_registry` keys. */
+export const TOKEN_NAME = TENANT_NAME;
 /** Secret names are environment-variable-like. */
 export const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
@@ -76,7 +78,12 @@ export const Keys = {
   instancesOfTenant: (tenant: string) => `${tenant}.*.*`,
   tenant: (tenant: string) => `tenant.${tenant}`,
   allTenants: "tenant.*",
+  /** What authenticates a request: the SHA-256 hash of a tenant token, never the token itself. */
   tenantToken: (tokenHash: string) => `token.${tokenHash}`,
+  allTenantTokens: "token.*",
+  /** The same token by its name, for listing and revoking; holds its hash, not the token. */
+  tokenName: (tenant: string, name: string) => `token-name.${tenant}.${name}`,
+  tokenNamesOfTenant: (tenant: string) => `token-name.${tenant}.*`,
   tenantSettings: (tenant: string) => `settings.${tenant}`,
   allTenantSettings: "settings.*",
   secret: (tenant: string, name: string) => `secret.${tenant}.${name}`,
