@@ -1,4 +1,4 @@
-/** Instances of a workflow: create, list, inspect, lifecycle, events and logs. */
+/** Instances of a workflow: create, events and lifecycle (`run` scope); list, inspect and logs (`read` scope). */
 import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import { z } from "zod";
@@ -6,7 +6,7 @@ import type { JetStreamClient } from "@nats-io/jetstream";
 import { EVENT_TYPE, INSTANCE_ID, INSTANCE_STATUSES, type InstanceRecord, type InstanceRef, type InstanceStatus } from "../../contract/mod.ts";
 import type { InstanceStore } from "../../infra/instance-store.ts";
 import type { JournalStore } from "../../infra/journal-store.ts";
-import { requireTenantAccess, type AuthEnv } from "../auth.ts";
+import { requireScope, requireTenantAccess, type AuthEnv } from "../auth.ts";
 import { mediaType, readJson, readText } from "../body.ts";
 import { badRequest, HttpError, notFound } from "../errors.ts";
 import type { InstanceControl, LifecycleAction } from "../instance-control.ts";
@@ -55,7 +55,7 @@ export function instanceRoutes(deps: InstanceRouteDeps) {
   /** The instance the route's `:t`, `:w` and `:id` name. */
   const refOf = (params: { t: string; w: string; id: string }): InstanceRef => ({ tenant: params.t, workflow: params.w, instance: params.id });
 
-  app.post("/:t/workflows/:w/instances", async (c) => {
+  app.post("/:t/workflows/:w/instances", requireScope("run"), async (c) => {
     const { t, w } = c.req.param();
     const body = parseBody(createBody, await readJson(c, MAX_PARAMS_BYTES, "the request body", {}));
     const version = await latestVersion(t, w);
@@ -63,7 +63,7 @@ export function instanceRoutes(deps: InstanceRouteDeps) {
     return c.json({ id: record.id, version: record.version }, 201);
   });
 
-  app.post("/:t/workflows/:w/instances/batch", async (c) => {
+  app.post("/:t/workflows/:w/instances/batch", requireScope("run"), async (c) => {
     const { t, w } = c.req.param();
     const body = await readJson(c, MAX_PARAMS_BYTES * 4, "the request body");
     const items = parseBody(z.array(createBody).min(1).max(MAX_BATCH, `a batch holds at most ${MAX_BATCH} instances`), body);
@@ -85,7 +85,7 @@ export function instanceRoutes(deps: InstanceRouteDeps) {
     return c.json({ instances: results }, 201);
   });
 
-  app.get("/:t/workflows/:w/instances", async (c) => {
+  app.get("/:t/workflows/:w/instances", requireScope("read"), async (c) => {
     const { t, w } = c.req.param();
     const status = c.req.query("status");
     if (status !== undefined && !INSTANCE_STATUSES.includes(status as InstanceStatus)) {
@@ -103,21 +103,21 @@ export function instanceRoutes(deps: InstanceRouteDeps) {
     return c.json({ instances: page.instances.map(instanceSummary), ...(page.nextCursor ? { cursor: page.nextCursor } : {}) });
   });
 
-  app.get("/:t/workflows/:w/instances/:id", async (c) => {
+  app.get("/:t/workflows/:w/instances/:id", requireScope("read"), async (c) => {
     const ref = refOf(c.req.param());
     const record = await loadInstance(ref);
     const journal = await deps.journal.load(ref, record.generation);
     return c.json(instanceView(record, journal));
   });
 
-  app.post("/:t/workflows/:w/instances/:id/:action{pause|resume|terminate|restart}", async (c) => {
+  app.post("/:t/workflows/:w/instances/:id/:action{pause|resume|terminate|restart}", requireScope("run"), async (c) => {
     const ref = refOf(c.req.param());
     await loadInstance(ref);
     const record = await deps.control.apply(ref, c.req.param("action") as LifecycleAction);
     return c.json({ id: record.id, status: record.status, ...(record.control ? { pending: record.control } : {}) });
   });
 
-  app.post("/:t/workflows/:w/instances/:id/events/:type", async (c) => {
+  app.post("/:t/workflows/:w/instances/:id/events/:type", requireScope("run"), async (c) => {
     const { id, type } = c.req.param();
     const ref = refOf(c.req.param());
     if (!EVENT_TYPE.test(type)) throw badRequest(`invalid event type '${type}': use letters, digits, '_' and '-'`);
@@ -130,7 +130,7 @@ export function instanceRoutes(deps: InstanceRouteDeps) {
     return c.json({ id, type, accepted: true }, 202);
   });
 
-  app.get("/:t/workflows/:w/instances/:id/logs", async (c) => {
+  app.get("/:t/workflows/:w/instances/:id/logs", requireScope("read"), async (c) => {
     const { t, w, id } = c.req.param();
     await loadInstance(refOf(c.req.param()));
     if (c.req.query("follow") !== "1") {
