@@ -81,9 +81,10 @@ export const Keys = {
   /** What authenticates a request: the SHA-256 hash of a tenant token, never the token itself. */
   tenantToken: (tokenHash: string) => `token.${tokenHash}`,
   allTenantTokens: "token.*",
-  /** The same token by its name, for listing and revoking; holds its hash, not the token. */
-  tokenName: (tenant: string, name: string) => `token-name.${tenant}.${name}`,
-  tokenNamesOfTenant: (tenant: string) => `token-name.${tenant}.*`,
+  /** The tenant's tokens by name (with their hashes, never the tokens), one document for listing and revoking. */
+  tokenIndex: (tenant: string) => `token-index.${tenant}`,
+  /** When a token was last used, written apart from the index so that frequent writes never contend with it. */
+  tokenUse: (tenant: string, name: string) => `token-use.${tenant}.${name}`,
   tenantSettings: (tenant: string) => `settings.${tenant}`,
   allTenantSettings: "settings.*",
   secret: (tenant: string, name: string) => `secret.${tenant}.${name}`,

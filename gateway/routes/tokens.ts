@@ -1,7 +1,7 @@
 /** A tenant's named, scoped tokens: create (shown once), list, read one, revoke. All need the `admin` scope. */
 import { Hono } from "hono";
 import { createTokenRequestSchema, ErrorCode, TOKEN_NAME, type CreatedToken, type TokenView } from "../../contract/mod.ts";
-import { AlreadyExistsError } from "../../infra/errors.ts";
+import { AlreadyExistsError, LimitReachedError } from "../../infra/errors.ts";
 import { requireScope, requireTenantAccess, type AuthEnv } from "../auth.ts";
 import { readJson } from "../body.ts";
 import { badRequest, conflict, HttpError, notFound } from "../errors.ts";
@@ -9,9 +9,6 @@ import type { Registry } from "../registry.ts";
 import type { TokenDirectory } from "../token-directory.ts";
 import type { TokenRecord, TokenStore } from "../token-store.ts";
 import { parseBody } from "../validation.ts";
-
-/** Every gateway keeps every token's grant in memory (token-directory.ts), so a tenant may not mint them without end. */
-export const MAX_TOKENS_PER_TENANT = 100;
 
 export interface TokenRouteDeps {
   registry: Registry;
@@ -40,16 +37,12 @@ export function tokenRoutes(deps: TokenRouteDeps) {
   app.post("/:t/tokens", tenantAccess, requireScope("admin"), async (c) => {
     const tenant = c.req.param("t");
     const { name, scopes } = parseBody(createTokenRequestSchema, await readJson(c, 4096, "the request body"));
-    // Counted before creating, so two concurrent creates may pass the limit by one each: it bounds
-    // memory, it is not a quota anyone bills by.
-    if ((await deps.tokenStore.list(tenant)).length >= MAX_TOKENS_PER_TENANT) {
-      throw new HttpError(409, ErrorCode.limitExceeded, `tenant '${tenant}' has ${MAX_TOKENS_PER_TENANT} tokens, the most it may have: revoke one first`);
-    }
     try {
       const { token, record } = await deps.tokenStore.create(tenant, name, scopes);
       const created: CreatedToken = { name, scopes: record.scopes, token, createdAt: iso(record.createdAt) };
       return c.json(created, 201);
     } catch (error) {
+      if (error instanceof LimitReachedError) throw new HttpError(409, ErrorCode.limitExceeded, `${error.message}: revoke one first`);
       if (error instanceof AlreadyExistsError)
         throw conflict(`a token named '${name}' already exists: pick another name, or revoke it first (DELETE /v1/tenants/${tenant}/tokens/${name})`);
       throw error;
@@ -65,7 +58,7 @@ export function tokenRoutes(deps: TokenRouteDeps) {
     const name = tokenName(c.req.param("name"));
     const found = await deps.tokenStore.get(c.req.param("t"), name);
     if (!found) throw notFound(`token '${name}'`);
-    return c.json(tokenView(found.record));
+    return c.json(tokenView(found));
   });
 
   app.delete("/:t/tokens/:name", tenantAccess, requireScope("admin"), async (c) => {

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TOKEN_SCOPES, type CreatedToken, type TokenScope } from "../../contract/mod.ts";
-import { hashToken } from "../../gateway/token-store.ts";
+import { hashToken, MAX_TOKENS_PER_TENANT } from "../../gateway/token-store.ts";
 import { eventually } from "../helpers/eventually.ts";
 import { startKilnWithKitchenSink, type Api, type JsonBody, type TenantClient, type TestKiln } from "../helpers/kiln.ts";
 
@@ -85,6 +85,16 @@ describe("creating tokens", () => {
     expect((await acme.api("GET", tokensPath("acme", "Bad.Name"))).status).toBe(400);
     expect((await acme.api("GET", tokensPath("acme", "nobody"))).status).toBe(404);
     expect((await acme.api("DELETE", tokensPath("acme", "nobody"))).status).toBe(404);
+  });
+
+  it(`stops at ${MAX_TOKENS_PER_TENANT} tokens per tenant with 409 limit_exceeded, and takes more once one is revoked`, async () => {
+    const hooli = await kiln.tenant("hooli");
+    for (let i = 1; i < MAX_TOKENS_PER_TENANT; i++) await createToken(hooli, `t${i}`, ["read"]);
+    const refused = await hooli.api("POST", tokensPath("hooli"), { name: "one-more", scopes: ["read"] });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toMatchObject({ code: "limit_exceeded", message: expect.stringContaining("revoke one first") });
+    expect((await hooli.api("DELETE", tokensPath("hooli", "t1"))).status).toBe(204);
+    await createToken(hooli, "one-more", ["read"]);
   });
 
   it("is open to the platform admin too, and to no one without the 'admin' scope", async () => {
