@@ -188,6 +188,20 @@ describe("revoking", () => {
     expect((await kiln.api(acme.token, other.url)("GET", "/v1/tenants/acme/workflows")).status).toBe(200);
   });
 
+  it("still reaches another gateway after NATS restarted under both", async () => {
+    const other = await kiln.startGateway();
+    const { token } = await createToken(acme, "survivor", ["read"]);
+    const there = kiln.api(token, other.url);
+    await eventually("the new token works on the other gateway", async () => (await there("GET", "/v1/tenants/acme/workflows")).status === 200);
+    await kiln.nats.restart();
+    await eventually("both gateways serve again", async () => {
+      const answers = await Promise.all([acme.api("GET", "/v1/tenants/acme/workflows"), there("GET", "/v1/tenants/acme/workflows")]);
+      return answers.every((answer) => answer.status === 200);
+    });
+    expect((await acme.api("DELETE", tokensPath("acme", "survivor"))).status).toBe(204);
+    await eventually("the other gateway refuses the revoked token", async () => (await there("GET", "/v1/tenants/acme/workflows")).status === 401);
+  });
+
   it("lets a revoked name be taken again by a new token, which the old one does not open", async () => {
     const first = await createToken(acme, "rotated", ["read"]);
     expect((await acme.api("DELETE", tokensPath("acme", "rotated"))).status).toBe(204);
