@@ -26,8 +26,6 @@ export const createTokenRequestSchema = z
   })
   .strict();
 
-export type CreateTokenRequest = z.infer<typeof createTokenRequestSchema>;
-
 /** A token as listed: never the token or its hash. Times are ISO 8601; `lastUsedAt` is null until first use. */
 export interface TokenView {
   name: string;
