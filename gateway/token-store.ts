@@ -35,7 +35,7 @@ export interface TokenGrant {
 }
 
 /** A token as the tenant's index holds it. */
-export interface IndexedToken {
+interface IndexedToken {
   name: string;
   scopes: TokenScope[];
   createdAt: number;

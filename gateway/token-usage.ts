@@ -10,7 +10,7 @@ import type { TokenGrant, TokenStore } from "./token-store.ts";
 export const TOKEN_USE_RECORD_INTERVAL_MS = 60_000;
 
 /** Whether a use at `nowMs` should be written, given when this gateway last wrote one. */
-export const shouldRecordUse = (lastRecordedMs: number | undefined, nowMs: number, intervalMs: number): boolean =>
+const shouldRecordUse = (lastRecordedMs: number | undefined, nowMs: number, intervalMs: number): boolean =>
   lastRecordedMs === undefined || nowMs - lastRecordedMs >= intervalMs;
 
 export class TokenUsage {
