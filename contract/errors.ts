@@ -2,6 +2,8 @@
 export const ErrorCode = {
   badRequest: "bad_request",
   unauthorized: "unauthorized",
+  /** A valid token without the scope the route needs. */
+  forbidden: "forbidden",
   notFound: "not_found",
   conflict: "conflict",
   compileFailed: "compile_failed",

@@ -9,4 +9,5 @@ export * from "./errors.ts";
 export * from "./lifecycle.ts";
 export * from "./settings.ts";
 export * from "./quota.ts";
+export * from "./tokens.ts";
 export * from "./describe-issue.ts";

@@ -8,6 +8,8 @@ export const WORKFLOW_NAME = TENANT_NAME;
 export const INSTANCE_ID = /^[A-Za-z0-9_][A-Za-z0-9_-]{0,99}$/;
 /** Event types travel in subjects and keys too, so they follow the instance id rule. */
 export const EVENT_TYPE = INSTANCE_ID;
+/** Token names follow the tenant name rule: they appear in paths and in `kiln_registry` keys. */
+export const TOKEN_NAME = TENANT_NAME;
 /** Secret names are environment-variable-like. */
 export const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
@@ -89,7 +91,13 @@ export const Keys = {
   quota: (tenant: string) => `quota.${tenant}`,
   tenant: (tenant: string) => `tenant.${tenant}`,
   allTenants: "tenant.*",
+  /** What authenticates a request: the SHA-256 hash of a tenant token, never the token itself. */
   tenantToken: (tokenHash: string) => `token.${tokenHash}`,
+  allTenantTokens: "token.*",
+  /** The tenant's tokens by name (with their hashes, never the tokens), one document for listing and revoking. */
+  tokenIndex: (tenant: string) => `token-index.${tenant}`,
+  /** When a token was last used, written apart from the index so that frequent writes never contend with it. */
+  tokenUse: (tenant: string, name: string) => `token-use.${tenant}.${name}`,
   tenantSettings: (tenant: string) => `settings.${tenant}`,
   allTenantSettings: "settings.*",
   secret: (tenant: string, name: string) => `secret.${tenant}.${name}`,

@@ -1,4 +1,4 @@
-/** Builds the gateway from its dependencies: NATS resources, the compiler, the HTTP app. */
+/** Builds the gateway from its dependencies: NATS resources, the compiler, the HTTP app. `close()` stops its watches. */
 import type { NatsConnection } from "@nats-io/nats-core";
 import { InstanceStore } from "../infra/instance-store.ts";
 import { InstanceIndex } from "../infra/instance-index.ts";
@@ -14,6 +14,9 @@ import { InstanceControl } from "./instance-control.ts";
 import { GatewayMetrics } from "./metrics.ts";
 import { Registry } from "./registry.ts";
 import { SecretStore } from "./secret-store.ts";
+import { TokenDirectory } from "./token-directory.ts";
+import { TokenStore } from "./token-store.ts";
+import { TokenUsage } from "./token-usage.ts";
 
 export async function createGateway(config: GatewayConfig, nc: NatsConnection) {
   const resources = await openKilnResources(nc, { replicas: config.replicas, workAckWaitMs: config.workAckWaitMs });
@@ -29,10 +32,16 @@ export async function createGateway(config: GatewayConfig, nc: NatsConnection) {
     () => compiler.queue.waiting,
   );
   const registry = new Registry(resources.registry);
+  const warn = (message: string) => console.warn(`[gateway] ${message}`);
+  const tokenStore = new TokenStore(resources.registry);
+  const tokens = await TokenDirectory.open({ registry: resources.registry, store: tokenStore, warn });
   const app = createGatewayApp({
     adminToken: config.adminToken,
     registry,
     secrets: new SecretStore(resources.registry, await createSecretsCipher(config.secretsKey)),
+    tokenStore,
+    tokens,
+    tokenUsage: new TokenUsage(tokenStore, warn),
     compiler,
     artifacts: resources.artifacts,
     instances,
@@ -54,5 +63,5 @@ export async function createGateway(config: GatewayConfig, nc: NatsConnection) {
     metrics,
     healthy: () => !nc.isClosed(),
   });
-  return { app, resources };
+  return { app, resources, close: () => tokens.close() };
 }

@@ -158,7 +158,11 @@ Try it (from the repository root, in another terminal):
        -H 'content-type: application/json' -d '{"id":"first","params":{"email":"ada@example.com"}}'
   curl -s "$KILN/v1/tenants/acme/workflows/onboarding/instances/first" -H "authorization: Bearer $TOKEN"
 
-The tenant token is shown once: on later runs "acme" exists already, so reuse the token you kept.
+The tenant token is shown once: on later runs "acme" exists already, so reuse the token you kept,
+or have the admin issue a new one (a name not taken yet; revoke old ones with DELETE …/tokens/<name>):
+  TOKEN=$(curl -sf -X POST "$KILN/v1/tenants/acme/tokens" -H "authorization: Bearer $ADMIN" \\
+            -H 'content-type: application/json' -d '{"name":"dev-'$(date +%s)'","scopes":["deploy","run","read","admin"]}' \\
+          | sed -E 's/.*"token":"([^"]+)".*/\\1/')
 Ctrl-C stops everything; data stays in ${dataDir}.
 `;
 }

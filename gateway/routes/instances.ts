@@ -1,4 +1,4 @@
-/** Instances of a workflow: create, list, inspect, lifecycle, events and logs. */
+/** Instances of a workflow: create, events and lifecycle (`run` scope); list, inspect and logs (`read` scope). */
 import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import { z } from "zod";
@@ -19,7 +19,7 @@ import type { InstanceStore } from "../../infra/instance-store.ts";
 import type { InstanceIndex } from "../../infra/instance-index.ts";
 import { InvalidCursorError, listInstances } from "../../infra/instance-listing.ts";
 import type { JournalStore } from "../../infra/journal-store.ts";
-import { requireTenantAccess, type AuthEnv } from "../auth.ts";
+import { requireScope, requireTenantAccess, type AuthEnv } from "../auth.ts";
 import { mediaType, readJson, readText } from "../body.ts";
 import { badRequest, HttpError, notFound } from "../errors.ts";
 import type { InstanceControl, LifecycleAction } from "../instance-control.ts";
@@ -101,7 +101,7 @@ export function instanceRoutes(deps: InstanceRouteDeps) {
   /** The instance the route's `:t`, `:w` and `:id` name. */
   const refOf = (params: { t: string; w: string; id: string }): InstanceRef => ({ tenant: params.t, workflow: params.w, instance: params.id });
 
-  app.post("/:t/workflows/:w/instances", async (c) => {
+  app.post("/:t/workflows/:w/instances", requireScope("run"), async (c) => {
     const { t, w } = c.req.param();
     const body = parseBody(createBody, await readJson(c, MAX_PARAMS_BYTES, "the request body", {}));
     const version = await latestVersion(t, w);
@@ -109,7 +109,7 @@ export function instanceRoutes(deps: InstanceRouteDeps) {
     return c.json({ id: record.id, version: record.version }, 201);
   });
 
-  app.post("/:t/workflows/:w/instances/batch", async (c) => {
+  app.post("/:t/workflows/:w/instances/batch", requireScope("run"), async (c) => {
     const { t, w } = c.req.param();
     const body = await readJson(c, MAX_BATCH_BYTES, "the batch");
     const items = parseBody(z.array(createBody).min(1).max(MAX_BATCH, `a batch holds at most ${MAX_BATCH} instances`), body);
@@ -129,7 +129,7 @@ export function instanceRoutes(deps: InstanceRouteDeps) {
     return c.json({ instances: results }, 201);
   });
 
-  app.post("/:t/workflows/:w/instances/terminate", async (c) => {
+  app.post("/:t/workflows/:w/instances/terminate", requireScope("run"), async (c) => {
     const { t, w } = c.req.param();
     const { ids } = parseBody(terminateBody, await readJson(c, MAX_BATCH_BYTES, "the request body"));
     await latestVersion(t, w);
@@ -147,7 +147,7 @@ export function instanceRoutes(deps: InstanceRouteDeps) {
     return c.json({ instances: results });
   });
 
-  app.get("/:t/workflows/:w/instances", async (c) => {
+  app.get("/:t/workflows/:w/instances", requireScope("read"), async (c) => {
     const { t, w } = c.req.param();
     const status = c.req.query("status");
     if (status !== undefined && !INSTANCE_STATUSES.includes(status as InstanceStatus)) {
@@ -171,14 +171,14 @@ export function instanceRoutes(deps: InstanceRouteDeps) {
     return c.json({ instances: page.instances.map(instanceSummary), ...(page.nextCursor ? { cursor: page.nextCursor } : {}) });
   });
 
-  app.get("/:t/workflows/:w/instances/:id", async (c) => {
+  app.get("/:t/workflows/:w/instances/:id", requireScope("read"), async (c) => {
     const ref = refOf(c.req.param());
     const record = await loadInstance(ref);
     const journal = await deps.journal.load(ref, record.generation);
     return c.json(instanceView(record, journal));
   });
 
-  app.delete("/:t/workflows/:w/instances/:id", async (c) => {
+  app.delete("/:t/workflows/:w/instances/:id", requireScope("run"), async (c) => {
     const force = c.req.query("force");
     if (force !== undefined && force !== "1") throw badRequest(`force is '1' or absent, got '${force}'`);
     const ref = refOf(c.req.param());
@@ -187,7 +187,7 @@ export function instanceRoutes(deps: InstanceRouteDeps) {
     return c.body(null, 204);
   });
 
-  app.get("/:t/workflows/:w/instances/:id/steps/:name/:count", async (c) => {
+  app.get("/:t/workflows/:w/instances/:id/steps/:name/:count", requireScope("read"), async (c) => {
     const { name, count } = c.req.param();
     if (!/^[1-9][0-9]{0,5}$/.test(count)) throw badRequest(`invalid step count '${count}': the occurrence of the step's name in the run, from 1`);
     if (name.length === 0 || name.length > MAX_STEP_NAME_LENGTH) throw badRequest(`a step name has 1 to ${MAX_STEP_NAME_LENGTH} characters`);
@@ -199,7 +199,7 @@ export function instanceRoutes(deps: InstanceRouteDeps) {
     return c.json(view);
   });
 
-  app.post("/:t/workflows/:w/instances/:id/:action{pause|resume|terminate|restart}", async (c) => {
+  app.post("/:t/workflows/:w/instances/:id/:action{pause|resume|terminate|restart}", requireScope("run"), async (c) => {
     const ref = refOf(c.req.param());
     const action = c.req.param("action") as LifecycleAction;
     const body = action === "restart" ? parseBody(restartBody, await readJson(c, 4096, "the request body", {})) : {};
@@ -208,7 +208,7 @@ export function instanceRoutes(deps: InstanceRouteDeps) {
     return c.json({ id: record.id, status: record.status, ...(record.control ? { pending: record.control } : {}) });
   });
 
-  app.post("/:t/workflows/:w/instances/:id/events/:type", async (c) => {
+  app.post("/:t/workflows/:w/instances/:id/events/:type", requireScope("run"), async (c) => {
     const { id, type } = c.req.param();
     const ref = refOf(c.req.param());
     if (!EVENT_TYPE.test(type)) throw badRequest(`invalid event type '${type}': use letters, digits, '_' and '-'`);
@@ -221,7 +221,7 @@ export function instanceRoutes(deps: InstanceRouteDeps) {
     return c.json({ id, type, accepted: true }, 202);
   });
 
-  app.get("/:t/workflows/:w/instances/:id/logs", async (c) => {
+  app.get("/:t/workflows/:w/instances/:id/logs", requireScope("read"), async (c) => {
     const { t, w, id } = c.req.param();
     await loadInstance(refOf(c.req.param()));
     if (c.req.query("follow") !== "1") {
