@@ -9,7 +9,7 @@ import { summarize } from "../stats.ts";
 import { runToCompletion, stepOverheadSample } from "./activation.ts";
 
 /** Each setting gets this many turns; a loaded machine drifts, so one long turn each would compare two moments. */
-const TURNS = 2;
+const TURNS = 4;
 /** Within noise on a shared machine: the watchdog is meant to cost nothing measurable. */
 const TARGET_RATIO = 1.1;
 const WATCHDOG_OFF = { KILN_CPU_WATCHDOG_INTERVAL_MS: "0" };
