@@ -35,7 +35,9 @@ const stopAll = async (): Promise<void> => {
 /**
  * Ctrl-C ends dev within 10 s whatever tenant code does: the executor kills its sandboxes after
  * KILN_SHUTDOWN_GRACE_MS (5 s), and should anything still hang, exiting at the deadline takes the
- * nats-server child down with it (infra/nats-server.ts kills it on exit), so none is left running.
+ * nats-server child down with it (its supervisor stops it once this process is gone, however it
+ * ends: infra/nats-server.ts), so none is left running. Measured with a step spinning: exit 5.3 s
+ * after SIGINT (test/e2e/dev-process.test.ts).
  */
 const DEV_SHUTDOWN_DEADLINE_MS = 9_500;
 onShutdown(stopAll, { log, deadlineMs: DEV_SHUTDOWN_DEADLINE_MS });
