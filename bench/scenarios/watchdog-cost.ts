@@ -19,7 +19,8 @@ export async function measureWatchdogCost(context: BenchContext): Promise<Figure
   const samples = { on: [] as number[], off: [] as number[] };
   const perTurn = Math.max(1, Math.ceil(sizes.stepOverheadInstances / TURNS));
   for (let turn = 0; turn < TURNS; turn++) {
-    for (const setting of ["on", "off"] as const) {
+    // on, off, off, on, …: a machine whose load drifts one way favours neither.
+    for (const setting of turn % 2 === 0 ? (["on", "off"] as const) : (["off", "on"] as const)) {
       await cluster.stopExecutors();
       await cluster.addExecutor(setting === "off" ? WATCHDOG_OFF : {});
       await runToCompletion(context, { steps: 0 }, "watchdog-warmup");
