@@ -4,16 +4,11 @@
  * the same fresh sandbox's activation with nothing killed before it, so the ratio is what the kill
  * adds. Runs the executor's SandboxPool in the bench process, on the artifact Kiln compiled.
  */
-import { jetstream } from "@nats-io/jetstream";
-import { Objm } from "@nats-io/obj";
-import { Buckets } from "../../contract/mod.ts";
 import { parseEngineRequest } from "../../contract/protocol.ts";
-import { ArtifactCache } from "../../executor/artifact-cache.ts";
 import { SandboxPool } from "../../executor/sandbox/sandbox-pool.ts";
-import type { Sandbox, SandboxCode } from "../../executor/sandbox/sandbox.ts";
-import { useNativeObjectDigests } from "../../infra/kiln-resources.ts";
 import { firstActivation, trivialEngine } from "../../test/helpers/trivial-engine.ts";
 import type { BenchContext } from "../context.ts";
+import { benchSandboxCode } from "../sandbox-code.ts";
 import { figure, type Figure } from "../figures.ts";
 import { summarize } from "../stats.ts";
 import type { BenchParams } from "../workflow.ts";
@@ -25,15 +20,19 @@ const SPIN_BEFORE_KILL_MS = 20;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function measureSandboxReplace(context: BenchContext): Promise<Figure[]> {
-  const { sizes, tenant, workflow, version } = context;
-  useNativeObjectDigests();
-  const artifacts = new ArtifactCache(await new Objm(jetstream(context.cluster.nc)).open(Buckets.artifacts));
-  const loaded = await artifacts.get(tenant.tenant, workflow, version);
-  const code: SandboxCode = { glue: loaded.artifact.glue, modules: loaded.modules };
+  const { sizes, workflow, version } = context;
+  const code = await benchSandboxCode(context);
   // As an executor's pool (KILN_SPARE_SANDBOX_WORKERS 2); no idle sandboxes, so every acquire is fresh.
   const pool = new SandboxPool({ maxIdle: 0, spareWorkers: 2 });
   const handlers = { call: async (request: string) => JSON.stringify(trivialEngine(parseEngineRequest(request))), log: () => undefined };
-  const serveOne = async (sandbox: Sandbox) => sandbox.activate(firstActivation(workflow, { steps: 0 } satisfies BenchParams), handlers);
+  /** A fresh sandbox serves one activation; the milliseconds from `since` until it did. */
+  const serveOne = async (since: number): Promise<number> => {
+    const sandbox = pool.acquire(version, () => code);
+    await sandbox.activate(firstActivation(workflow, { steps: 0 } satisfies BenchParams), handlers);
+    const ms = performance.now() - since;
+    pool.release(version, sandbox); // no idle sandboxes kept: this stops its thread
+    return ms;
+  };
 
   const replaced: number[] = [];
   const fresh: number[] = [];
@@ -57,13 +56,10 @@ export async function measureSandboxReplace(context: BenchContext): Promise<Figu
       await spinStarted;
       const started = performance.now();
       await spinning.kill("bench: kill and replace");
-      await serveOne(pool.acquire(version, () => code));
-      replaced.push(performance.now() - started);
+      replaced.push(await serveOne(started));
 
       await sleep(GAP_MS);
-      const freshStarted = performance.now();
-      await serveOne(pool.acquire(version, () => code));
-      fresh.push(performance.now() - freshStarted);
+      fresh.push(await serveOne(performance.now()));
     }
   } finally {
     await pool.close();
