@@ -127,7 +127,13 @@ async function launch(binary: string, storeDir: string, lock: StoreLock, ownsSto
   });
   // Closing stdin is how the server is stopped; the supervisor may be gone already (EPIPE).
   child.stdin.on("error", () => undefined);
-  if (child.pid !== undefined) await lock.serverStarted(child.pid);
+  if (child.pid !== undefined) {
+    const supervisor = child.pid;
+    await lock.serverStarted(supervisor).catch((error: unknown) => {
+      killGroup(supervisor, "SIGKILL"); // not started yet: nothing to stop cleanly
+      throw error;
+    });
+  }
   const logFile: WriteStream | undefined = options.logFile === undefined ? undefined : createWriteStream(options.logFile, { flags: "a" });
   const tail: string[] = [];
   // "error" without "exit" happens when the binary cannot be spawned at all.
@@ -206,7 +212,7 @@ async function terminate(child: ChildProcess, exited: Promise<void>): Promise<vo
 }
 
 /** Signals every process of a group (the supervisor's: it, `cat` and the server); none left is fine. */
-export function killGroup(leaderPid: number, signal: NodeJS.Signals): void {
+function killGroup(leaderPid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(-leaderPid, signal);
   } catch {
