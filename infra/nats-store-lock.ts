@@ -6,15 +6,15 @@
  * that died (a SIGKILLed `npm run dev`) is taken over once its server is gone.
  */
 import { readFileSync } from "node:fs";
-import { open, readFile, rm, writeFile } from "node:fs/promises";
+import { link, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
-export const STORE_LOCK_FILE = "kiln-nats-server.lock";
+const STORE_LOCK_FILE = "kiln-nats-server.lock";
 /** Its supervisor stops an orphaned server within a second or two; then it is killed. */
 const ORPHAN_EXIT_WAIT_MS = 10_000;
 const POLL_MS = 100;
 
-interface ProcessId {
+export interface ProcessId {
   pid: number;
   /** Clock ticks after boot (/proc/<pid>/stat, field 22); absent where there is no /proc. */
   startedAt?: string;
@@ -43,16 +43,9 @@ export interface StoreLock {
  */
 export async function claimStore(storeDir: string, log: (line: string) => void): Promise<StoreLock> {
   const file = join(storeDir, STORE_LOCK_FILE);
-  const owner = identify(process.pid);
+  const owner = identifyProcess(process.pid);
   for (;;) {
-    try {
-      const handle = await open(file, "wx");
-      await handle.writeFile(JSON.stringify({ owner } satisfies LockRecord));
-      await handle.close();
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-    }
+    if (await writeRecord(file, { owner }, "create")) break;
     const held = await readLock(file);
     if (held && isRunning(held.owner)) {
       const who = held.owner.pid === process.pid ? "this process" : `process ${held.owner.pid}`;
@@ -64,14 +57,51 @@ export async function claimStore(storeDir: string, log: (line: string) => void):
       log(`waiting for nats-server (supervisor pid ${held.server.pid}) left by process ${held.owner.pid}, which is gone, to exit`);
       await stopOrphan(held.server);
     }
-    await rm(file, { force: true });
+    await removeStale(file, held);
   }
   let released: Promise<void> | undefined;
   return {
-    serverStarted: (supervisorPid) => writeFile(file, JSON.stringify({ owner, server: identify(supervisorPid) } satisfies LockRecord)),
+    serverStarted: async (supervisorPid) => {
+      await writeRecord(file, { owner, server: identifyProcess(supervisorPid) }, "replace");
+    },
     // Once: a second removal could take the claim another process made meanwhile.
     release: () => (released ??= rm(file, { force: true })),
   };
+}
+
+/**
+ * Writes the whole record at once, so a reader never sees half of one: to a file of its own, then
+ * linked to the lock's name (`create`: fails if a claim exists; answers false) or renamed over it.
+ */
+async function writeRecord(file: string, record: LockRecord, mode: "create" | "replace"): Promise<boolean> {
+  const own = `${file}.${process.pid}.${crypto.randomUUID()}`;
+  await writeFile(own, JSON.stringify(record));
+  try {
+    if (mode === "replace") await rename(own, file);
+    else await link(own, file);
+    return true;
+  } catch (error) {
+    if (mode === "create" && (error as NodeJS.ErrnoException).code === "EEXIST") return false;
+    throw error;
+  } finally {
+    await rm(own, { force: true });
+  }
+}
+
+/**
+ * Removes the claim judged stale, and only that one: it is moved aside first, and should it turn out
+ * to be a claim another starter made meanwhile, it is put back.
+ */
+async function removeStale(file: string, judged: LockRecord | undefined): Promise<void> {
+  const aside = `${file}.stale.${process.pid}.${crypto.randomUUID()}`;
+  try {
+    await rename(file, aside);
+  } catch {
+    return; // gone already: someone else took it over
+  }
+  const moved = await readLock(aside);
+  if (moved !== undefined && JSON.stringify(moved) !== JSON.stringify(judged)) await link(aside, file).catch(() => undefined);
+  await rm(aside, { force: true });
 }
 
 async function readLock(file: string): Promise<LockRecord | undefined> {
@@ -95,7 +125,8 @@ async function stopOrphan(server: ProcessId): Promise<void> {
   }
 }
 
-function identify(pid: number): ProcessId {
+/** A process as a claim names it: its pid and, where /proc tells it, when it started. */
+export function identifyProcess(pid: number): ProcessId {
   const startedAt = startTime(pid);
   return startedAt === undefined ? { pid } : { pid, startedAt };
 }
