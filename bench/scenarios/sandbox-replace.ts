@@ -2,7 +2,8 @@
  * Kill and replace a sandbox: a sandbox runs a guest spinning in a step body; kill it, and time until
  * a replacement sandbox of the same version has served an activation (replaying 0 steps). Beside it,
  * the same fresh sandbox's activation with nothing killed before it, so the ratio is what the kill
- * adds. Runs the executor's SandboxPool in the bench process, on the artifact Kiln compiled.
+ * adds. Runs the executor's SandboxPool in the bench process (so on the bench's Node, whatever
+ * `--runtime` the services run on), on the artifact Kiln compiled.
  */
 import { parseEngineRequest } from "../../contract/protocol.ts";
 import { SandboxPool } from "../../executor/sandbox/sandbox-pool.ts";
