@@ -83,6 +83,11 @@ export class TenantClient extends KilnClient {
     return lines;
   }
 
+  /** Asks for the instance's end; a running instance ends once its `terminated` event is out. */
+  terminate(workflow: string, id: string): Promise<{ status: string; pending?: string }> {
+    return this.expect(200, "POST", `/v1/tenants/${this.tenant}/workflows/${workflow}/instances/${id}/terminate`);
+  }
+
   sendEvent(workflow: string, id: string, type: string, payload: unknown = {}): Promise<unknown> {
     return this.expect(202, "POST", `/v1/tenants/${this.tenant}/workflows/${workflow}/instances/${id}/events/${type}`, payload);
   }
