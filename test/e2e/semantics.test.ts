@@ -283,6 +283,13 @@ describe("Cloudflare compatibility", () => {
     expect(JSON.stringify(whole.body)).not.toContain("tok-3");
   });
 
+  it("fails a step for good when its retries.delay function gives no duration", async () => {
+    const view = await acme.waitFor("sink", await run({ scenario: "bad-delay" }), isFinished);
+    expect(view.output).toEqual({ caught: expect.stringMatching(/^StepUsageError: retries.delay of step "no duration" gave no duration: /) });
+    // No retry was attempted: the first failure was final.
+    expect(view.steps.find((step: { name: string }) => step.name === "no duration")).toMatchObject({ status: "failed", attempts: 1 });
+  });
+
   it("serves one step whole, while the status view leaves a large output out and says so", async () => {
     const id = await run({ scenario: "large-output", count: 40_000 });
     const view = await acme.waitFor("sink", id, isFinished);
