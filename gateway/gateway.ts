@@ -22,6 +22,7 @@ export async function createGateway(config: GatewayConfig, nc: NatsConnection) {
   const resources = await openKilnResources(nc, { replicas: config.replicas, workAckWaitMs: config.workAckWaitMs });
   const compiler = createCompiler({
     concurrency: config.compileConcurrency,
+    warmUp: true,
     ...(config.compileCacheDir === undefined ? {} : { cacheDir: config.compileCacheDir }),
   });
   const instances = new InstanceStore(resources.instances);

@@ -10,10 +10,11 @@ import { createCompileCache, type CompileCache } from "./compile-cache.ts";
 import { createCompileQueue, type CompileQueue } from "./compile-queue.ts";
 import { componentizeBundle } from "./componentize.ts";
 import { CompileError, isCompileError } from "./errors.ts";
-import { toolchainIdentity } from "./toolchain.ts";
+import { DEFAULT_ENGINE_CACHE_DIR, toolchainIdentity } from "./toolchain.ts";
 import type { CompileOutput, WorkflowSource } from "./types.ts";
 import { sourceVersion } from "./version.ts";
 import { normalizeSource } from "./virtual-files.ts";
+import { needsWarmUp, WARM_UP_SOURCE } from "./warm-up.ts";
 import { transpileUpload } from "./wasm-upload.ts";
 
 export { CompileError, CompileErrorCode, isCompileError, type CompileDiagnostic } from "./errors.ts";
@@ -32,6 +33,10 @@ export interface CompilerOptions {
   now?: () => number;
   /** Stop a compile (and its processes) after this long. @default 180 s */
   compileTimeoutMs?: number;
+  /** Splice the engine in the background now if no compile has yet (see warm-up.ts). @default false */
+  warmUp?: boolean;
+  /** Where spliced engines are kept (see spliced-engine-cache.ts). @default DEFAULT_ENGINE_CACHE_DIR */
+  engineCacheDir?: string;
 }
 
 /** Turns deploys into artifacts. */
@@ -72,6 +77,20 @@ export function createCompiler(options: CompilerOptions = {}): Compiler {
   const queue = createCompileQueue(options.concurrency === undefined ? {} : { concurrency: options.concurrency });
   const cache: CompileCache | undefined = options.cacheDir === undefined ? undefined : createCompileCache(options.cacheDir);
   const now = options.now ?? Date.now;
+  const engineCacheDir = options.engineCacheDir ?? DEFAULT_ENGINE_CACHE_DIR;
+  const componentizeOptions = { engineCacheDir, ...(options.compileTimeoutMs === undefined ? {} : { timeoutMs: options.compileTimeoutMs }) };
+  /** Settles when the start-up splice is done (or failed: the tenant's compile then splices itself). */
+  const warmed: Promise<void> =
+    options.warmUp && needsWarmUp(engineCacheDir)
+      ? queue
+          .run("warm-up", async () =>
+            componentizeBundle((await bundleWorkflow(normalizeSource({ files: { "index.ts": WARM_UP_SOURCE }, entry: "index.ts" }))).code, componentizeOptions),
+          )
+          .then(
+            () => undefined,
+            (error: unknown) => console.warn(`[gateway] the start-up compile failed; the first deploy will splice the engine itself: ${String(error)}`),
+          )
+      : Promise.resolve();
 
   /** Cache, then `build` in the queue (merged per version), then cache again. */
   async function cached(version: string, build: () => Promise<CompileOutput<Artifact>>): Promise<CompileOutput<Artifact> & { version: string }> {
@@ -96,12 +115,11 @@ export function createCompiler(options: CompilerOptions = {}): Compiler {
       if (hit) return { ...hit, version };
       // Bundle outside the queue: tenant mistakes are reported in milliseconds, not after a queue wait.
       const bundle = await bundleWorkflow(source);
+      await warmed;
       return cached(version, async () => {
-        const built = await componentizeBundle(bundle.code, options.compileTimeoutMs === undefined ? {} : { timeoutMs: options.compileTimeoutMs }).catch(
-          (error: unknown) => {
-            throw pointIntoTenantFiles(error, bundle);
-          },
-        );
+        const built = await componentizeBundle(bundle.code, componentizeOptions).catch((error: unknown) => {
+          throw pointIntoTenantFiles(error, bundle);
+        });
         const artifact: Artifact = {
           version: ARTIFACT_VERSION,
           glue: built.glue,
