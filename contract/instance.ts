@@ -62,6 +62,8 @@ export interface InstanceRecord {
    * ends any other way.
    */
   cpuLimit?: { message: string; failures: number; retryAt: number };
+  /** As `cpuLimit`, for activations whose code outside step bodies ran out of `limits.memoryBytes`. */
+  memoryLimit?: { message: string; failures: number; retryAt: number };
   /** Why the instance is suspended, for the tenant's status view. */
   suspendedOn?: { kind: "sleep" | "retry" | "event"; step: string; until?: number; eventType?: string };
 }

@@ -33,6 +33,8 @@ export interface InstanceView {
   platformFailure?: { code: string; message: string; failures: number; retryAt: string };
   /** While activations killed over `limits.runCpuMs` are retried: why, how often, and the next try. */
   cpuLimit?: { message: string; failures: number; retryAt: string };
+  /** While activations that ran out of `limits.memoryBytes` outside steps are retried, in a fresh sandbox each. */
+  memoryLimit?: { message: string; failures: number; retryAt: string };
   steps: StepView[];
   createdAt: string;
   updatedAt: string;
@@ -107,6 +109,7 @@ export function instanceView(record: InstanceRecord, journal: InstanceJournal, n
     view.platformFailure = { ...record.platformFailure, retryAt: iso(record.platformFailure.retryAt) };
   }
   if (record.cpuLimit && !FINAL_STATUSES.has(record.status)) view.cpuLimit = { ...record.cpuLimit, retryAt: iso(record.cpuLimit.retryAt) };
+  if (record.memoryLimit && !FINAL_STATUSES.has(record.status)) view.memoryLimit = { ...record.memoryLimit, retryAt: iso(record.memoryLimit.retryAt) };
   return view;
 }
 
