@@ -26,7 +26,10 @@ export function sandboxMemoryPages(memoryBytes: number): number {
   return Math.min(pagesFor(memoryBytes), WASM_MAX_MEMORY_PAGES);
 }
 
-/** Whether what the guest reported is its engine running out of memory. */
+/**
+ * Whether what the guest reported is its engine running out of memory. Code that throws that very
+ * message itself is treated the same: it only costs that tenant its own sandbox.
+ */
 export function isOutOfMemory(error: Pick<SerializedError, "message">): boolean {
   return error.message === OUT_OF_MEMORY;
 }

@@ -16,7 +16,7 @@ const MiB = 1024 * 1024;
 const BOMBER_MEMORY_BYTES = 32 * MiB;
 /**
  * Sandboxes killed for memory in a row in the last test. 1,000 as the issue asks; each instance is one
- * bombing activation and one replay, ~6 minutes on the project's loaded 2-core machine.
+ * bombing activation and one replay: ~3 minutes on the project's loaded 2-core machine.
  */
 const HOSTILE_ACTIVATIONS = Number(process.env.KILN_HOSTILE_ACTIVATIONS ?? 1_000);
 const MAX_BATCH = 100;
