@@ -44,7 +44,7 @@ describe("hostile corpus", () => {
 
   beforeAll(async () => {
     kiln = await startKiln();
-    [bomber, calm, victim, snoop] = await Promise.all(["bomber", "calm", "victim", "snoop"].map((id) => kiln.tenant(id)));
+    [bomber, calm, victim, snoop] = await Promise.all([kiln.tenant("bomber"), kiln.tenant("calm"), kiln.tenant("victim"), kiln.tenant("snoop")]);
     await Promise.all([bomber, calm, victim, snoop].map(deployHostile));
     await setLimits(kiln, bomber, "hostile", { memoryBytes: BOMBER_MEMORY_BYTES });
   }, 300_000);
