@@ -28,9 +28,12 @@ export class ArtifactNotFoundError extends PlatformError {
 export class ArtifactOverMemoryLimitError extends PlatformError {
   override name = "ArtifactOverMemoryLimitError";
   constructor(name: string, cause: MemoryCapError) {
-    super(ErrorCode.limitExceeded, `artifact '${name}' cannot run: ${cause.message}; ask the platform admin to raise limits.memoryBytes`, {
-      do: "fail",
-    });
+    super(
+      ErrorCode.limitExceeded,
+      `artifact '${name}' cannot run: ${cause.message}; ask the platform admin to raise limits.memoryBytes`,
+      { do: "fail" },
+      { cause },
+    );
   }
 }
 

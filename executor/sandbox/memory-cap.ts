@@ -25,7 +25,10 @@ const HAS_MAX = 0x01;
 /** The flag bits this code knows; a module with others is refused rather than guessed at. */
 const KNOWN_LIMIT_FLAGS = 0x07;
 
-/** A module whose memory cannot be capped: it starts above the cap, or it is not valid Wasm. */
+/**
+ * A module whose memory starts above the cap, so it could never run within it. A module this code
+ * cannot read is a `WebAssembly.CompileError`, as compiling it would have said.
+ */
 export class MemoryCapError extends Error {
   override name = "MemoryCapError";
 }
@@ -39,7 +42,7 @@ export function pagesFor(bytes: number): number {
  * `module` with every memory it defines capped at `maxPages`: a memory with no maximum gets this one,
  * a memory with a larger maximum is lowered to it, a smaller maximum stays. Returns `module` itself
  * when it defines no memory. Throws `MemoryCapError` when a memory's minimum is above the cap (the
- * module could never be instantiated within it).
+ * module could never be instantiated within it), `WebAssembly.CompileError` when it cannot be read.
  */
 export function capModuleMemory(module: Uint8Array, maxPages: number): Uint8Array {
   if (!Number.isInteger(maxPages) || maxPages < 0) throw new RangeError(`a memory cap is a whole number of pages, got ${maxPages}`);
@@ -51,7 +54,7 @@ export function capModuleMemory(module: Uint8Array, maxPages: number): Uint8Arra
     const contentStart = size.next;
     const contentEnd = contentStart + size.value;
     if (contentEnd > module.byteLength)
-      throw new MemoryCapError(`section ${id} at byte ${sectionStart} runs past the end of the module: it is not valid WebAssembly`);
+      throw new WebAssembly.CompileError(`section ${id} at byte ${sectionStart} runs past the end of the module: it is not valid WebAssembly`);
     if (id === MEMORY_SECTION_ID) {
       const content = capMemorySection(module.subarray(contentStart, contentEnd), maxPages);
       return concat([
@@ -75,7 +78,7 @@ function capMemorySection(section: Uint8Array, maxPages: number): Uint8Array {
   for (let index = 0; index < count.value; index++) {
     const flags = section[offset++];
     if (flags === undefined || (flags & ~KNOWN_LIMIT_FLAGS) !== 0)
-      throw new MemoryCapError(`memory ${index} has limits flags ${flags} this executor does not know`);
+      throw new WebAssembly.CompileError(`memory ${index} has limits flags ${flags} this executor does not know`);
     const min = readUnsignedLeb(section, offset);
     offset = min.next;
     let max = maxPages;
@@ -92,7 +95,7 @@ function capMemorySection(section: Uint8Array, maxPages: number): Uint8Array {
     parts.push(Uint8Array.of(flags | HAS_MAX), unsignedLeb(min.value), unsignedLeb(max));
   }
   if (offset !== section.byteLength)
-    throw new MemoryCapError(`the memory section has ${section.byteLength - offset} bytes after its last memory: it is not valid WebAssembly`);
+    throw new WebAssembly.CompileError(`the memory section has ${section.byteLength - offset} bytes after its last memory: it is not valid WebAssembly`);
   return concat(parts);
 }
 
@@ -109,7 +112,7 @@ export function readUnsignedLeb(bytes: Uint8Array, offset: number): { value: num
     if ((byte & 0x80) === 0) return { value, next: at + 1 };
     scale *= 128;
   }
-  throw new MemoryCapError(`unterminated LEB128 number at byte ${offset}: the module is not valid WebAssembly`);
+  throw new WebAssembly.CompileError(`unterminated LEB128 number at byte ${offset}: the module is not valid WebAssembly`);
 }
 
 /** `value` as unsigned LEB128, in as few bytes as it takes. */
