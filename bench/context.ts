@@ -22,6 +22,9 @@ export interface BenchSizes {
   timers: number;
   sleepingInstances: number;
   noisyBacklog: number;
+  sandboxReplaceSamples: number;
+  terminateSamples: number;
+  cpuNeighbourSamples: number;
 }
 
 export const FULL: BenchSizes = {
@@ -41,6 +44,9 @@ export const FULL: BenchSizes = {
   timers: 1_000,
   sleepingInstances: 10_000,
   noisyBacklog: 10_000,
+  sandboxReplaceSamples: 30,
+  terminateSamples: 30,
+  cpuNeighbourSamples: 20,
 };
 
 /** `--quick`: the same scenarios, small enough to finish in under two minutes. */
@@ -61,6 +67,9 @@ export const QUICK: BenchSizes = {
   timers: 200,
   sleepingInstances: 1_000,
   noisyBacklog: 1_000,
+  sandboxReplaceSamples: 10,
+  terminateSamples: 10,
+  cpuNeighbourSamples: 8,
 };
 
 export interface BenchContext {

@@ -1,5 +1,6 @@
 /**
  * `npm run bench -- [--quick] [--runtime node|node:/path/to/node|deno|deno:/path/to/deno] [--only throughput,timers] [--out dir]`
+ * (`--only` takes phase names as listed in `phases` below, e.g. "sandbox replace,terminate").
  *
  * Measures the figures of the design ("Figures to reach") beside their physical floor, in one run
  * against a private nats-server, with the gateway and executors as separate processes on the chosen
@@ -20,13 +21,17 @@ import { LifecycleWatch } from "./lifecycle-watch.ts";
 import { renderTable, writeReport, type BenchRun, type Machine } from "./report.ts";
 import { measureActivations, measureReplays, measureStepOverhead } from "./scenarios/activation.ts";
 import { measureColdStart } from "./scenarios/cold-start.ts";
+import { measureCpuNeighbour } from "./scenarios/cpu-neighbour.ts";
 import { measureDeploys } from "./scenarios/deploy.ts";
 import { measureFloors } from "./scenarios/floors.ts";
 import { measureLatency } from "./scenarios/latency.ts";
 import { measureNoisyNeighbour } from "./scenarios/noisy-neighbour.ts";
+import { measureSandboxReplace } from "./scenarios/sandbox-replace.ts";
 import { measureSleepingMemory } from "./scenarios/sleeping-memory.ts";
 import { measureThroughput } from "./scenarios/throughput.ts";
+import { measureTerminate } from "./scenarios/terminate.ts";
 import { measureTimers } from "./scenarios/timers.ts";
+import { measureWatchdogCost } from "./scenarios/watchdog-cost.ts";
 
 const WORKFLOW = "bench";
 
@@ -104,6 +109,10 @@ try {
     ["timers", () => measureTimers(context)],
     ["sleeping memory", () => measureSleepingMemory(context)],
     ["noisy neighbour", () => measureNoisyNeighbour(context, source)],
+    ["sandbox replace", () => measureSandboxReplace(context)],
+    ["terminate", () => measureTerminate(context)],
+    ["watchdog cost", () => measureWatchdogCost(context)],
+    ["cpu neighbour", () => measureCpuNeighbour(context, source)],
   ];
   await cluster.addExecutor();
   // Floors and the deploy figures always run: other figures are compared with them.

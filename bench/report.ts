@@ -29,7 +29,17 @@ export interface BenchRun {
 }
 
 /** The figures compared across runtimes in the index. */
-const COMPARED = ["step-overhead", "activation-warm", "activation-fresh", "replay-1000", "create-to-complete", "throughput-100-x1", "cold-start"];
+const COMPARED = [
+  "step-overhead",
+  "activation-warm",
+  "activation-fresh",
+  "replay-1000",
+  "create-to-complete",
+  "throughput-100-x1",
+  "cold-start",
+  "terminate-in-step",
+  "cpu-neighbour",
+];
 
 /** `node20`, `node24`, `deno2`: one results file per runtime major version. */
 export function runtimeId(label: string): string {
@@ -101,8 +111,19 @@ export async function writeReport(run: BenchRun, outDir: string): Promise<string
         latencyBars(
           run.figures,
           (fid) =>
-            ["step-overhead", "activation-warm", "activation-fresh", "create-to-first-step", "create-to-complete", "cold-start"].includes(fid) ||
-            fid.startsWith("replay-"),
+            [
+              "step-overhead",
+              "activation-warm",
+              "activation-fresh",
+              "create-to-first-step",
+              "create-to-complete",
+              "cold-start",
+              "sandbox-kill-and-replace",
+              "watchdog-cost",
+              "cpu-neighbour",
+            ].includes(fid) ||
+            fid.startsWith("replay-") ||
+            fid.startsWith("terminate-"),
         ),
         { log: true },
       ),

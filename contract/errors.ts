@@ -2,6 +2,8 @@
 export const ErrorCode = {
   badRequest: "bad_request",
   unauthorized: "unauthorized",
+  /** A valid token without the scope the route needs. */
+  forbidden: "forbidden",
   notFound: "not_found",
   conflict: "conflict",
   compileFailed: "compile_failed",
@@ -16,6 +18,10 @@ export const ErrorCode = {
   artifactInvalid: "artifact_invalid",
   /** Tenant code asked for more than the tenant's settings allow (e.g. `limits.stepTimeoutMaxMs`). */
   limitExceeded: "limit_exceeded",
+  /** A create would take the tenant past `limits.maxInstances` instances that are not final. */
+  tooManyInstances: "too_many_instances",
+  /** A create came faster than `limits.createsPerSecond` allows. */
+  createRateExceeded: "create_rate_exceeded",
   /** A component sent the engine something the activation protocol (contract/protocol.ts) does not allow. */
   protocolViolation: "protocol_violation",
 } as const;

@@ -1,4 +1,5 @@
 import type { ErrorCode, SerializedError } from "./errors.ts";
+import type { InstanceRef } from "./names.ts";
 
 export const InstanceStatus = {
   queued: "queued",
@@ -19,8 +20,13 @@ export const FINAL_STATUSES: ReadonlySet<InstanceStatus> = new Set(["errored", "
 /** A lifecycle change requested by the tenant, applied by the executor at the next step boundary. */
 export type ControlRequest = "pause" | "terminate";
 
+/** What the gateway publishes on `kiln.control.<tenant>.<workflow>.<instance>` for running activations. */
+export interface ControlMessage extends InstanceRef {
+  control: ControlRequest;
+}
+
 /**
- * The instance record in `kiln_instances` (key `<tenant>.<instance>`). Every write is a compare-and-set
+ * The instance record in `kiln_instances` (key `<tenant>.<workflow>.<instance>`). Every write is a compare-and-set
  * on the KV revision, so the gateway's lifecycle requests and the executor's progress never overwrite
  * each other.
  */
@@ -44,6 +50,10 @@ export interface InstanceRecord {
    * records written before it existed: read the journal.
    */
   activations?: number;
+  /** Set at create (`retention`): overrides the tenant's settings for this instance. */
+  retention?: { successMs?: number; errorMs?: number };
+  /** Steps a `restart` from a step kept in this generation's journal: the first activation reads them. */
+  keptSteps?: number;
   /** A pause or terminate that a running activation has yet to apply. */
   control?: ControlRequest;
   /** While suspended on a timer: when to wake, and the work message that carries the timer. */
@@ -64,6 +74,21 @@ export interface InstanceRecord {
   cpuLimit?: { message: string; failures: number; retryAt: number };
   /** As `cpuLimit`, for activations whose code outside step bodies ran out of `limits.memoryBytes`. */
   memoryLimit?: { message: string; failures: number; retryAt: number };
+  /**
+   * The instance was due to run while its tenant ran `limits.concurrency` activations: it waits for a
+   * slot, for the status view. Written together with `updatedAt` (`since` equals it) and cleared by
+   * the claim that runs it; see `isConcurrencyWaitCurrent`.
+   */
+  concurrencyWait?: { limit: number; since: number };
   /** Why the instance is suspended, for the tenant's status view. */
   suspendedOn?: { kind: "sleep" | "retry" | "event"; step: string; until?: number; eventType?: string };
+}
+
+/**
+ * Whether the record's `concurrencyWait` still describes the instance. The note is written with
+ * `updatedAt` set to its `since`, and every later write moves `updatedAt` on (a pause, a resume, a
+ * restart from the gateway): comparing two values of one write, not two machines' clocks.
+ */
+export function isConcurrencyWaitCurrent(record: InstanceRecord): boolean {
+  return record.concurrencyWait !== undefined && record.concurrencyWait.since === record.updatedAt;
 }

@@ -46,7 +46,8 @@ interface StepRecordBase {
  * throws `error`) without running the step again.
  */
 export type StepRecord =
-  | (StepRecordBase & { kind: "do"; status: "ok"; result: unknown; attempts: number })
+  /** `sensitive`: the step asked (`sensitive: "output"`) to keep its result out of the status and logs. */
+  | (StepRecordBase & { kind: "do"; status: "ok"; result: unknown; attempts: number; sensitive?: true })
   | (StepRecordBase & { kind: "do"; status: "failed"; error: SerializedError; attempts: number })
   | (StepRecordBase & { kind: "sleep"; status: "ok"; until: number })
   | (StepRecordBase & { kind: "event"; status: "ok"; event: WorkflowEvent; inboxSeq: number })
@@ -60,6 +61,11 @@ export interface AttemptRecord {
   error: SerializedError;
   startedAt: number;
   failedAt: number;
+  /**
+   * The wait before the next attempt, when one follows: fixed here because a `retries.delay` function
+   * chose it in the guest, and a later activation resumes the retry without calling it again.
+   */
+  retryDelayMs?: number;
 }
 
 /** When a `waitForEvent` gives up, fixed the first time the wait is reached (key `<step-key>.deadline`). */

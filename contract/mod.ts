@@ -8,4 +8,6 @@ export * from "./protocol-limits.ts";
 export * from "./errors.ts";
 export * from "./lifecycle.ts";
 export * from "./settings.ts";
+export * from "./quota.ts";
+export * from "./tokens.ts";
 export * from "./describe-issue.ts";

@@ -90,8 +90,17 @@ export const engineRequestSchema = z.discriminatedUnion(
   [
     z.object({ op: z.literal("step"), ...stepAt, timeoutMs: whole, retries }),
     /** The running attempt's body returned `result` (JSON); the host knows when the attempt started. */
-    z.object({ op: z.literal("commit"), ...stepAt, result: stepResult, attempt: int(1, Number.MAX_SAFE_INTEGER) }),
-    z.object({ op: z.literal("fail"), ...stepAt, error: guestError, attempt: int(1, Number.MAX_SAFE_INTEGER), nonRetryable: z.boolean(), retries }),
+    z.object({ op: z.literal("commit"), ...stepAt, result: stepResult, attempt: int(1, Number.MAX_SAFE_INTEGER), sensitive: z.boolean().optional() }),
+    /** `delayMs`: what the step's `retries.delay` function chose for the retry after this attempt. */
+    z.object({
+      op: z.literal("fail"),
+      ...stepAt,
+      error: guestError,
+      attempt: int(1, Number.MAX_SAFE_INTEGER),
+      nonRetryable: z.boolean(),
+      retries,
+      delayMs: whole.optional(),
+    }),
     z.object({ op: z.literal("sleep"), ...stepAt, until: z.number().nullable(), durationMs: whole }),
     z.object({ op: z.literal("wait"), ...stepAt, type: z.string().min(1).max(MAX_EVENT_TYPE_LENGTH), timeoutMs: whole }),
     z.object({ op: z.literal("now") }),

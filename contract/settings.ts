@@ -26,6 +26,23 @@ const duration = (maxMs: number, field: string) =>
 
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
 
+/**
+ * How long finished instances are kept: the tenant's default in settings, or one instance's own in
+ * its create request. Complete instances keep `successRetention`, errored and terminated ones
+ * `errorRetention`; 30 days at most.
+ */
+export const retentionSchema = z
+  .object({ successRetention: duration(30 * DAY_MS, "successRetention").optional(), errorRetention: duration(30 * DAY_MS, "errorRetention").optional() })
+  .strict();
+
+/** An instance's own retention in milliseconds, as its record keeps it. */
+export function instanceRetention(retention: z.infer<typeof retentionSchema>): { successMs?: number; errorMs?: number } {
+  return {
+    ...(retention.successRetention === undefined ? {} : { successMs: parseDuration(retention.successRetention) }),
+    ...(retention.errorRetention === undefined ? {} : { errorMs: parseDuration(retention.errorRetention) }),
+  };
+}
+
 export const tenantSettingsSchema = z
   .object({
     egress: z
@@ -63,10 +80,7 @@ export const tenantSettingsSchema = z
       })
       .strict()
       .optional(),
-    retention: z
-      .object({ successRetention: duration(30 * DAY_MS, "successRetention").optional(), errorRetention: duration(30 * DAY_MS, "errorRetention").optional() })
-      .strict()
-      .optional(),
+    retention: retentionSchema.optional(),
   })
   .strict();
 

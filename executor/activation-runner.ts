@@ -1,7 +1,8 @@
 /**
  * Takes one work message from `KILN_WORK` to its conclusion: decides whether it is still relevant,
- * claims the instance (lease), runs one activation in a sandbox, records the outcome and settles the
- * message — ack, or nak with a delay when the message carries the instance's timer.
+ * takes one of the tenant's concurrency slots (`concurrency-slots.ts`), claims the instance (lease),
+ * runs one activation in a sandbox, records the outcome and settles the message — ack, or nak with a
+ * delay when the message carries the instance's timer.
  *
  * Every decision with a race in it is a pure function in `decisions/` (claim, lease, settle); this
  * class reads the record, asks the decision, writes it with a compare-and-set, and does what it says.
@@ -14,6 +15,8 @@
 import type { JsMsg } from "@nats-io/jetstream";
 import {
   decodeEnvelope,
+  instanceRef,
+  Keys,
   InvalidEnvelopeError,
   parseActivationResult,
   PlatformError,
@@ -31,17 +34,23 @@ import { RevisionConflictError } from "../infra/errors.ts";
 import type { InstanceStore, StoredInstance } from "../infra/instance-store.ts";
 import { emptyJournal, type InstanceJournal, type JournalStore } from "../infra/journal-store.ts";
 import type { KilnResources } from "../infra/kiln-resources.ts";
+import { becomesFinal, type QuotaStore } from "../infra/quota/mod.ts";
 import { remapStack } from "../infra/stack-trace.ts";
 import type { ArtifactCache, LoadedArtifact } from "./artifact-cache.ts";
+import type { ConcurrencySlots, SlotSeat } from "./concurrency-slots.ts";
 import type { ControlBoard } from "./control-board.ts";
 import type { CpuWatchdog } from "./cpu-watchdog.ts";
 import { decideClaim } from "./decisions/claim.ts";
+import type { RetentionPolicy } from "./decisions/retention.ts";
+import { purgeInstanceData, removeInstance, type InstanceRemovalDeps } from "../infra/instance-removal.ts";
+import { markConcurrencyWait } from "./decisions/concurrency-slot.ts";
 import type { LeaseHolder } from "./decisions/lease.ts";
 import { decideSettle, type ActivationOutcome, type Settlement } from "./decisions/settle.ts";
 import { createHttpHost } from "./egress/mod.ts";
 import { EngineHost } from "./engine-host.ts";
-import type { ResolvedExecutorConfig } from "./config.ts";
+import { activationHeartbeatMs, type ResolvedExecutorConfig } from "./config.ts";
 import { LeaseKeeper } from "./lease-keeper.ts";
+import { cappedTenantLog } from "./log-cap.ts";
 import { isOutOfMemory, memoryLimitError, sandboxMemoryPages } from "./memory-limit.ts";
 import { redactError, secretRedactor } from "./redact-secrets.ts";
 import { classifyPlatformFailure } from "./platform-failure.ts";
@@ -57,9 +66,13 @@ export interface RunnerDeps {
   resources: KilnResources;
   instances: InstanceStore;
   journal: JournalStore;
+  /** Gets back the `limits.maxInstances` slot of an instance this executor makes final. */
+  quotas: QuotaStore;
   artifacts: ArtifactCache;
   pool: SandboxPool;
   controls: ControlBoard;
+  /** The tenants' `limits.concurrency` slots, shared by all executors. */
+  slots: ConcurrencySlots;
   /** Stops a sandbox over its CPU budget. */
   watchdog: CpuWatchdog;
   /** Tenant settings and decrypted secrets, followed live. */
@@ -113,47 +126,82 @@ export class ActivationRunner {
       message.term(error.message);
       return;
     }
-    const claimed = await this.claim(envelope, message);
-    if (!claimed) return;
-    const record = claimed.record;
-    const holder: LeaseHolder = { owner: this.deps.owner, generation: record.generation, activation: record.activations };
-    if (record.control) {
-      await this.settle(message, record, holder, { kind: "suspended", suspension: { kind: "control", control: record.control } });
-      return;
+    // Held from before the claim until the message is settled: the tenant never runs over its limit.
+    const seat = this.deps.slots.seat(envelope.tenant, `${envelope.workflow}/${envelope.instance}`);
+    try {
+      const claimed = await this.claim(envelope, message, seat);
+      if (!claimed) return;
+      const record = claimed.record;
+      const holder: LeaseHolder = { owner: this.deps.owner, generation: record.generation, activation: record.activations };
+      if (record.control) {
+        await this.settle(message, record, holder, { kind: "suspended", suspension: { kind: "control", control: record.control } });
+        return;
+      }
+      const { outcome, stats } = await this.activate(envelope, message, record, holder);
+      await this.settle(message, record, holder, outcome, stats);
+    } finally {
+      await seat.release();
     }
-    const { outcome, stats } = await this.activate(envelope, message, record, holder);
-    await this.settle(message, record, holder, outcome, stats);
   }
 
-  /** Asks what the message means now; takes the lease if it calls for an activation. */
-  private async claim(envelope: Envelope, message: JsMsg): Promise<StoredInstance | undefined> {
-    const { instances, owner, config } = this.deps;
+  /** Asks what the message means now; takes a concurrency slot and the lease if it calls for an activation. */
+  private async claim(envelope: Envelope, message: JsMsg, seat: SlotSeat): Promise<StoredInstance | undefined> {
+    const { instances, owner, config, settings } = this.deps;
+    const ref = instanceRef({ ...envelope, id: envelope.instance });
+    const retention = this.retentionOf(envelope.tenant);
     for (;;) {
-      const stored = await instances.get(envelope.tenant, envelope.instance);
-      const decision = decideClaim(stored?.record, { reason: envelope.reason, seq: message.seq }, this.now(), { owner, leaseMs: config.leaseMs });
-      if (decision.do === "drop") {
-        message.ack();
-        return undefined;
-      }
-      if (decision.do === "later") {
-        message.nak(decision.delayMs);
-        return undefined;
+      const stored = await instances.get(ref);
+      const decision = decideClaim(stored?.record, { reason: envelope.reason, seq: message.seq }, this.now(), { owner, leaseMs: config.leaseMs, retention });
+      if (decision.do === "claim") {
+        const { concurrency } = settings.settings(envelope.tenant).limits;
+        const slot = await seat.take(concurrency);
+        if (!slot.held) {
+          // The tenant is at its limit: the message comes back shortly, and nothing counts it as a failure.
+          message.nak(slot.retryInMs);
+          await this.showConcurrencyWait(stored!, concurrency);
+          return undefined;
+        }
       }
       try {
-        return await instances.replace(decision.next, stored!.revision);
+        switch (decision.do) {
+          case "drop":
+            message.ack();
+            return undefined;
+          case "later":
+            message.nak(decision.delayMs);
+            return undefined;
+          case "expire":
+            await removeInstance(this.removal, ref, stored!.revision);
+            this.deps.telemetry.lifecycle(ref.tenant, ref.workflow, ref.instance, "expired");
+            message.ack();
+            return undefined;
+          case "park":
+            await instances.replace(decision.next, stored!.revision);
+            message.nak(decision.delayMs);
+            return undefined;
+          case "claim":
+            return await instances.replace(decision.next, stored!.revision);
+        }
       } catch (error) {
         if (!(error instanceof RevisionConflictError)) throw error;
       }
     }
   }
 
+  /** Says in the status why the instance is not running yet. Only informative: a lost race or NATS trouble skips it. */
+  private async showConcurrencyWait(stored: StoredInstance, limit: number): Promise<void> {
+    const next = markConcurrencyWait(stored.record, limit, this.now());
+    if (next) await this.deps.instances.replace(next, stored.revision).catch(() => undefined);
+  }
+
   /** The journal to replay: nothing for a generation's first activation, else the snapshot or the keys. */
   private async loadJournal(record: InstanceRecord): Promise<InstanceJournal> {
     const { journal } = this.deps;
-    const { tenant, id, generation, activations } = record;
-    if (activations === undefined) return journal.load(tenant, id, generation);
-    if (activations === 1) return emptyJournal();
-    return (await journal.loadSnapshot(tenant, id, generation, activations - 1)) ?? journal.load(tenant, id, generation);
+    const { generation, activations } = record;
+    const ref = instanceRef(record);
+    if (activations === undefined) return journal.load(ref, generation);
+    if (activations === 1 && !record.keptSteps) return emptyJournal();
+    return (await journal.loadSnapshot(ref, generation, activations - 1)) ?? journal.load(ref, generation);
   }
 
   /** Runs the workflow until it finishes or suspends; never throws: a platform failure is an outcome. */
@@ -165,14 +213,14 @@ export class ActivationRunner {
   ): Promise<{ outcome: ActivationOutcome; stats?: ActivationStats }> {
     const { deps } = this;
     const { tenant, instance: id, workflow } = envelope;
-    deps.controls.clear(tenant, id);
+    const ref = instanceRef(record);
+    deps.controls.clear(ref);
     const lease = new LeaseKeeper({
       instances: deps.instances,
-      tenant,
-      instance: id,
+      ref,
       holder,
       leaseMs: deps.config.leaseMs,
-      heartbeatMs: Math.min(deps.config.leaseMs, deps.config.workAckWaitMs) / 3,
+      heartbeatMs: activationHeartbeatMs(deps.config),
       expiresAt: record.lease!.expiresAt,
       now: this.now,
       onHeartbeat: () => message.working(),
@@ -184,6 +232,11 @@ export class ActivationRunner {
     const redact = secretRedactor(secrets);
     const log = (level: LogLevel, text: string, source: "tenant" | "engine") =>
       deps.telemetry.log(tenant, workflow, id, { ts: this.now(), level, message: redact(text), source });
+    const tenantLog = cappedTenantLog<LogLevel>(
+      settings.limits.logLinesPerActivation,
+      (level, text) => log(level, text, "tenant"),
+      (text) => log("warn", text, "engine"),
+    );
     let engine: EngineHost | undefined;
     let stop: ActivationStop | undefined;
     const unhooks: (() => void)[] = [];
@@ -205,13 +258,13 @@ export class ActivationRunner {
       engine = new EngineHost(
         {
           journal: deps.journal,
-          readInbox: () => readInbox(deps.resources.js, tenant, id),
+          readInbox: () => readInbox(deps.resources.js, ref),
           now: this.now,
           holdMs: deps.config.holdMs,
           log: (level, text) => log(level, text, "engine"),
           interruption: (): Suspension | undefined => {
             if (lease.lost !== undefined) return { kind: "superseded", reason: lease.lost };
-            const control = deps.controls.get(tenant, id);
+            const control = deps.controls.get(ref);
             return control ? { kind: "control", control } : undefined;
           },
           assureLease: () => lease.assure(),
@@ -220,7 +273,7 @@ export class ActivationRunner {
           memoryPages,
           redact,
         },
-        { tenant, instance: id, generation: record.generation },
+        { ref, generation: record.generation },
         journal,
       );
       const request: ActivationRequest = {
@@ -231,7 +284,7 @@ export class ActivationRunner {
         createdAt: record.createdAt,
         now: this.now(),
         journal: journal.steps,
-        seed: `${tenant}.${id}.${record.generation}`,
+        seed: `${Keys.instance(ref)}.${record.generation}`,
         // Secrets win over a variable of the same name: the tenant set the secret on purpose.
         env: { ...settings.envVars, ...secrets },
       };
@@ -246,8 +299,8 @@ export class ActivationRunner {
       });
       // Terminate does not wait for a step boundary: whatever the guest runs, its sandbox goes now.
       const terminate = () => halt({ kind: "terminate" }, "the instance was terminated");
-      unhooks.push(deps.controls.onRequest(tenant, id, (control) => control === "terminate" && terminate()));
-      if (deps.controls.get(tenant, id) === "terminate") terminate();
+      unhooks.push(deps.controls.onRequest(ref, (control) => control === "terminate" && terminate()));
+      if (deps.controls.get(ref) === "terminate") terminate();
       const release = (reason: string) => halt({ kind: "release", reason }, reason);
       this.running.add(release);
       unhooks.push(() => this.running.delete(release));
@@ -265,17 +318,7 @@ export class ActivationRunner {
           },
         }),
       );
-      const ran = await this.runInSandbox(
-        sandbox,
-        versionKey,
-        engine,
-        fetch,
-        request,
-        loaded,
-        memoryPages,
-        (level, text) => log(level, text, "tenant"),
-        () => stop,
-      );
+      const ran = await this.runInSandbox(sandbox, versionKey, engine, fetch, request, loaded, memoryPages, tenantLog.log, () => stop);
       const outcome = redactOutcome(ran, redact);
       if (outcome.kind === "memory-limit") log("warn", outcome.error.message, "engine");
       const ms = performance.now() - started;
@@ -283,7 +326,7 @@ export class ActivationRunner {
       const stats: ActivationStats = { ms: round(ms), loadMs: round(loadMs), replayed, committed: engine.committed, freshInstance, executor: deps.owner };
       if (outcome.kind === "suspended" && SNAPSHOT_AFTER.has(outcome.suspension.kind) && lease.lost === undefined && record.activations !== undefined) {
         await deps.journal
-          .saveSnapshot(tenant, id, record.generation, record.activations, journal)
+          .saveSnapshot(ref, record.generation, record.activations, journal)
           .catch((error: unknown) =>
             log("warn", `could not save the journal snapshot (the next activation reads the journal instead): ${(error as Error).message}`, "engine"),
           );
@@ -296,6 +339,7 @@ export class ActivationRunner {
     } finally {
       // A request still in flight belongs to a sandbox that is gone or done.
       outbound.abort();
+      tenantLog.end();
       for (const unhook of unhooks) unhook();
       lease.stop();
     }
@@ -355,21 +399,41 @@ export class ActivationRunner {
     }
   }
 
+  private get removal(): InstanceRemovalDeps {
+    return { instances: this.deps.instances, journal: this.deps.journal, jsm: this.deps.resources.jsm };
+  }
+
+  /** The tenant's retention defaults, from its settings. */
+  private retentionOf(tenant: string): RetentionPolicy {
+    const { successRetentionMs, errorRetentionMs } = this.deps.settings.settings(tenant).retention;
+    return { successMs: successRetentionMs, errorMs: errorRetentionMs };
+  }
+
   /** Records how the activation ended and settles the message. */
   private async settle(message: JsMsg, activated: InstanceRecord, holder: LeaseHolder, outcome: ActivationOutcome, stats?: ActivationStats): Promise<void> {
     const { deps } = this;
     const { tenant, id, workflow } = activated;
     let settlement: Settlement | undefined;
-    const written = await deps.instances.modify(tenant, id, (current) => {
-      settlement = decideSettle(current, holder, outcome, message.seq, this.now());
+    let finished = false;
+    const written = await deps.instances.modify(instanceRef(activated), (current) => {
+      settlement = decideSettle(current, holder, outcome, message.seq, this.now(), this.retentionOf(tenant));
+      finished = becomesFinal(current, settlement.next);
       return settlement.next;
     });
     if (!written || !settlement) {
-      message.ack(); // the instance was deleted meanwhile
+      // Deleted meanwhile (`DELETE …?force=1`): this activation may have committed steps after the
+      // purge, and it is the last writer, so it purges again.
+      await purgeInstanceData(this.removal, instanceRef(activated));
+      message.ack();
       return;
     }
     if (settlement.message.do === "ack") message.ack();
     else message.nak(settlement.message.delayMs);
+    if (finished) {
+      // Only the write that made the instance final gives its slot back; if this fails, the slot stays
+      // taken until the gateway reconciles the tenant's count.
+      await deps.quotas.release(tenant, 1).catch((error: unknown) => console.warn(`[${deps.owner}] could not give back the slot of '${tenant}.${id}':`, error));
+    }
     if (settlement.next === undefined || settlement.event === undefined) return;
     deps.telemetry.lifecycle(tenant, workflow, id, settlement.event, { status: written.record.status, ...(stats ? { activation: stats } : {}) });
     if (settlement.event === "complete" || settlement.event === "errored") deps.metrics.instanceFinished(settlement.event);

@@ -1,6 +1,7 @@
 /** Executor settings, read once from the environment in `main.ts`. */
 import { availableParallelism } from "node:os";
 import { parseSecretsKey } from "../infra/secrets-cipher.ts";
+import { WATCHDOG_INTERVAL_MS } from "./cpu-watchdog.ts";
 
 export interface ResolvedExecutorConfig {
   readonly natsUrl: string;
@@ -23,8 +24,19 @@ export interface ResolvedExecutorConfig {
    * instances handed to another executor. @default 5_000
    */
   readonly shutdownGraceMs: number;
+  /**
+   * How often the CPU watchdog reads each running sandbox's CPU. 0 turns the watchdog off, and with
+   * it `limits.runCpuMs` and `limits.stepCpuMs`: only for measuring what the watchdog costs
+   * (`bench/scenarios/watchdog-cost.ts`), never in production. @default 100
+   */
+  readonly cpuWatchdogIntervalMs: number;
   /** `KILN_SECRETS_KEY`: opens tenant secrets for `this.env`; the gateway's key. Required. */
   readonly secretsKey: Uint8Array;
+}
+
+/** How often a running activation renews its lease and slot and signals progress on its message. */
+export function activationHeartbeatMs(config: Pick<ResolvedExecutorConfig, "leaseMs" | "workAckWaitMs">): number {
+  return Math.min(config.leaseMs, config.workAckWaitMs) / 3;
 }
 
 function positiveInt(env: Record<string, string | undefined>, name: string, fallback: number): number {
@@ -49,6 +61,7 @@ export function loadExecutorConfig(env: Record<string, string | undefined>): Res
     spareSandboxWorkers: positiveInt(env, "KILN_SPARE_SANDBOX_WORKERS", 2),
     replicas: positiveInt(env, "KILN_REPLICAS", 1) || 1,
     shutdownGraceMs: positiveInt(env, "KILN_SHUTDOWN_GRACE_MS", 5_000),
+    cpuWatchdogIntervalMs: positiveInt(env, "KILN_CPU_WATCHDOG_INTERVAL_MS", WATCHDOG_INTERVAL_MS),
     secretsKey: parseSecretsKey(env.KILN_SECRETS_KEY),
   };
 }

@@ -4,14 +4,8 @@
  * listener that kills its sandbox (terminate).
  */
 import type { NatsConnection, Subscription } from "@nats-io/nats-core";
-import { Subjects, type ControlRequest } from "../contract/mod.ts";
+import { Keys, Subjects, type ControlMessage, type ControlRequest, type InstanceRef } from "../contract/mod.ts";
 import { decodeJson } from "../infra/json-codec.ts";
-
-export interface ControlMessage {
-  tenant: string;
-  instance: string;
-  control: ControlRequest;
-}
 
 export class ControlBoard {
   private readonly requests = new Map<string, ControlRequest>();
@@ -23,8 +17,8 @@ export class ControlBoard {
       callback: (error, message) => {
         if (error) return;
         try {
-          const { tenant, instance, control } = decodeJson<ControlMessage>(message.data);
-          const key = `${tenant}.${instance}`;
+          const { tenant, workflow, instance, control } = decodeJson<ControlMessage>(message.data);
+          const key = Keys.instance({ tenant, workflow, instance });
           this.requests.set(key, control);
           this.listeners.get(key)?.(control);
         } catch {
@@ -35,21 +29,21 @@ export class ControlBoard {
   }
 
   /** The latest request for an instance since `clear`, if any. */
-  get(tenant: string, instance: string): ControlRequest | undefined {
-    return this.requests.get(`${tenant}.${instance}`);
+  get(ref: InstanceRef): ControlRequest | undefined {
+    return this.requests.get(Keys.instance(ref));
   }
 
   /** Calls `listener` on every request for the instance until the returned function is called. */
-  onRequest(tenant: string, instance: string, listener: (control: ControlRequest) => void): () => void {
-    const key = `${tenant}.${instance}`;
+  onRequest(ref: InstanceRef, listener: (control: ControlRequest) => void): () => void {
+    const key = Keys.instance(ref);
     this.listeners.set(key, listener);
     return () => {
       if (this.listeners.get(key) === listener) this.listeners.delete(key);
     };
   }
 
-  clear(tenant: string, instance: string): void {
-    this.requests.delete(`${tenant}.${instance}`);
+  clear(ref: InstanceRef): void {
+    this.requests.delete(Keys.instance(ref));
   }
 
   close(): void {

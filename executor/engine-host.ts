@@ -10,7 +10,9 @@ import {
   ProtocolError,
   retryDelayMs,
   type EngineRequest,
+  type AttemptRecord,
   type EngineResponse,
+  type InstanceRef,
   type ResolvedRetries,
   type SerializedError,
   type StepRecord,
@@ -48,8 +50,7 @@ export interface EngineHostDeps {
 }
 
 export interface ActivationIdentity {
-  tenant: string;
-  instance: string;
+  ref: InstanceRef;
   generation: number;
 }
 
@@ -217,7 +218,7 @@ export class EngineHost {
   private async resumeStep(step: { seq: number; key: string; name: string; retries: ResolvedRetries }): Promise<EngineResponse> {
     const last = this.journal.attempts.get(step.key)?.at(-1);
     if (last) {
-      const remainingMs = last.failedAt + retryDelayMs(step.retries, last.attempt) - this.deps.now();
+      const remainingMs = last.failedAt + (last.retryDelayMs ?? retryDelayMs(step.retries, last.attempt)) - this.deps.now();
       if (remainingMs > this.deps.holdMs) {
         this.suspension = { kind: "retry", step: step.name, until: this.deps.now() + remainingMs };
         return { action: "suspend" };
@@ -323,6 +324,7 @@ export class EngineHost {
       attempts: request.attempt,
       startedAt,
       completedAt: this.deps.now(),
+      ...(request.sensitive ? { sensitive: true as const } : {}),
     };
     await this.commitRecord(record);
     this.deps.log("debug", `step "${request.name}" completed in ${record.completedAt - startedAt} ms (attempt ${request.attempt})`);
@@ -331,7 +333,7 @@ export class EngineHost {
 
   private async fail(request: Extract<EngineRequest, { op: "fail" }>, startedAt: number): Promise<EngineResponse> {
     this.stopTimer(request.key);
-    const outcome = await this.recordFailure(request, request.attempt, startedAt, request.error, request.nonRetryable);
+    const outcome = await this.recordFailure(request, request.attempt, startedAt, request.error, request.nonRetryable, request.delayMs);
     if (outcome.kind === "final") return { action: "throw", record: outcome.record };
     if (outcome.delayMs <= this.deps.holdMs) {
       await delay(outcome.delayMs);
@@ -343,7 +345,7 @@ export class EngineHost {
 
   /** Writes a step record once, and keeps the in-memory journal whole (for the journal snapshot). */
   private async commitRecord(record: StepRecord): Promise<void> {
-    await this.deps.journal.commitStep(this.id.tenant, this.id.instance, this.id.generation, record);
+    await this.deps.journal.commitStep(this.id.ref, this.id.generation, record);
     this.journal.steps.push(record);
     this.recordedKeys.add(record.key);
     this.committed++;
@@ -362,16 +364,20 @@ export class EngineHost {
     startedAt: number,
     reported: SerializedError,
     nonRetryable: boolean,
+    chosenDelayMs?: number,
   ): Promise<{ kind: "retry"; delayMs: number } | { kind: "final"; record: StepRecord }> {
     const { seq, key, name, retries } = step;
     const failedAt = this.deps.now();
     const error = redactError(reported, this.deps.redact);
-    await this.deps.journal.recordAttempt(this.id.tenant, this.id.instance, this.id.generation, key, { attempt, error, startedAt, failedAt });
+    const retrying = !nonRetryable && attempt <= retries.limit;
+    const failed: AttemptRecord = { attempt, error, startedAt, failedAt };
+    if (retrying && chosenDelayMs !== undefined) failed.retryDelayMs = chosenDelayMs;
+    await this.deps.journal.recordAttempt(this.id.ref, this.id.generation, key, failed);
     const list = this.journal.attempts.get(key) ?? [];
-    list.push({ attempt, error, startedAt, failedAt });
+    list.push(failed);
     this.journal.attempts.set(key, list);
     this.deps.log("warn", `step "${name}" attempt ${attempt} failed: ${error.name}: ${error.message}`);
-    if (!nonRetryable && attempt <= retries.limit) return { kind: "retry", delayMs: retryDelayMs(retries, attempt) };
+    if (retrying) return { kind: "retry", delayMs: failed.retryDelayMs ?? retryDelayMs(retries, attempt) };
     const record: StepRecord = {
       kind: "do",
       status: "failed",
@@ -436,7 +442,7 @@ export class EngineHost {
     let deadline = this.journal.deadlines.get(request.key);
     if (deadline === undefined) {
       deadline = now + request.timeoutMs;
-      await this.deps.journal.recordDeadline(this.id.tenant, this.id.instance, this.id.generation, request.key, deadline);
+      await this.deps.journal.recordDeadline(this.id.ref, this.id.generation, request.key, deadline);
       this.journal.deadlines.set(request.key, deadline);
     }
     if (now >= deadline) {

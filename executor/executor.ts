@@ -7,11 +7,14 @@ import type { NatsConnection } from "@nats-io/nats-core";
 import { InstanceStore } from "../infra/instance-store.ts";
 import { JournalStore } from "../infra/journal-store.ts";
 import { openKilnResources } from "../infra/kiln-resources.ts";
+import { openQuotaStore } from "../infra/quota/mod.ts";
 import { currentRuntime, WASM_MAX_MEMORY_PAGES } from "../infra/runtime/mod.ts";
 import { createSecretsCipher } from "../infra/secrets-cipher.ts";
 import { ActivationRunner } from "./activation-runner.ts";
 import { ArtifactCache } from "./artifact-cache.ts";
-import type { ResolvedExecutorConfig } from "./config.ts";
+import { ConcurrencyGate } from "./concurrency-gate.ts";
+import { ConcurrencySlots } from "./concurrency-slots.ts";
+import { activationHeartbeatMs, type ResolvedExecutorConfig } from "./config.ts";
 import { ControlBoard } from "./control-board.ts";
 import { CpuWatchdog } from "./cpu-watchdog.ts";
 import { FairDispatcher } from "./fair-dispatcher.ts";
@@ -47,19 +50,32 @@ export async function createExecutor(config: ResolvedExecutorConfig, nc: NatsCon
   const pool = new SandboxPool({ maxIdle: config.maxIdleSandboxes, spareWorkers: config.spareSandboxWorkers });
   const controls = new ControlBoard();
   controls.listen(nc);
-  const watchdog = new CpuWatchdog();
+  const watchdog = new CpuWatchdog(config.cpuWatchdogIntervalMs);
   const dispatcher = new FairDispatcher(config.concurrency);
   const metrics = new ExecutorMetrics(
     () => dispatcher.inFlight,
     () => pool.idleCount,
   );
+  const gate = new ConcurrencyGate();
+  const slots = new ConcurrencySlots({
+    kv: resources.slots,
+    jsm: resources.jsm,
+    owner: id,
+    leaseMs: config.leaseMs,
+    heartbeatMs: activationHeartbeatMs(config),
+    gate,
+    onFull: (tenant) => metrics.concurrencyFull(tenant),
+    warn: (message) => console.error(`[${id}] ${message}`),
+  });
   const runner = new ActivationRunner({
     resources,
     instances: new InstanceStore(resources.instances),
     journal: new JournalStore(resources.journal, resources.js, resources.jsm),
+    quotas: openQuotaStore(resources),
     artifacts: new ArtifactCache(resources.artifacts),
     pool,
     controls,
+    slots,
     watchdog,
     settings,
     telemetry: new Telemetry(nc),
@@ -87,6 +103,7 @@ export async function createExecutor(config: ResolvedExecutorConfig, nc: NatsCon
   const intakeOptions = {
     js: resources.js,
     dispatcher,
+    gate,
     ensureConsumer: resources.ensureWorkConsumer,
     keepAliveMs: config.workAckWaitMs / 3,
     run,
@@ -108,6 +125,7 @@ export async function createExecutor(config: ResolvedExecutorConfig, nc: NatsCon
     async close() {
       closing = true;
       tenants.close();
+      gate.openAll();
       // Not awaited before the grace period: an intake holding a message waits for a free slot.
       const intakesClosed = Promise.all([...intakes.values()].map((intake) => intake.close()));
       let graceTimer: ReturnType<typeof setTimeout> | undefined;

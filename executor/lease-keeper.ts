@@ -9,13 +9,13 @@
  * heartbeat, and the second then ran step 1 again. A body now starts only while the lease this
  * activation last wrote has room left (`leavesRoomForStep`), else after a successful renewal.
  */
+import type { InstanceRef } from "../contract/mod.ts";
 import type { InstanceStore } from "../infra/instance-store.ts";
 import { leavesRoomForStep, renewLease, type LeaseHolder } from "./decisions/lease.ts";
 
 export interface LeaseKeeperOptions {
   instances: InstanceStore;
-  tenant: string;
-  instance: string;
+  ref: InstanceRef;
   holder: LeaseHolder;
   leaseMs: number;
   /** How often to renew and call `onHeartbeat`: at most a third of the lease and of the work message's ack_wait. */
@@ -69,11 +69,11 @@ export class LeaseKeeper {
 
   private async writeRenewal(): Promise<void> {
     if (this.lostReason !== undefined) return;
-    const { instances, tenant, instance, holder, leaseMs, now } = this.options;
+    const { instances, ref, holder, leaseMs, now } = this.options;
     let renewedUntil: number | undefined;
     let lost: string | undefined;
     try {
-      const written = await instances.modify(tenant, instance, (current) => {
+      const written = await instances.modify(ref, (current) => {
         const renewal = renewLease(current, holder, now(), leaseMs);
         if ("lost" in renewal) {
           [lost, renewedUntil] = [renewal.lost, undefined];

@@ -18,6 +18,10 @@ export class ExecutorMetrics {
     "Wall time of one outbound fetch() call, redirects included.",
     [0.01, 0.05, 0.1, 0.5, 1, 5, 30],
   );
+  private readonly concurrencyWaits = new Counter(
+    "kiln_concurrency_full_total",
+    "Work messages put back for a while because their tenant ran limits.concurrency activations, by tenant.",
+  );
   private readonly all: Metric[];
 
   constructor(inFlight: () => number, idleSandboxes: () => number) {
@@ -27,6 +31,7 @@ export class ExecutorMetrics {
       this.finished,
       this.fetches,
       this.fetchDuration,
+      this.concurrencyWaits,
       new Gauge("kiln_activations_in_flight", "Activations running now.", inFlight),
       new Gauge("kiln_sandboxes_idle", "Warm sandboxes waiting for work.", idleSandboxes),
     ];
@@ -44,6 +49,10 @@ export class ExecutorMetrics {
   fetchFinished(tenant: string, outcome: string, durationMs: number): void {
     this.fetches.inc({ tenant, outcome });
     this.fetchDuration.observe(durationMs / 1000);
+  }
+
+  concurrencyFull(tenant: string): void {
+    this.concurrencyWaits.inc({ tenant });
   }
 
   render(): string {

@@ -1,10 +1,12 @@
 /**
  * Takes one tenant's work messages from its consumer and starts each as soon as the dispatcher gives
- * it a slot. Holds one message at a time, so other executors get the rest. Runs
- * until closed: if NATS is unreachable or the consumer goes away, it sets the consumer up again.
+ * it a slot — while the tenant is at its concurrency limit, only after the gate lets it through. Holds
+ * one message at a time, so other executors get the rest. Runs until closed: if NATS is unreachable or
+ * the consumer goes away, it sets the consumer up again.
  */
 import type { ConsumerMessages, JetStreamClient, JsMsg } from "@nats-io/jetstream";
 import { Streams, workConsumer } from "../contract/mod.ts";
+import type { ConcurrencyGate } from "./concurrency-gate.ts";
 import type { FairDispatcher } from "./fair-dispatcher.ts";
 
 /**
@@ -18,6 +20,8 @@ const RETRY_MS = 1_000;
 export interface TenantIntakeOptions {
   js: JetStreamClient;
   dispatcher: FairDispatcher;
+  /** Holds the tenant back while it is at its concurrency limit, before it asks for a local slot. */
+  gate: ConcurrencyGate;
   /** Creates the tenant's work consumer if it is missing. */
   ensureConsumer: (tenant: string) => Promise<void>;
   /** A message waiting for a slot is kept alive this often, so NATS does not redeliver it meanwhile. */
@@ -63,11 +67,12 @@ export class TenantIntake {
   }
 
   private async take(messages: ConsumerMessages): Promise<void> {
-    const { dispatcher, keepAliveMs, run } = this.options;
+    const { dispatcher, gate, keepAliveMs, run } = this.options;
     for await (const message of messages) {
       const keepAlive = setInterval(() => message.working(), keepAliveMs);
       let release: () => void;
       try {
+        await gate.passage(this.tenant);
         release = await dispatcher.acquire();
       } finally {
         clearInterval(keepAlive);

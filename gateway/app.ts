@@ -8,6 +8,7 @@ import type { JetStreamClient } from "@nats-io/jetstream";
 import { ErrorCode } from "../contract/mod.ts";
 import { isNatsUnavailable } from "../infra/errors.ts";
 import type { InstanceStore } from "../infra/instance-store.ts";
+import type { InstanceIndex } from "../infra/instance-index.ts";
 import type { JournalStore } from "../infra/journal-store.ts";
 import { authenticate, type AuthEnv } from "./auth.ts";
 import { isCompileError, type Compiler } from "./compile/mod.ts";
@@ -16,17 +17,27 @@ import type { InstanceControl } from "./instance-control.ts";
 import type { GatewayMetrics } from "./metrics.ts";
 import type { Registry } from "./registry.ts";
 import type { SecretStore } from "./secret-store.ts";
+import type { TokenDirectory } from "./token-directory.ts";
+import type { TokenStore } from "./token-store.ts";
+import type { TokenUsage } from "./token-usage.ts";
 import { instanceRoutes } from "./routes/instances.ts";
 import { tenantRoutes } from "./routes/tenants.ts";
+import { tokenRoutes } from "./routes/tokens.ts";
 import { workflowRoutes } from "./routes/workflows.ts";
 
 export interface GatewayAppDeps {
   adminToken: string;
   registry: Registry;
   secrets: SecretStore;
+  tokenStore: TokenStore;
+  /** Answers which tenant token a request carries (cached, follows revocations). */
+  tokens: TokenDirectory;
+  /** Records tokens' `lastUsedAt`, at most once a minute per token. */
+  tokenUsage: TokenUsage;
   compiler: Compiler;
   artifacts: ObjectStore;
   instances: InstanceStore;
+  index: InstanceIndex;
   journal: JournalStore;
   control: InstanceControl;
   js: JetStreamClient;
@@ -49,8 +60,9 @@ export function createGatewayApp(deps: GatewayAppDeps): Hono<AuthEnv> {
   app.get("/healthz", (c) => (deps.healthy() ? c.json({ status: "ok" }) : c.json({ status: "nats unreachable" }, 503)));
   app.get("/metrics", (c) => c.text(deps.metrics.render(), 200, { "content-type": "text/plain; version=0.0.4" }));
 
-  app.use("/v1/*", authenticate(deps.adminToken, deps.registry));
-  app.route("/v1/tenants", tenantRoutes(deps.registry, deps.secrets));
+  app.use("/v1/*", authenticate({ adminToken: deps.adminToken, tokens: deps.tokens, usage: deps.tokenUsage }));
+  app.route("/v1/tenants", tenantRoutes(deps.registry, deps.secrets, deps.tokenStore));
+  app.route("/v1/tenants", tokenRoutes(deps));
   app.route("/v1/tenants", workflowRoutes(deps));
   app.route("/v1/tenants", instanceRoutes(deps));
 
@@ -58,7 +70,9 @@ export function createGatewayApp(deps: GatewayAppDeps): Hono<AuthEnv> {
 
   app.onError((error, c) => {
     if (error instanceof HttpError) {
-      return c.json({ error: { code: error.code, message: error.message, ...error.details } }, error.status);
+      const retryAfterMs = error.details?.["retryAfterMs"];
+      const headers = typeof retryAfterMs === "number" ? { "retry-after": String(Math.ceil(retryAfterMs / 1_000)) } : undefined;
+      return c.json({ error: { code: error.code, message: error.message, ...error.details } }, error.status, headers);
     }
     if (isCompileError(error)) {
       return c.json({ error: { code: error.code, message: error.message }, errors: error.errors }, 422);

@@ -1,23 +1,41 @@
 /**
- * Bearer tokens. The admin token is configured; tenant tokens are random, shown once, and stored only
- * as SHA-256 hashes. A tenant token opens only its own `/v1/tenants/:t` subtree: any other tenant's
- * path answers 404, so a token cannot even learn which tenants exist.
+ * Bearer tokens and what they may do. The platform admin's token is configured; tenant tokens are
+ * random, shown once, stored only as SHA-256 hashes (token-store.ts) and carry scopes. A tenant token
+ * opens only its own `/v1/tenants/:t` subtree: any other tenant's path answers 404, so a token cannot
+ * even learn which tenants exist. Inside it, a route the token's scopes do not cover answers 403
+ * naming the missing scope.
+ *
+ * Every tenant route states what it needs in its own registration, one guard per route:
+ *
+ *   app.post("/:t/workflows/:w/instances", requireScope("run"), async (c) => …);
+ *   app.put("/:t/settings", requirePlatformAdmin, requireTenantAccess(registry), async (c) => …);
+ *
+ * Adding a route means adding its guard the same way; test/unit/route-access.test.ts walks every
+ * registered route and fails for one without a guard. The platform admin passes every scope.
  */
 import type { MiddlewareHandler } from "hono";
-import { ErrorCode } from "../contract/mod.ts";
-import { sha256Hex } from "../infra/sha256.ts";
+import { ErrorCode, type TokenScope } from "../contract/mod.ts";
 import { HttpError } from "./errors.ts";
 import type { Registry } from "./registry.ts";
+import type { TokenDirectory } from "./token-directory.ts";
+import { hashToken } from "./token-store.ts";
+import type { TokenUsage } from "./token-usage.ts";
 
-export type Principal = { kind: "admin" } | { kind: "tenant"; tenant: string };
+export type Principal = { kind: "platform-admin" } | { kind: "tenant"; tenant: string; tokenName: string; scopes: readonly TokenScope[] };
 
 export type AuthEnv = { Variables: { principal: Principal } };
 
-export const hashToken = (token: string): Promise<string> => sha256Hex(token);
+/** What a route's guard demands: a tenant token scope, or the platform admin alone. */
+export type RouteAccess = TokenScope | "platform-admin";
 
-export function newTenantToken(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(24));
-  return `kiln_${Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("")}`;
+const ROUTE_ACCESS = Symbol("kiln.routeAccess");
+type Guard = MiddlewareHandler<AuthEnv> & { [ROUTE_ACCESS]: RouteAccess };
+
+const guard = (access: RouteAccess, middleware: MiddlewareHandler<AuthEnv>): Guard => Object.assign(middleware, { [ROUTE_ACCESS]: access });
+
+/** The access a handler registered on a route demands, if it is a guard: how a test proves every route has one. */
+export function routeAccessOf(handler: unknown): RouteAccess | undefined {
+  return typeof handler === "function" && ROUTE_ACCESS in handler ? (handler as Guard)[ROUTE_ACCESS] : undefined;
 }
 
 function constantTimeEqual(a: string, b: string): boolean {
@@ -27,35 +45,59 @@ function constantTimeEqual(a: string, b: string): boolean {
   return difference === 0;
 }
 
-export function authenticate(adminToken: string, registry: Registry): MiddlewareHandler<AuthEnv> {
+export interface AuthDeps {
+  adminToken: string;
+  tokens: TokenDirectory;
+  usage: TokenUsage;
+}
+
+export function authenticate(deps: AuthDeps): MiddlewareHandler<AuthEnv> {
   return async (c, next) => {
     const header = c.req.header("authorization") ?? "";
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match) throw new HttpError(401, ErrorCode.unauthorized, "missing bearer token: send 'Authorization: Bearer <token>'");
     const token = match[1]!;
-    if (constantTimeEqual(token, adminToken)) {
-      c.set("principal", { kind: "admin" });
+    if (constantTimeEqual(token, deps.adminToken)) {
+      c.set("principal", { kind: "platform-admin" });
     } else {
-      const tenant = await registry.tenantOfToken(await hashToken(token));
-      if (!tenant) throw new HttpError(401, ErrorCode.unauthorized, "unknown or revoked token");
-      c.set("principal", { kind: "tenant", tenant });
+      const hash = await hashToken(token);
+      const grant = await deps.tokens.find(hash);
+      if (!grant) throw new HttpError(401, ErrorCode.unauthorized, "unknown or revoked token: use a current token of your tenant");
+      deps.usage.used(grant, hash);
+      c.set("principal", { kind: "tenant", tenant: grant.tenant, tokenName: grant.name, scopes: grant.scopes });
     }
     await next();
   };
 }
 
-/** Admin-only routes; a tenant token sees them as nonexistent. */
-export const requireAdmin: MiddlewareHandler<AuthEnv> = async (c, next) => {
-  if (c.get("principal").kind !== "admin") throw new HttpError(404, ErrorCode.notFound, "not found");
+/** Routes of the platform admin alone; a tenant token sees them as nonexistent (404), whatever its scopes. */
+export const requirePlatformAdmin = guard("platform-admin", async (c, next) => {
+  if (c.get("principal").kind !== "platform-admin") throw new HttpError(404, ErrorCode.notFound, "not found");
   await next();
-};
+});
 
-/** Tenant routes: the tenant itself or the admin; anyone else gets the same 404 as a missing tenant. */
+/** A tenant route that needs `scope`. Runs after `requireTenantAccess`, so another tenant's token still sees 404, not 403. */
+export function requireScope(scope: TokenScope): MiddlewareHandler<AuthEnv> {
+  return guard(scope, async (c, next) => {
+    const principal = c.get("principal");
+    if (principal.kind === "tenant" && !principal.scopes.includes(scope)) {
+      throw new HttpError(
+        403,
+        ErrorCode.forbidden,
+        `token '${principal.tokenName}' lacks the '${scope}' scope that ${c.req.method} ${c.req.path} needs (it has: ${principal.scopes.join(", ")}): ` +
+          `use a token with '${scope}', or create one with POST /v1/tenants/${principal.tenant}/tokens (needs the 'admin' scope)`,
+      );
+    }
+    await next();
+  });
+}
+
+/** Tenant routes: the tenant itself or the platform admin; anyone else gets the same 404 as a missing tenant. */
 export function requireTenantAccess(registry: Registry): MiddlewareHandler<AuthEnv> {
   return async (c, next) => {
     const tenant = c.req.param("t") ?? "";
     const principal = c.get("principal");
-    const allowed = principal.kind === "admin" ? await registry.tenantExists(tenant) : principal.tenant === tenant;
+    const allowed = principal.kind === "platform-admin" ? await registry.tenantExists(tenant) : principal.tenant === tenant;
     if (!allowed) throw new HttpError(404, ErrorCode.notFound, `tenant '${tenant}' not found`);
     await next();
   };

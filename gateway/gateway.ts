@@ -1,9 +1,12 @@
-/** Builds the gateway from its dependencies: NATS resources, the compiler, the HTTP app. */
+/** Builds the gateway from its dependencies: NATS resources, the compiler, the HTTP app. `close()` stops its watches. */
 import type { NatsConnection } from "@nats-io/nats-core";
 import { InstanceStore } from "../infra/instance-store.ts";
+import { InstanceIndex } from "../infra/instance-index.ts";
 import { JournalStore } from "../infra/journal-store.ts";
 import { openKilnResources } from "../infra/kiln-resources.ts";
+import { openQuotaStore } from "../infra/quota/mod.ts";
 import { createSecretsCipher } from "../infra/secrets-cipher.ts";
+import { resolveSettings } from "../contract/mod.ts";
 import { createGatewayApp } from "./app.ts";
 import { createCompiler } from "./compile/mod.ts";
 import type { GatewayConfig } from "./config.ts";
@@ -11,6 +14,9 @@ import { InstanceControl } from "./instance-control.ts";
 import { GatewayMetrics } from "./metrics.ts";
 import { Registry } from "./registry.ts";
 import { SecretStore } from "./secret-store.ts";
+import { TokenDirectory } from "./token-directory.ts";
+import { TokenStore } from "./token-store.ts";
+import { TokenUsage } from "./token-usage.ts";
 
 export async function createGateway(config: GatewayConfig, nc: NatsConnection) {
   const resources = await openKilnResources(nc, { replicas: config.replicas, workAckWaitMs: config.workAckWaitMs });
@@ -20,22 +26,42 @@ export async function createGateway(config: GatewayConfig, nc: NatsConnection) {
   });
   const instances = new InstanceStore(resources.instances);
   const journal = new JournalStore(resources.journal, resources.js, resources.jsm);
+  const index = new InstanceIndex(resources.index);
   const metrics = new GatewayMetrics(
     () => compiler.queue.active,
     () => compiler.queue.waiting,
   );
+  const registry = new Registry(resources.registry);
+  const warn = (message: string) => console.warn(`[gateway] ${message}`);
+  const tokenStore = new TokenStore(resources.registry);
+  const tokens = await TokenDirectory.open({ registry: resources.registry, store: tokenStore, warn });
   const app = createGatewayApp({
     adminToken: config.adminToken,
-    registry: new Registry(resources.registry),
+    registry,
     secrets: new SecretStore(resources.registry, await createSecretsCipher(config.secretsKey)),
+    tokenStore,
+    tokens,
+    tokenUsage: new TokenUsage(tokenStore, warn),
     compiler,
     artifacts: resources.artifacts,
     instances,
+    index,
     journal,
-    control: new InstanceControl({ nc, js: resources.js, jsm: resources.jsm, instances, journal }),
+    control: new InstanceControl({
+      nc,
+      js: resources.js,
+      jsm: resources.jsm,
+      instances,
+      index,
+      journal,
+      quotas: openQuotaStore(resources),
+      // Read per request, so a settings change applies to the next create on every gateway.
+      limits: async (tenant) => resolveSettings(await registry.getSettings(tenant)).limits,
+      refused: (tenant, code) => metrics.createRefused(tenant, code),
+    }),
     js: resources.js,
     metrics,
     healthy: () => !nc.isClosed(),
   });
-  return { app, resources };
+  return { app, resources, close: () => tokens.close() };
 }

@@ -2,26 +2,52 @@
  * Creating instances and changing their lifecycle. Each change is a compare-and-set on the instance
  * record; a running activation learns of pause / terminate through the control subject and applies it
  * at its next step boundary, anything else takes effect here at once.
+ *
+ * Creates (and restarts of final instances) first take a slot of `limits.maxInstances` and a token of
+ * `limits.createsPerSecond` from the tenant's quota; a terminate or delete that ends a live instance
+ * here gives its slot back (see infra/quota/).
  */
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
 import {
   ENVELOPE_VERSION,
   FINAL_STATUSES,
+  instanceRef,
+  Keys,
+  stepKey,
+  stepOccurrence,
   Subjects,
+  type ControlMessage,
   type ControlRequest,
   type EnvelopeReason,
   type InstanceRecord,
+  type InstanceRef,
+  type StepAddress,
   type WorkflowEvent,
 } from "../contract/mod.ts";
-import { AlreadyExistsError } from "../infra/errors.ts";
+import { AlreadyExistsError, RevisionConflictError } from "../infra/errors.ts";
 import { purgeInbox, sendEvent } from "../infra/inbox.ts";
-import type { InstanceStore } from "../infra/instance-store.ts";
+import type { InstanceIndex } from "../infra/instance-index.ts";
+import { removeInstance } from "../infra/instance-removal.ts";
+import type { InstanceStore, StoredInstance } from "../infra/instance-store.ts";
 import type { JournalStore } from "../infra/journal-store.ts";
 import { encodeJson } from "../infra/json-codec.ts";
+import { becomesFinal, type AdmissionRequest, type CreateLimits, type QuotaStore } from "../infra/quota/mod.ts";
 import { enqueue } from "../infra/work-queue.ts";
-import { conflict, HttpError, notFound } from "./errors.ts";
+import { badRequest, conflict, HttpError, notFound, tooManyRequests } from "./errors.ts";
 import { ErrorCode } from "../contract/mod.ts";
+
+/**
+ * The JetStream message id of a generation's first work message: a create or restart retried by the
+ * client within the stream's duplicate window enqueues it once.
+ */
+const startMessageId = (ref: InstanceRef, generation: number, reason: "start" | "restart") => `${Keys.instance(ref)}.g${generation}.${reason}`;
+
+/** A delete races the instance's own progress at most this often before it gives up. */
+const MAX_REMOVE_TRIES = 10;
+
+/** A restart decides again when the instance finished or restarted under it; this often at most. */
+const MAX_RESTART_TRIES = 5;
 
 export type LifecycleAction = "pause" | "resume" | "terminate" | "restart";
 
@@ -30,7 +56,20 @@ export interface InstanceControlDeps {
   js: JetStreamClient;
   jsm: JetStreamManager;
   instances: InstanceStore;
+  index: InstanceIndex;
   journal: JournalStore;
+  quotas: QuotaStore;
+  /** The tenant's create limits as its settings say now. */
+  limits: (tenant: string) => Promise<CreateLimits>;
+  /** Told of every create refused over a limit, for the metrics. */
+  refused: (tenant: string, code: ErrorCode) => void;
+}
+
+export interface NewInstance {
+  id: string;
+  params: unknown;
+  /** The instance's own retention, over the tenant's defaults. */
+  retention?: InstanceRecord["retention"];
 }
 
 const isLive = (record: InstanceRecord, now: number) => record.lease !== undefined && record.lease.expiresAt > now;
@@ -38,8 +77,31 @@ const isLive = (record: InstanceRecord, now: number) => record.lease !== undefin
 export class InstanceControl {
   constructor(private readonly deps: InstanceControlDeps) {}
 
-  /** Writes the record, then enqueues the start; undoes the record if the enqueue fails. */
-  async create(tenant: string, workflow: string, version: string, id: string, params: unknown): Promise<InstanceRecord> {
+  /** One instance; see `createBatch`. */
+  async create(tenant: string, workflow: string, version: string, instance: NewInstance): Promise<InstanceRecord> {
+    const [result] = await this.createBatch(tenant, workflow, version, [instance]);
+    if (result instanceof HttpError) throw result;
+    return result!;
+  }
+
+  /**
+   * Admits the whole batch against the tenant's limits (a 429 for all of it, or nothing), then
+   * creates each instance. An instance that cannot be created (a duplicate id) is answered with its
+   * error and gives its slot back.
+   */
+  async createBatch(tenant: string, workflow: string, version: string, instances: readonly NewInstance[]): Promise<(InstanceRecord | HttpError)[]> {
+    await this.admit(tenant, { slots: instances.length, creates: instances.length });
+    const settled = await Promise.allSettled(instances.map((instance) => this.createOne(tenant, workflow, version, instance)));
+    await this.releaseSlots(tenant, settled.filter((result) => result.status === "rejected").length);
+    return settled.map((result) => {
+      if (result.status === "fulfilled") return result.value;
+      if (result.reason instanceof HttpError) return result.reason;
+      throw result.reason;
+    });
+  }
+
+  /** Writes the record, then indexes and enqueues the start; undoes the record if either fails. */
+  private async createOne(tenant: string, workflow: string, version: string, { id, params, retention }: NewInstance): Promise<InstanceRecord> {
     const now = Date.now();
     const record: InstanceRecord = {
       v: 1,
@@ -53,49 +115,85 @@ export class InstanceControl {
       updatedAt: now,
       generation: 0,
       activations: 0,
+      ...(retention && Object.keys(retention).length > 0 ? { retention } : {}),
     };
     try {
       await this.deps.instances.create(record);
     } catch (error) {
-      if (error instanceof AlreadyExistsError) throw conflict(`instance '${id}' already exists; choose another id or omit it`);
+      if (error instanceof AlreadyExistsError) throw conflict(`instance '${id}' of workflow '${workflow}' already exists; choose another id or omit it`);
       throw error;
     }
+    const ref = instanceRef(record);
     try {
-      await this.enqueue(record, "start", `${tenant}.${id}.g0.start`);
+      // Both or neither: without the index entry the instance would run but never be listed.
+      await Promise.all([this.deps.index.add(tenant, workflow, id, now), this.enqueue(record, "start", startMessageId(ref, 0, "start"))]);
     } catch (error) {
-      await this.deps.instances.remove(tenant, id).catch(() => undefined);
+      await this.deps.instances.remove(ref).catch(() => undefined);
       throw new HttpError(503, ErrorCode.unavailable, `could not queue the instance (${(error as Error).message}); nothing was created, try again`);
     }
     return record;
   }
 
-  async apply(tenant: string, id: string, action: LifecycleAction): Promise<InstanceRecord> {
+  /**
+   * `restart` with `from`: keeps the journal before step `from` (its name and occurrence count), so
+   * the run replays those steps and executes again from that one.
+   */
+  async apply(ref: InstanceRef, action: LifecycleAction, from?: StepAddress): Promise<InstanceRecord> {
     switch (action) {
       case "pause":
-        return this.requestStop(tenant, id, "pause");
+        return this.requestStop(ref, "pause");
       case "terminate":
-        return this.requestStop(tenant, id, "terminate");
+        return this.requestStop(ref, "terminate");
       case "resume":
-        return this.resume(tenant, id);
+        return this.resume(ref);
       case "restart":
-        return this.restart(tenant, id);
+        return this.restart(ref, from);
     }
   }
 
-  async deliverEvent(tenant: string, id: string, type: string, payload: unknown): Promise<void> {
-    const stored = await this.deps.instances.get(tenant, id);
+  /**
+   * Removes the instance and everything it left. A running one only with `force`: its sandbox is
+   * killed at once (as by terminate), and its activation, finding the record gone, purges again.
+   * A live instance removed here gives its slot back.
+   */
+  async remove(ref: InstanceRef, force: boolean): Promise<void> {
+    for (let attempt = 0; attempt < MAX_REMOVE_TRIES; attempt++) {
+      const stored = await this.deps.instances.get(ref);
+      if (!stored) throw notFound(`instance '${ref.instance}'`);
+      if (isLive(stored.record, Date.now())) {
+        if (!force) throw conflict(`instance '${ref.instance}' is running; terminate it first, or delete with ?force=1 to stop it now`);
+        this.notify(ref, "terminate");
+      }
+      try {
+        await removeInstance(this.deps, ref, stored.revision);
+      } catch (error) {
+        if (error instanceof RevisionConflictError) continue;
+        throw error;
+      }
+      if (!FINAL_STATUSES.has(stored.record.status)) await this.releaseSlots(ref.tenant, 1);
+      return;
+    }
+    throw conflict(`instance '${ref.instance}' kept changing while it was being deleted; try again`);
+  }
+
+  async deliverEvent(ref: InstanceRef, type: string, payload: unknown): Promise<void> {
+    const id = ref.instance;
+    const stored = await this.deps.instances.get(ref);
     if (!stored) throw notFound(`instance '${id}'`);
     if (FINAL_STATUSES.has(stored.record.status)) {
       throw conflict(`instance '${id}' is ${stored.record.status}; it accepts no more events`);
     }
     const event: WorkflowEvent = { type, payload, timestamp: Date.now() };
-    await sendEvent(this.deps.js, tenant, id, event);
+    await sendEvent(this.deps.js, ref, event);
     await this.enqueue(stored.record, "event");
   }
 
-  private async requestStop(tenant: string, id: string, control: ControlRequest): Promise<InstanceRecord> {
+  private async requestStop(ref: InstanceRef, control: ControlRequest): Promise<InstanceRecord> {
+    const id = ref.instance;
     const target = control === "pause" ? "paused" : "terminated";
-    const stored = await this.deps.instances.modify(tenant, id, (record) => {
+    let finished = false;
+    const stored = await this.deps.instances.modify(ref, (record) => {
+      finished = false;
       if (record.status === target) return undefined;
       if (FINAL_STATUSES.has(record.status)) throw conflict(`instance '${id}' is ${record.status}; it cannot be ${target}`);
       const now = Date.now();
@@ -103,18 +201,27 @@ export class InstanceControl {
         if (record.control === "terminate" || record.control === control) return undefined;
         return { ...record, control, updatedAt: now };
       }
-      return { ...record, status: target, control: undefined, wake: undefined, updatedAt: now };
+      const next: InstanceRecord = { ...record, status: target, control: undefined, wake: undefined, updatedAt: now };
+      finished = becomesFinal(record, next);
+      return next;
     });
     if (!stored) throw notFound(`instance '${id}'`);
     // A running activation applies the request at its next step boundary; tell it now.
-    if (stored.record.control === control) this.notify(tenant, id, control);
-    if (stored.record.status === "terminated") await purgeInbox(this.deps.jsm, tenant, id);
+    if (stored.record.control === control) this.notify(ref, control);
+    // Only the write that made the instance final gives its slot back, so no slot goes back twice.
+    if (finished) {
+      await this.releaseSlots(ref.tenant, 1);
+      await purgeInbox(this.deps.jsm, ref);
+      // Made final here, with no activation running: a message to carry its expiry timer (retention).
+      await this.enqueue(stored.record, "wake");
+    }
     return stored.record;
   }
 
-  private async resume(tenant: string, id: string): Promise<InstanceRecord> {
+  private async resume(ref: InstanceRef): Promise<InstanceRecord> {
+    const id = ref.instance;
     let enqueueResume = false;
-    const stored = await this.deps.instances.modify(tenant, id, (record) => {
+    const stored = await this.deps.instances.modify(ref, (record) => {
       enqueueResume = false;
       if (FINAL_STATUSES.has(record.status)) throw conflict(`instance '${id}' is ${record.status}; only a paused instance can be resumed`);
       if (record.control === "pause") return { ...record, control: undefined, updatedAt: Date.now() };
@@ -127,29 +234,89 @@ export class InstanceControl {
     return stored.record;
   }
 
-  private async restart(tenant: string, id: string): Promise<InstanceRecord> {
-    const stored = await this.deps.instances.modify(tenant, id, (record) => {
-      const now = Date.now();
-      const next: InstanceRecord = { ...record, status: "queued", generation: record.generation + 1, activations: 0, updatedAt: now };
-      delete next.output;
-      delete next.error;
-      delete next.control;
-      delete next.wake;
-      delete next.suspendedOn;
-      return next;
-    });
-    if (!stored) throw notFound(`instance '${id}'`);
-    const { generation } = stored.record;
-    await purgeInbox(this.deps.jsm, tenant, id);
-    await this.enqueue(stored.record, "restart", `${tenant}.${id}.g${generation}.restart`);
-    // An activation still running the old generation notices on its next lease renewal; whatever it
-    // writes lands under the old generation's keys, which nothing reads any more.
-    await this.deps.journal.purgeInstance(tenant, id, generation);
-    return stored.record;
+  private async restart(ref: InstanceRef, from?: StepAddress): Promise<InstanceRecord> {
+    const kept = from === undefined ? undefined : await this.stepsBefore(ref, from);
+    // The kept steps are in place before the record names the new generation: from that moment any
+    // work message (an event, say) may start its first activation, which must find them whole.
+    if (kept) await this.deps.journal.copySteps(ref, kept.generation + 1, kept.steps, kept.attempts);
+    for (let attempt = 0; attempt < MAX_RESTART_TRIES; attempt++) {
+      const current = await this.deps.instances.get(ref);
+      if (!current) throw notFound(`instance '${ref.instance}'`);
+      // A final instance runs again: it needs a slot, taken before the record changes.
+      const needsSlot = FINAL_STATUSES.has(current.record.status);
+      if (needsSlot) await this.admit(ref.tenant, { slots: 1, creates: 0 });
+      let finalChanged = false;
+      let stored: StoredInstance | undefined;
+      try {
+        stored = await this.deps.instances.modify(ref, (record) => {
+          if (kept && record.generation !== kept.generation)
+            throw conflict(`instance '${ref.instance}' was restarted meanwhile; look at its steps and try again`);
+          finalChanged = FINAL_STATUSES.has(record.status) !== needsSlot;
+          return finalChanged ? undefined : restarted(record, kept?.steps.length ?? 0);
+        });
+      } catch (error) {
+        if (needsSlot) await this.releaseSlots(ref.tenant, 1);
+        throw error;
+      }
+      if (!stored) {
+        if (needsSlot) await this.releaseSlots(ref.tenant, 1);
+        throw notFound(`instance '${ref.instance}'`);
+      }
+      // It finished or was restarted by someone else meanwhile: decide again with what it is now.
+      if (finalChanged) {
+        if (needsSlot) await this.releaseSlots(ref.tenant, 1);
+        continue;
+      }
+      return this.startGeneration(ref, stored.record);
+    }
+    throw conflict(`instance '${ref.instance}' kept finishing and restarting while this restart was deciding; try again`);
   }
 
-  private notify(tenant: string, instance: string, control: ControlRequest): void {
-    this.deps.nc.publish(Subjects.control(tenant, instance), encodeJson({ tenant, instance, control }));
+  private async startGeneration(ref: InstanceRef, record: InstanceRecord): Promise<InstanceRecord> {
+    const { generation } = record;
+    await purgeInbox(this.deps.jsm, ref);
+    await this.enqueue(record, "restart", startMessageId(ref, generation, "restart"));
+    // An activation still running the old generation notices on its next lease renewal; whatever it
+    // writes lands under the old generation's keys, which nothing reads any more.
+    await this.deps.journal.purgeInstance(ref, generation);
+    return record;
+  }
+
+  /** The committed steps before `from` in the current generation; 400 if `from` is not a committed step. */
+  private async stepsBefore(ref: InstanceRef, from: StepAddress) {
+    const current = await this.deps.instances.get(ref);
+    if (!current) throw notFound(`instance '${ref.instance}'`);
+    const { generation } = current.record;
+    const journal = await this.deps.journal.load(ref, generation);
+    const target = journal.steps.find((step) => step.key === stepKey(from.name, from.count));
+    if (!target) {
+      const known = journal.steps.map((step) => `"${step.name}" #${stepOccurrence(step.key)}`).join(", ") || "none";
+      throw badRequest(`restart from step "${from.name}" #${from.count}: the instance has no such completed step (completed: ${known})`);
+    }
+    return { generation, steps: journal.steps.filter((step) => step.seq < target.seq), attempts: journal.attempts };
+  }
+
+  /** Takes what `request` needs from the tenant's quota, or answers 429 naming the limit. */
+  private async admit(tenant: string, request: AdmissionRequest): Promise<void> {
+    const admission = await this.deps.quotas.reserve(tenant, request, await this.deps.limits(tenant));
+    if (admission.admitted) return;
+    this.deps.refused(tenant, admission.code);
+    throw tooManyRequests(admission.code, admission.message, admission.retryAfterMs);
+  }
+
+  /**
+   * A slot that cannot be given back now stays taken until the tenant's next reconciliation: the
+   * tenant is refused a little early, never let past its limit.
+   */
+  private async releaseSlots(tenant: string, count: number): Promise<void> {
+    await this.deps.quotas
+      .release(tenant, count)
+      .catch((error: unknown) => console.warn(`[gateway] could not give ${count} instance slots back to tenant '${tenant}'; a reconciliation will:`, error));
+  }
+
+  private notify(ref: InstanceRef, control: ControlRequest): void {
+    const message: ControlMessage = { tenant: ref.tenant, workflow: ref.workflow, instance: ref.instance, control };
+    this.deps.nc.publish(Subjects.control(ref), encodeJson(message));
   }
 
   private async enqueue(record: InstanceRecord, reason: EnvelopeReason, dedupeId?: string): Promise<void> {
@@ -168,4 +335,17 @@ export class InstanceControl {
       dedupeId,
     );
   }
+}
+
+/** The record of the next generation: queued, the outcome of the last run gone; `keptSteps` from a restart from a step. */
+function restarted(record: InstanceRecord, keptSteps: number): InstanceRecord {
+  const next: InstanceRecord = { ...record, status: "queued", generation: record.generation + 1, activations: 0, updatedAt: Date.now() };
+  delete next.output;
+  delete next.error;
+  delete next.control;
+  delete next.wake;
+  delete next.suspendedOn;
+  if (keptSteps > 0) next.keptSteps = keptSteps;
+  else delete next.keptSteps;
+  return next;
 }

@@ -2,17 +2,33 @@
  * The tenant's view of an instance: what `GET …/instances/:id` answers. Platform fields (lease, wake
  * carrier, generation) never show.
  */
-import { decodeKeyToken, FINAL_STATUSES, type InstanceRecord, type SerializedError, type StepRecord } from "../contract/mod.ts";
+import {
+  decodeKeyToken,
+  FINAL_STATUSES,
+  isConcurrencyWaitCurrent,
+  stepKey,
+  stepOccurrence,
+  type AttemptRecord,
+  type InstanceRecord,
+  type SerializedError,
+  type StepRecord,
+} from "../contract/mod.ts";
 import type { InstanceJournal } from "../infra/journal-store.ts";
 
 export interface StepView {
   name: string;
+  /** The occurrence of `name` in the run, from 1: with the name, the step's address in the steps route. */
+  count: number;
   type: "do" | "sleep" | "waitForEvent";
   status: "complete" | "failed" | "running" | "retrying" | "sleeping" | "waiting";
   attempts: number;
   startedAt?: string;
   completedAt?: string;
   output?: unknown;
+  /** The step was `sensitive: "output"`: its output is recorded and replayed, never shown. */
+  redacted?: "output";
+  /** The output was left out of the status view for its size; the steps route has it whole. */
+  outputTruncated?: { bytes: number; limit: number };
   error?: SerializedError;
   until?: string;
   event?: unknown;
@@ -35,25 +51,48 @@ export interface InstanceView {
   cpuLimit?: { message: string; failures: number; retryAt: string };
   /** While activations that ran out of `limits.memoryBytes` outside steps are retried, in a fresh sandbox each. */
   memoryLimit?: { message: string; failures: number; retryAt: string };
+  /** While due but held back because the tenant runs `limits.concurrency` activations: the limit, and since when. */
+  concurrencyWait?: { limit: number; since: string };
   steps: StepView[];
   createdAt: string;
   updatedAt: string;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
+
+/**
+ * The largest step output the status view shows inline. The view carries every step, so one large
+ * output per step would make a status poll megabytes; `GET …/steps/:name/:count` has it whole.
+ */
+export const STATUS_OUTPUT_BYTES = 16 * 1024;
+
+const textEncoder = new TextEncoder();
+
+function jsonBytes(value: unknown): number {
+  const json = JSON.stringify(value) ?? "null";
+  return json.length * 3 <= STATUS_OUTPUT_BYTES ? json.length : textEncoder.encode(json).byteLength;
+}
+
 const TYPE_OF: Record<StepRecord["kind"], StepView["type"]> = { do: "do", sleep: "sleep", event: "waitForEvent" };
 
-function stepView(record: StepRecord, journal: InstanceJournal, now: number): StepView {
+/** One step as the tenant sees it; `whole` keeps a large output in (the steps route). */
+export function stepView(record: StepRecord, journal: InstanceJournal, now: number, whole = false): StepView {
   const failed = journal.attempts.get(record.key) ?? [];
   const view: StepView = {
     name: record.name,
+    count: stepOccurrence(record.key),
     type: TYPE_OF[record.kind],
     status: record.status === "failed" ? "failed" : "complete",
     attempts: record.kind === "do" ? record.attempts : 1,
     startedAt: iso(record.startedAt),
     completedAt: iso(record.completedAt),
   };
-  if (record.kind === "do" && record.status === "ok") view.output = record.result;
+  if (record.kind === "do" && record.status === "ok") {
+    const bytes = record.sensitive || whole ? 0 : jsonBytes(record.result);
+    if (record.sensitive) view.redacted = "output";
+    else if (bytes > STATUS_OUTPUT_BYTES) view.outputTruncated = { bytes, limit: STATUS_OUTPUT_BYTES };
+    else view.output = record.result;
+  }
   if (record.status === "failed") view.error = record.error;
   if (record.kind === "sleep") {
     view.until = iso(record.until);
@@ -63,8 +102,12 @@ function stepView(record: StepRecord, journal: InstanceJournal, now: number): St
     }
   }
   if (record.kind === "event" && record.status === "ok") view.event = record.event;
-  if (failed.length > 0) view.failedAttempts = failed.map((a) => ({ ...a, startedAt: iso(a.startedAt), failedAt: iso(a.failedAt) }));
+  if (failed.length > 0) view.failedAttempts = failed.map(attemptView);
   return view;
+}
+
+function attemptView({ attempt, error, startedAt, failedAt }: AttemptRecord) {
+  return { attempt, error, startedAt: iso(startedAt), failedAt: iso(failedAt) };
 }
 
 /** Steps begun but not complete: failed attempts waiting for a retry, or an open wait. */
@@ -75,17 +118,32 @@ function pendingViews(record: InstanceRecord, journal: InstanceJournal): StepVie
     if (done.has(key)) continue;
     views.push({
       name: decodeKeyToken(key.split(".")[0]!),
+      count: stepOccurrence(key),
       type: "do",
       status: record.status === "running" ? "running" : "retrying",
       attempts: attempts.length,
-      failedAttempts: attempts.map((a) => ({ ...a, startedAt: iso(a.startedAt), failedAt: iso(a.failedAt) })),
+      failedAttempts: attempts.map(attemptView),
     });
   }
   for (const [key, deadline] of journal.deadlines) {
     if (done.has(key)) continue;
-    views.push({ name: decodeKeyToken(key.split(".")[0]!), type: "waitForEvent", status: "waiting", attempts: 1, until: iso(deadline) });
+    views.push({
+      name: decodeKeyToken(key.split(".")[0]!),
+      count: stepOccurrence(key),
+      type: "waitForEvent",
+      status: "waiting",
+      attempts: 1,
+      until: iso(deadline),
+    });
   }
   return views;
+}
+
+/** One step, output whole (unless sensitive): `GET …/instances/:id/steps/:name/:count`. */
+export function findStepView(record: InstanceRecord, journal: InstanceJournal, key: string, now = Date.now()): StepView | undefined {
+  const done = journal.steps.find((step) => step.key === key);
+  if (done) return stepView(done, journal, now, true);
+  return pendingViews(record, journal).find((view) => stepKey(view.name, view.count) === key);
 }
 
 export function instanceView(record: InstanceRecord, journal: InstanceJournal, now = Date.now()): InstanceView {
@@ -110,6 +168,9 @@ export function instanceView(record: InstanceRecord, journal: InstanceJournal, n
   }
   if (record.cpuLimit && !FINAL_STATUSES.has(record.status)) view.cpuLimit = { ...record.cpuLimit, retryAt: iso(record.cpuLimit.retryAt) };
   if (record.memoryLimit && !FINAL_STATUSES.has(record.status)) view.memoryLimit = { ...record.memoryLimit, retryAt: iso(record.memoryLimit.retryAt) };
+  if (record.concurrencyWait && isConcurrencyWaitCurrent(record)) {
+    view.concurrencyWait = { limit: record.concurrencyWait.limit, since: iso(record.concurrencyWait.since) };
+  }
   return view;
 }
 

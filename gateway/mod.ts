@@ -17,7 +17,7 @@ export interface RunningGateway {
 /** Connects to NATS (unless given a connection) and serves HTTP on `config.port`. */
 export async function startGateway(config: GatewayConfig, options: { nc?: NatsConnection; hostname?: string } = {}): Promise<RunningGateway> {
   const nc = options.nc ?? (await connectService(config.natsUrl, "kiln-gateway"));
-  const { app } = await createGateway(config, nc);
+  const { app, close: closeGateway } = await createGateway(config, nc);
   const hostname = options.hostname ?? "0.0.0.0";
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const started = serve({ fetch: app.fetch, port: config.port, hostname }, () => resolve(started));
@@ -30,6 +30,7 @@ export async function startGateway(config: GatewayConfig, options: { nc?: NatsCo
       // Followers of a log stream (SSE) would otherwise hold the server open.
       if ("closeAllConnections" in server) server.closeAllConnections();
       await closed;
+      closeGateway();
       if (!options.nc) await nc.drain();
     },
   };

@@ -1,6 +1,7 @@
 /**
- * Tenants, tokens, workflows and their versions, and tenant settings, in `kiln_registry`. Secrets
- * share the bucket but have their own store (secret-store.ts), which seals them first.
+ * Tenants, workflows and their versions, and tenant settings, in `kiln_registry`. Secrets and tokens
+ * share the bucket but have their own stores (secret-store.ts seals secrets, token-store.ts hashes
+ * tokens).
  */
 import type { KV } from "@nats-io/kv";
 import { Keys, tenantSettingsSchema, type TenantSettings } from "../contract/mod.ts";
@@ -36,7 +37,7 @@ export interface WorkflowRecord {
 export class Registry {
   constructor(private readonly kv: KV) {}
 
-  async createTenant(id: string, tokenHash: string): Promise<TenantRecord> {
+  async createTenant(id: string): Promise<TenantRecord> {
     const record: TenantRecord = { id, createdAt: Date.now() };
     try {
       await this.kv.create(Keys.tenant(id), encodeJson(record));
@@ -44,20 +45,12 @@ export class Registry {
       if (isWrongLastSequence(error)) throw new AlreadyExistsError(`tenant '${id}' already exists`);
       throw error;
     }
-    await this.kv.put(Keys.tenantToken(tokenHash), encodeJson({ tenant: id }));
     return record;
   }
 
   async tenantExists(id: string): Promise<boolean> {
     const entry = await this.kv.get(Keys.tenant(id));
     return entry?.operation === "PUT";
-  }
-
-  async tenantOfToken(tokenHash: string): Promise<string | undefined> {
-    const entry = await this.kv.get(Keys.tenantToken(tokenHash));
-    // One read per authenticated request: the token entry names its tenant. (Tenants cannot be
-    // removed yet; when they can, removing one must delete its token entries too.)
-    return entry?.operation === "PUT" ? decodeJson<{ tenant: string }>(entry.value).tenant : undefined;
   }
 
   async getWorkflow(tenant: string, name: string): Promise<{ record: WorkflowRecord; revision: number } | undefined> {

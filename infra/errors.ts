@@ -12,6 +12,11 @@ export class AlreadyExistsError extends Error {
   override name = "AlreadyExistsError";
 }
 
+/** A store refused to hold more than its limit of something; the message names the limit. */
+export class LimitReachedError extends Error {
+  override name = "LimitReachedError";
+}
+
 /** A KV `create` / `update` refused because the key's revision is not the expected one (API code 10071 / 10164). */
 export function isWrongLastSequence(error: unknown): boolean {
   return (

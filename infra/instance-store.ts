@@ -3,7 +3,7 @@
  * gateway's lifecycle requests and the executors' progress interleave without losing an update.
  */
 import type { KV } from "@nats-io/kv";
-import { Keys, type InstanceRecord, type InstanceStatus } from "../contract/mod.ts";
+import { instanceRef, Keys, type InstanceRecord, type InstanceRef } from "../contract/mod.ts";
 import { AlreadyExistsError, isWrongLastSequence, RevisionConflictError } from "./errors.ts";
 import { decodeJson, encodeJson } from "./json-codec.ts";
 
@@ -12,19 +12,13 @@ export interface StoredInstance {
   revision: number;
 }
 
-export interface InstancePage {
-  instances: InstanceRecord[];
-  /** Pass as `cursor` to read the next page; absent on the last page. */
-  nextCursor?: string;
-}
-
 const MAX_CAS_TRIES = 20;
 
 export class InstanceStore {
   constructor(private readonly kv: KV) {}
 
-  async get(tenant: string, id: string): Promise<StoredInstance | undefined> {
-    const entry = await this.kv.get(Keys.instance(tenant, id));
+  async get(ref: InstanceRef): Promise<StoredInstance | undefined> {
+    const entry = await this.kv.get(Keys.instance(ref));
     if (!entry || entry.operation !== "PUT" || entry.value.length === 0) return undefined;
     return { record: decodeJson<InstanceRecord>(entry.value), revision: entry.revision };
   }
@@ -32,10 +26,10 @@ export class InstanceStore {
   /** Writes a new record; `AlreadyExistsError` if the id is taken. */
   async create(record: InstanceRecord): Promise<StoredInstance> {
     try {
-      const revision = await this.kv.create(Keys.instance(record.tenant, record.id), encodeJson(record));
+      const revision = await this.kv.create(Keys.instance(instanceRef(record)), encodeJson(record));
       return { record, revision };
     } catch (error) {
-      if (isWrongLastSequence(error)) throw new AlreadyExistsError(`instance '${record.id}' already exists`, { cause: error });
+      if (isWrongLastSequence(error)) throw new AlreadyExistsError(`instance '${record.id}' of workflow '${record.workflow}' already exists`, { cause: error });
       throw error;
     }
   }
@@ -43,7 +37,7 @@ export class InstanceStore {
   /** One compare-and-set; `RevisionConflictError` if the record changed since `revision`. */
   async replace(record: InstanceRecord, revision: number): Promise<StoredInstance> {
     try {
-      const next = await this.kv.update(Keys.instance(record.tenant, record.id), encodeJson(record), revision);
+      const next = await this.kv.update(Keys.instance(instanceRef(record)), encodeJson(record), revision);
       return { record, revision: next };
     } catch (error) {
       if (isWrongLastSequence(error)) throw new RevisionConflictError(`instance '${record.id}' changed concurrently`, { cause: error });
@@ -55,9 +49,9 @@ export class InstanceStore {
    * Read-modify-write until it sticks. `change` returns the new record, or `undefined` to leave the
    * record as it is (its answer is then the current record).
    */
-  async modify(tenant: string, id: string, change: (current: InstanceRecord) => InstanceRecord | undefined): Promise<StoredInstance | undefined> {
+  async modify(ref: InstanceRef, change: (current: InstanceRecord) => InstanceRecord | undefined): Promise<StoredInstance | undefined> {
     for (let attempt = 0; attempt < MAX_CAS_TRIES; attempt++) {
-      const current = await this.get(tenant, id);
+      const current = await this.get(ref);
       if (!current) return undefined;
       const next = change(structuredClone(current.record));
       if (next === undefined) return current;
@@ -67,29 +61,16 @@ export class InstanceStore {
         if (!(error instanceof RevisionConflictError)) throw error;
       }
     }
-    throw new RevisionConflictError(`instance '${id}' kept changing; gave up after ${MAX_CAS_TRIES} tries`);
+    throw new RevisionConflictError(`instance '${ref.instance}' kept changing; gave up after ${MAX_CAS_TRIES} tries`);
   }
 
-  async remove(tenant: string, id: string): Promise<void> {
-    await this.kv.purge(Keys.instance(tenant, id));
-  }
-
-  /** Lists a tenant's instances in id order, optionally of one workflow and status. */
-  async list(tenant: string, options: { workflow?: string; status?: InstanceStatus; limit: number; cursor?: string }): Promise<InstancePage> {
-    const keys: string[] = [];
-    for await (const key of await this.kv.keys(Keys.instancesOfTenant(tenant))) keys.push(key);
-    keys.sort();
-    const start = options.cursor === undefined ? 0 : keys.findIndex((key) => key > Keys.instance(tenant, options.cursor!));
-    const instances: InstanceRecord[] = [];
-    let index = start < 0 ? keys.length : start;
-    for (; index < keys.length && instances.length < options.limit; index++) {
-      const stored = await this.get(tenant, keys[index]!.slice(tenant.length + 1));
-      if (!stored) continue;
-      if (options.workflow !== undefined && stored.record.workflow !== options.workflow) continue;
-      if (options.status !== undefined && stored.record.status !== options.status) continue;
-      instances.push(stored.record);
+  /** Purges the record; with `revision`, only if it is still at it (`RevisionConflictError` otherwise). */
+  async remove(ref: InstanceRef, revision?: number): Promise<void> {
+    try {
+      await this.kv.purge(Keys.instance(ref), revision === undefined ? undefined : { previousSeq: revision });
+    } catch (error) {
+      if (isWrongLastSequence(error)) throw new RevisionConflictError(`instance '${ref.instance}' changed concurrently`, { cause: error });
+      throw error;
     }
-    const last = instances.at(-1);
-    return index < keys.length && last ? { instances, nextCursor: last.id } : { instances };
   }
 }

@@ -5,7 +5,7 @@
  */
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
-import { ATTEMPT_SUFFIX, Buckets, DEADLINE_SUFFIX, Keys, type AttemptRecord, type DeadlineRecord, type StepRecord } from "../contract/mod.ts";
+import { ATTEMPT_SUFFIX, Buckets, DEADLINE_SUFFIX, Keys, type AttemptRecord, type DeadlineRecord, type InstanceRef, type StepRecord } from "../contract/mod.ts";
 import { AlreadyExistsError, isWrongLastSequence } from "./errors.ts";
 import { decodeJson, encodeJson } from "./json-codec.ts";
 import { readKvPrefix } from "./kv-prefix-reader.ts";
@@ -42,8 +42,8 @@ export class JournalStore {
     private readonly jsm: JetStreamManager,
   ) {}
 
-  async load(tenant: string, instance: string, generation: number): Promise<InstanceJournal> {
-    const generationPrefix = Keys.journalPrefix(tenant, instance, generation);
+  async load(ref: InstanceRef, generation: number): Promise<InstanceJournal> {
+    const generationPrefix = Keys.journalPrefix(ref, generation);
     const prefix = `${generationPrefix}.`;
     const journal = emptyJournal();
     for (const entry of await readKvPrefix(this.js, this.jsm, Buckets.journal, generationPrefix)) {
@@ -68,7 +68,7 @@ export class JournalStore {
    * suspends cleanly. The next activation reads that one key instead of the journal's keys, which on
    * nats-server 2.9 costs a consumer whose creation scans the bucket's whole stream.
    */
-  async saveSnapshot(tenant: string, instance: string, generation: number, activation: number, journal: InstanceJournal): Promise<void> {
+  async saveSnapshot(ref: InstanceRef, generation: number, activation: number, journal: InstanceJournal): Promise<void> {
     const snapshot: JournalSnapshot = {
       activation,
       steps: [...journal.steps].sort((a, b) => a.seq - b.seq),
@@ -76,7 +76,7 @@ export class JournalStore {
       deadlines: [...journal.deadlines],
     };
     const bytes = encodeJson(snapshot);
-    const key = Keys.journalSnapshot(tenant, instance, generation);
+    const key = Keys.journalSnapshot(ref, generation);
     if (bytes.length > MAX_SNAPSHOT_BYTES) await this.kv.delete(key);
     else await this.kv.put(key, bytes);
   }
@@ -85,8 +85,8 @@ export class JournalStore {
    * The journal as activation `activation` left it, if that activation wrote the snapshot: no other
    * activation has run since, so nothing can have been committed after it. Otherwise `undefined`.
    */
-  async loadSnapshot(tenant: string, instance: string, generation: number, activation: number): Promise<InstanceJournal | undefined> {
-    const entry = await this.kv.get(Keys.journalSnapshot(tenant, instance, generation));
+  async loadSnapshot(ref: InstanceRef, generation: number, activation: number): Promise<InstanceJournal | undefined> {
+    const entry = await this.kv.get(Keys.journalSnapshot(ref, generation));
     if (!entry || entry.operation !== "PUT") return undefined;
     const snapshot = decodeJson<JournalSnapshot>(entry.value);
     if (snapshot.activation !== activation) return undefined;
@@ -94,24 +94,41 @@ export class JournalStore {
   }
 
   /** Commits a completed step; `AlreadyExistsError` if another activation committed it first. */
-  async commitStep(tenant: string, instance: string, generation: number, record: StepRecord): Promise<void> {
-    await this.createOnce(Keys.journalStep(tenant, instance, generation, record.key), record);
+  async commitStep(ref: InstanceRef, generation: number, record: StepRecord): Promise<void> {
+    await this.createOnce(Keys.journalStep(ref, generation, record.key), record);
   }
 
-  async recordAttempt(tenant: string, instance: string, generation: number, stepKey: string, attempt: AttemptRecord): Promise<void> {
-    await this.createOnce(Keys.journalStep(tenant, instance, generation, `${stepKey}.${ATTEMPT_SUFFIX}${attempt.attempt}`), attempt);
+  async recordAttempt(ref: InstanceRef, generation: number, stepKey: string, attempt: AttemptRecord): Promise<void> {
+    await this.createOnce(Keys.journalStep(ref, generation, `${stepKey}.${ATTEMPT_SUFFIX}${attempt.attempt}`), attempt);
   }
 
-  async recordDeadline(tenant: string, instance: string, generation: number, stepKey: string, deadline: number): Promise<void> {
+  async recordDeadline(ref: InstanceRef, generation: number, stepKey: string, deadline: number): Promise<void> {
     const record: DeadlineRecord = { deadline };
-    await this.createOnce(Keys.journalStep(tenant, instance, generation, `${stepKey}.${DEADLINE_SUFFIX}`), record);
+    await this.createOnce(Keys.journalStep(ref, generation, `${stepKey}.${DEADLINE_SUFFIX}`), record);
+  }
+
+  /**
+   * Writes `steps` (with their failed attempts) into the next generation: a restart from a step keeps
+   * the steps before it. A key already there holds the same record (an earlier try of the same
+   * restart), so it is left as it is.
+   */
+  async copySteps(ref: InstanceRef, generation: number, steps: readonly StepRecord[], attempts: InstanceJournal["attempts"]): Promise<void> {
+    const keepExisting = (error: unknown) => {
+      if (!(error instanceof AlreadyExistsError)) throw error;
+    };
+    await Promise.all(
+      steps.map(async (step) => {
+        await this.commitStep(ref, generation, step).catch(keepExisting);
+        for (const attempt of attempts.get(step.key) ?? []) await this.recordAttempt(ref, generation, step.key, attempt).catch(keepExisting);
+      }),
+    );
   }
 
   /** Drops every generation of an instance's journal (after delete or restart). */
-  async purgeInstance(tenant: string, instance: string, keepGeneration?: number): Promise<void> {
-    const keep = keepGeneration === undefined ? undefined : `${Keys.journalPrefix(tenant, instance, keepGeneration)}.`;
+  async purgeInstance(ref: InstanceRef, keepGeneration?: number): Promise<void> {
+    const keep = keepGeneration === undefined ? undefined : `${Keys.journalPrefix(ref, keepGeneration)}.`;
     const keys: string[] = [];
-    for await (const key of await this.kv.keys(Keys.journalAll(tenant, instance))) {
+    for await (const key of await this.kv.keys(Keys.journalAll(ref))) {
       if (keep === undefined || !key.startsWith(keep)) keys.push(key);
     }
     await Promise.all(keys.map((key) => this.kv.purge(key)));

@@ -24,6 +24,10 @@ export interface KilnResources {
   readonly instances: KV;
   readonly journal: KV;
   readonly registry: KV;
+  readonly index: KV;
+  readonly quotas: KV;
+  /** Concurrency slot leases: a key exists only while an activation holds that slot. */
+  readonly slots: KV;
   readonly artifacts: ObjectStore;
   /** Creates the tenant's work consumer if it is missing (idempotent). A function, not a method: callers pass it on unbound. */
   readonly ensureWorkConsumer: (tenant: string) => Promise<void>;
@@ -76,12 +80,27 @@ export async function openKilnResources(nc: NatsConnection, options: KilnResourc
     max_msgs_per_subject: 10_000,
   });
   const kvm = new Kvm(js);
-  const [instances, journal, registry] = await Promise.all([
+  const [instances, journal, registry, index, quotas, slots] = await Promise.all([
     kvm.create(Buckets.instances, { history: 1, replicas, storage: StorageType.File }),
     kvm.create(Buckets.journal, { history: 1, replicas, storage: StorageType.File }),
     kvm.create(Buckets.registry, { history: 1, replicas, storage: StorageType.File }),
+    kvm.create(Buckets.index, { history: 1, replicas, storage: StorageType.File }),
+    kvm.create(Buckets.quotas, { history: 1, replicas, storage: StorageType.File }),
+    kvm.create(Buckets.slots, { history: 1, replicas, storage: StorageType.File }),
   ]);
   const artifacts = await new Objm(js).create(Buckets.artifacts, { replicas, storage: StorageType.File });
   const consumerOptions = { ackWaitMs: options.workAckWaitMs ?? 30_000, replicas };
-  return { nc, js, jsm, instances, journal, registry, artifacts, ensureWorkConsumer: (tenant) => ensureWorkConsumer(jsm, tenant, consumerOptions) };
+  return {
+    nc,
+    js,
+    jsm,
+    instances,
+    journal,
+    registry,
+    index,
+    quotas,
+    slots,
+    artifacts,
+    ensureWorkConsumer: (tenant) => ensureWorkConsumer(jsm, tenant, consumerOptions),
+  };
 }

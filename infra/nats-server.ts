@@ -3,13 +3,14 @@
  * integration test starts privately (random port, temp store dir), so nothing is shared or mocked.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { createWriteStream, type WriteStream } from "node:fs";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { constants, createWriteStream, type WriteStream } from "node:fs";
+import { access, mkdir, mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { findNatsServer, natsServerInstallHint } from "../scripts/nats-server-install.mjs";
+import { claimStore, type StoreLock } from "./nats-store-lock.ts";
 
 export { findNatsServer };
 
@@ -35,6 +36,11 @@ export interface NatsServerOptions {
    */
   readonly startTimeoutMs?: number;
   /**
+   * Hears about taking over a store whose previous owner died (see nats-store-lock.ts).
+   * @default console.error
+   */
+  readonly log?: (line: string) => void;
+  /**
    * The binary to run.
    * @default findNatsServer()
    */
@@ -46,6 +52,7 @@ export interface NatsServer extends AsyncDisposable {
   readonly url: string;
   readonly port: number;
   readonly storeDir: string;
+  /** The server's supervisor (see SUPERVISOR): it leads the process group the server runs in. */
   readonly pid: number;
   /** SIGTERM, wait for exit (SIGKILL after 5 s); removes a temp store dir. Safe to call twice. */
   stop(): Promise<void>;
@@ -69,6 +76,10 @@ const READY = /Server is ready/;
 export async function startNatsServer(options: NatsServerOptions = {}): Promise<NatsServer> {
   const binary = options.binary ?? findNatsServer();
   if (binary === undefined) throw new NatsServerError(natsServerInstallHint());
+  // Checked here: under its supervisor shell a missing binary would only be an exit code.
+  await access(binary, constants.X_OK).catch((error: unknown) => {
+    throw new NatsServerError(`nats-server (${binary}) could not be started: ${(error as Error).message}`, { cause: error });
+  });
 
   const ownsStoreDir = options.storeDir === undefined;
   let storeDir: string;
@@ -79,24 +90,50 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     await mkdir(storeDir, { recursive: true });
   }
 
+  const lock = await claimStore(storeDir, options.log ?? ((line) => console.error(line)));
   try {
-    return await launch(binary, storeDir, ownsStoreDir, options);
+    return await launch(binary, storeDir, lock, ownsStoreDir, options);
   } catch (error) {
+    await lock.release();
     if (ownsStoreDir) await rm(storeDir, { recursive: true, force: true });
     throw error;
   }
 }
 
-async function launch(binary: string, storeDir: string, ownsStoreDir: boolean, options: NatsServerOptions): Promise<NatsServer> {
+/**
+ * nats-server runs under this `sh`, whose watcher stops it (SIGTERM) once stdin reaches end of file:
+ * its other end is held by this process only, so that happens when `stop()` closes it and also
+ * however this process ends, SIGKILL included. So a server never outlives its owner holding a port
+ * and a store dir. (Linux's prctl(PR_SET_PDEATHSIG) would do it in the child, but neither Node nor
+ * Deno can call prctl without a native addon.) The shell waits for the server in the foreground, so
+ * it exits when the server does, on its own or stopped; the watcher signals `$server` only while that
+ * shell lives, so never a recycled pid. The watcher writes nothing: the server's stderr closes with it.
+ */
+const SUPERVISOR = `exec 3<&0
+"$@" </dev/null 3<&- & server=$!
+{ cat >/dev/null; kill -0 $$ && kill -TERM "$server"; } <&3 >/dev/null 2>&1 &
+exec 3<&-
+wait "$server"`;
+
+async function launch(binary: string, storeDir: string, lock: StoreLock, ownsStoreDir: boolean, options: NatsServerOptions): Promise<NatsServer> {
   // Port -1 makes the server bind a random free port itself and log it. Probing a port with
   // node:net and handing it over would race with every other test starting a server meanwhile.
   const args = ["-a", HOST, "-p", String(options.port ?? -1), "-js", "-sd", storeDir, "-n", "kiln"];
-  const child = spawn(binary, args, {
-    stdio: ["ignore", "ignore", "pipe"],
+  const child = spawn("sh", ["-c", SUPERVISOR, "nats-server-supervisor", binary, ...args], {
+    stdio: ["pipe", "ignore", "pipe"],
     // Its own process group: a terminal Ctrl-C reaches only our process, which then stops the
     // services first and NATS last, instead of NATS dying under them mid-shutdown.
     detached: true,
   });
+  // Closing stdin is how the server is stopped; the supervisor may be gone already (EPIPE).
+  child.stdin.on("error", () => undefined);
+  if (child.pid !== undefined) {
+    const supervisor = child.pid;
+    await lock.serverStarted(supervisor).catch((error: unknown) => {
+      killGroup(supervisor, "SIGKILL"); // not started yet: nothing to stop cleanly
+      throw error;
+    });
+  }
   const logFile: WriteStream | undefined = options.logFile === undefined ? undefined : createWriteStream(options.logFile, { flags: "a" });
   const tail: string[] = [];
   // "error" without "exit" happens when the binary cannot be spawned at all.
@@ -104,7 +141,6 @@ async function launch(binary: string, storeDir: string, ownsStoreDir: boolean, o
     child.once("exit", () => resolveExit());
     child.once("error", () => resolveExit());
   });
-  track(child, exited);
 
   let port: number | undefined;
   const ready = new Promise<number>((resolveReady, rejectReady) => {
@@ -137,6 +173,7 @@ async function launch(binary: string, storeDir: string, ownsStoreDir: boolean, o
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
       await terminate(child, exited);
+      await lock.release();
       await new Promise<void>((done) => (logFile ? logFile.end(done) : done()));
       if (ownsStoreDir) await rm(storeDir, { recursive: true, force: true });
     })());
@@ -161,10 +198,12 @@ async function launch(binary: string, storeDir: string, ownsStoreDir: boolean, o
   };
 }
 
+/** The supervisor SIGTERMs the server and exits after it; the whole group is SIGKILLed after 5 s. */
 async function terminate(child: ChildProcess, exited: Promise<void>): Promise<void> {
+  // Also when the server is gone already: it lets the watcher go.
+  child.stdin!.end();
   if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return exited;
-  child.kill("SIGTERM");
-  const killTimer = setTimeout(() => child.kill("SIGKILL"), STOP_GRACE_MS);
+  const killTimer = setTimeout(() => killGroup(child.pid!, "SIGKILL"), STOP_GRACE_MS);
   try {
     await exited;
   } finally {
@@ -172,18 +211,13 @@ async function terminate(child: ChildProcess, exited: Promise<void>): Promise<vo
   }
 }
 
-// Servers still running when this process exits (a crashed test run, an uncaught error) are
-// killed, so a detached nats-server never outlives its owner holding a port and a store dir.
-const live = new Set<ChildProcess>();
-let exitHookInstalled = false;
-function track(child: ChildProcess, exited: Promise<void>): void {
-  live.add(child);
-  void exited.then(() => live.delete(child));
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.once("exit", () => {
-    for (const server of live) server.kill("SIGKILL");
-  });
+/** Signals every process of a group (the supervisor's: it, `cat` and the server); none left is fine. */
+function killGroup(leaderPid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-leaderPid, signal);
+  } catch {
+    // the group is gone
+  }
 }
 
 /**

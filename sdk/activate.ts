@@ -57,6 +57,7 @@ export function createActivate(tenantModule: Record<string, unknown>): (request:
         payload: request.params,
         timestamp: new RealDate(request.createdAt),
         instanceId: request.instanceId,
+        workflowName: request.workflow,
       });
       const run = (async () => new Workflow({}, request.env).run(event, step))().then(encodeOutput, (error: unknown) => ({
         outcome: "errored" as const,

@@ -4,7 +4,16 @@
 import type { WorkflowRunEvent, WorkflowStep } from "./types.ts";
 
 export { NonRetryableError } from "./errors.ts";
-export type { WorkflowRunEvent as WorkflowEvent, WorkflowStep, WorkflowStepConfig, WaitForEventOptions, Duration, Backoff } from "./types.ts";
+export type {
+  WorkflowRunEvent as WorkflowEvent,
+  WorkflowStep,
+  WorkflowStepConfig,
+  WorkflowStepContext,
+  RetryDelay,
+  WaitForEventOptions,
+  Duration,
+  Backoff,
+} from "./types.ts";
 
 const ENTRYPOINT_BRAND = Symbol.for("kiln.workflow-entrypoint");
 

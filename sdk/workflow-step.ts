@@ -24,7 +24,7 @@ import {
 } from "../contract/mod.ts";
 import { engineCall } from "./host.ts";
 import { isNonRetryable, NonDeterminismError, StepUsageError, WaitForEventTimeoutError } from "./errors.ts";
-import type { WaitForEventOptions, WorkflowStep, WorkflowStepConfig } from "./types.ts";
+import type { RetryDelay, StepCallback, WaitForEventOptions, WorkflowStep, WorkflowStepConfig, WorkflowStepContext } from "./types.ts";
 
 const DEFAULT_WAIT_TIMEOUT_MS = 24 * 3_600_000;
 
@@ -32,7 +32,19 @@ interface Claim {
   seq: number;
   key: string;
   name: string;
+  /** The occurrence of `name` in this run, from 1. */
+  count: number;
   record: StepRecord | undefined;
+}
+
+/** A `step.do`'s configuration as its body sees it (`ctx.config`), and what the engine is told. */
+interface StepPlan {
+  retries: ResolvedRetries;
+  /** The tenant's `retries.delay` when it is a function: the engine then waits what it returns. */
+  delayFunction: Extract<RetryDelay, (...args: never[]) => unknown> | undefined;
+  timeoutMs: number;
+  sensitive: boolean;
+  config: WorkflowStepContext["config"];
 }
 
 /** Why the activation stopped early; resolves the race in `activate`. */
@@ -47,9 +59,16 @@ function reviveError(error: SerializedError): Error {
   return revived;
 }
 
-function resolveRetries(config: WorkflowStepConfig | undefined): ResolvedRetries {
+function planStep(config: WorkflowStepConfig | undefined): StepPlan {
+  const timeoutMs = config?.timeout === undefined ? DEFAULT_STEP_TIMEOUT_MS : parseDuration(config.timeout);
+  const sensitive = config?.sensitive;
+  if (sensitive !== undefined && sensitive !== "output") throw new StepUsageError(`sensitive may only be "output", got '${String(sensitive)}'`);
+  const plan = { timeoutMs, sensitive: sensitive === "output" };
   const retries = config?.retries;
-  if (retries === undefined) return DEFAULT_RETRIES;
+  if (retries === undefined) {
+    const { limit, delayMs, backoff } = DEFAULT_RETRIES;
+    return { ...plan, retries: DEFAULT_RETRIES, delayFunction: undefined, config: { retries: { limit, delay: delayMs, backoff }, timeout: timeoutMs } };
+  }
   if (!Number.isInteger(retries.limit) || retries.limit < 0) {
     throw new StepUsageError(`retries.limit must be a whole number ≥ 0, got '${String(retries.limit)}'`);
   }
@@ -57,7 +76,27 @@ function resolveRetries(config: WorkflowStepConfig | undefined): ResolvedRetries
   if (!["constant", "linear", "exponential"].includes(backoff)) {
     throw new StepUsageError(`retries.backoff must be constant, linear or exponential, got '${String(backoff)}'`);
   }
-  return { limit: retries.limit, delayMs: parseDuration(retries.delay), backoff };
+  const delayFunction = typeof retries.delay === "function" ? retries.delay : undefined;
+  const delayMs = delayFunction ? 0 : parseDuration(retries.delay);
+  return {
+    ...plan,
+    retries: { limit: retries.limit, delayMs, backoff },
+    delayFunction,
+    config: { retries: { limit: retries.limit, delay: retries.delay, backoff }, timeout: config?.timeout ?? timeoutMs },
+  };
+}
+
+/**
+ * Asks the tenant's `retries.delay` function how long to wait after a failed attempt. A delay that
+ * cannot be had is a usage error, and the step fails for good with it.
+ */
+function chooseDelay(plan: StepPlan, ctx: WorkflowStepContext, failure: unknown): number | StepUsageError {
+  const error = failure instanceof Error ? failure : new Error(String(failure));
+  try {
+    return parseDuration(plan.delayFunction!({ ctx, error }));
+  } catch (problem) {
+    return new StepUsageError(`retries.delay of step "${ctx.step.name}" gave no duration: ${(problem as Error).message}`);
+  }
 }
 
 export class StepRecorder implements WorkflowStep {
@@ -93,16 +132,15 @@ export class StepRecorder implements WorkflowStep {
     return this.latestStepTime;
   }
 
-  do<T>(name: string, configOrCallback: WorkflowStepConfig | (() => Promise<T> | T), maybeCallback?: () => Promise<T> | T): Promise<T> {
+  do<T>(name: string, configOrCallback: WorkflowStepConfig | StepCallback<T>, maybeCallback?: StepCallback<T>): Promise<T> {
     const callback = typeof configOrCallback === "function" ? configOrCallback : maybeCallback;
     const config = typeof configOrCallback === "function" ? undefined : configOrCallback;
     return this.guard(name, () => {
       if (typeof callback !== "function") throw new StepUsageError(`step.do("${name}") needs a callback as its last argument`);
-      const retries = resolveRetries(config);
-      const timeoutMs = config?.timeout === undefined ? DEFAULT_STEP_TIMEOUT_MS : parseDuration(config.timeout);
+      const plan = planStep(config);
       const claim = this.claim("do", name);
       if (claim.record) return this.replay<T>(claim.record);
-      return this.enqueue(() => this.runBody(claim, retries, timeoutMs, callback));
+      return this.enqueue(() => this.runBody(claim, plan, callback));
     });
   }
 
@@ -169,7 +207,7 @@ export class StepRecorder implements WorkflowStep {
       throw error;
     }
     if (record) this.latestStepTime = Math.max(this.latestStepTime, record.completedAt);
-    return { seq, key, name, record };
+    return { seq, key, name, count: occurrence, record };
   }
 
   private replay<T>(record: StepRecord): Promise<T> {
@@ -219,28 +257,45 @@ export class StepRecorder implements WorkflowStep {
     this.latestStepTime = Math.max(this.latestStepTime, completedAt);
   }
 
-  private async runBody<T>(claim: Claim, retries: ResolvedRetries, timeoutMs: number, callback: () => Promise<T> | T): Promise<T> {
+  private async runBody<T>(claim: Claim, plan: StepPlan, callback: StepCallback<T>): Promise<T> {
+    const { retries, timeoutMs } = plan;
     let asked: EngineRequest = { op: "step", seq: claim.seq, key: claim.key, name: claim.name, timeoutMs, retries };
     let decision = engineCall(asked);
     for (;;) {
       if (decision.action !== "run") return this.settle<T>(decision, asked);
       const attempt = decision.attempt;
+      const ctx: WorkflowStepContext = Object.freeze({ attempt, step: Object.freeze({ name: claim.name, count: claim.count }), config: plan.config });
       let failure: unknown;
       let encoded: string | undefined;
       this.activeBody = claim.name;
       try {
-        encoded = this.encodeResult(claim.name, await callback());
+        encoded = this.encodeResult(claim.name, await callback(ctx));
       } catch (error) {
         failure = error;
       } finally {
         this.activeBody = undefined;
       }
       if (encoded !== undefined) {
-        const commit: EngineRequest = { op: "commit", seq: claim.seq, key: claim.key, name: claim.name, result: encoded, attempt };
+        const commit: EngineRequest = {
+          op: "commit",
+          seq: claim.seq,
+          key: claim.key,
+          name: claim.name,
+          result: encoded,
+          attempt,
+          ...(plan.sensitive ? { sensitive: true } : {}),
+        };
         const committed = engineCall(commit);
         if (committed.action !== "continue") return this.settle<T>(committed, commit);
         this.noteCompleted(committed.completedAt);
         return JSON.parse(encoded) as T;
+      }
+      let nonRetryable = isNonRetryable(failure) || failure instanceof StepUsageError;
+      let delayMs: number | undefined;
+      if (plan.delayFunction && !nonRetryable && attempt <= retries.limit) {
+        const chosen = chooseDelay(plan, ctx, failure);
+        if (typeof chosen === "number") delayMs = chosen;
+        else [failure, nonRetryable] = [chosen, true];
       }
       asked = {
         op: "fail",
@@ -249,8 +304,9 @@ export class StepRecorder implements WorkflowStep {
         name: claim.name,
         error: serializeError(failure),
         attempt,
-        nonRetryable: isNonRetryable(failure) || failure instanceof StepUsageError,
+        nonRetryable,
         retries,
+        ...(delayMs === undefined ? {} : { delayMs }),
       };
       decision = engineCall(asked);
     }

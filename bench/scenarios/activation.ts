@@ -18,14 +18,17 @@ export async function runToCompletion(context: BenchContext, params: BenchParams
   return done.activation;
 }
 
+/** One instance of `stepsPerOverheadInstance` sequential empty steps: the mean time of a committed step. */
+export async function stepOverheadSample(context: BenchContext): Promise<number> {
+  const stats = await runToCompletion(context, { steps: context.sizes.stepsPerOverheadInstance }, "overhead");
+  return (stats.ms - stats.loadMs) / stats.committed;
+}
+
 export async function measureStepOverhead(context: BenchContext): Promise<Figure[]> {
   const { sizes } = context;
   const floor = context.figures.find((f) => f.id === "floor-kv-create")!.kiln;
   const perStep: number[] = [];
-  for (let i = 0; i < sizes.stepOverheadInstances; i++) {
-    const stats = await runToCompletion(context, { steps: sizes.stepsPerOverheadInstance }, "overhead");
-    perStep.push((stats.ms - stats.loadMs) / stats.committed);
-  }
+  for (let i = 0; i < sizes.stepOverheadInstances; i++) perStep.push(await stepOverheadSample(context));
   const overhead = figure({
     id: "step-overhead",
     title: `Durable step overhead: empty step.do, committed (mean of ${sizes.stepsPerOverheadInstance} sequential steps per instance)`,

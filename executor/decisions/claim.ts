@@ -5,6 +5,7 @@
  */
 import { FINAL_STATUSES, type EnvelopeReason, type InstanceRecord } from "../../contract/mod.ts";
 import { isLeaseLive } from "./lease.ts";
+import { decideExpiry, type ExpiryDecision, type RetentionPolicy } from "./retention.ts";
 
 /** How long to wait before looking again at an instance another activation is running. */
 export const BUSY_RETRY_MS = 200;
@@ -15,7 +16,17 @@ export type ClaimDecision =
   /** Not now: nak it with this delay. */
   | { do: "later"; delayMs: number; why: string }
   /** Write `next` (compare-and-set on the revision read) and run an activation. */
-  | { do: "claim"; next: InstanceRecord };
+  | { do: "claim"; next: InstanceRecord }
+  /** A final instance: remove it, or keep its expiry timer (retention.ts). */
+  | Extract<ExpiryDecision, { do: "expire" | "park" }>;
+
+export interface ClaimPolicy {
+  /** This executor's identity in leases. */
+  owner: string;
+  leaseMs: number;
+  /** The tenant's retention defaults. */
+  retention: RetentionPolicy;
+}
 
 export interface ClaimMessage {
   reason: EnvelopeReason;
@@ -23,9 +34,9 @@ export interface ClaimMessage {
   seq: number;
 }
 
-export function decideClaim(record: InstanceRecord | undefined, message: ClaimMessage, now: number, lease: { owner: string; leaseMs: number }): ClaimDecision {
+export function decideClaim(record: InstanceRecord | undefined, message: ClaimMessage, now: number, policy: ClaimPolicy): ClaimDecision {
   if (!record) return { do: "drop", why: "the instance no longer exists" };
-  if (FINAL_STATUSES.has(record.status)) return { do: "drop", why: `the instance is ${record.status}` };
+  if (FINAL_STATUSES.has(record.status)) return decideExpiry(record, message.seq, now, policy.retention);
   if (record.status === "paused") return { do: "drop", why: "the instance is paused; resume enqueues it again" };
   // A live lease is busy whoever holds it: a message redelivered after ack_wait can reach the
   // executor that is still running the first copy, and its own lease must not let it run twice.
@@ -40,7 +51,8 @@ export function decideClaim(record: InstanceRecord | undefined, message: ClaimMe
     ...record,
     status: "running",
     updatedAt: now,
-    lease: { owner: lease.owner, expiresAt: now + lease.leaseMs },
+    lease: { owner: policy.owner, expiresAt: now + policy.leaseMs },
+    concurrencyWait: undefined,
     ...(record.activations === undefined ? {} : { activations: record.activations + 1 }),
   };
   return { do: "claim", next };

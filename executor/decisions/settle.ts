@@ -14,6 +14,7 @@ import { FINAL_STATUSES, type InstanceRecord, type PlatformError, type Serialize
 import type { Suspension } from "../suspension.ts";
 import { BUSY_RETRY_MS } from "./claim.ts";
 import { isHolder, type LeaseHolder } from "./lease.ts";
+import { withExpiry, type RetentionPolicy } from "./retention.ts";
 
 export type ActivationOutcome =
   | { kind: "complete"; output: unknown }
@@ -57,7 +58,17 @@ export function platformRetryDelayMs(failures: number, atLeastMs: number): numbe
   return Math.max(atLeastMs, Math.min(MAX_PLATFORM_RETRY_MS, 1_000 * 2 ** (failures - 1)));
 }
 
-export function decideSettle(current: InstanceRecord, holder: LeaseHolder, outcome: ActivationOutcome, messageSeq: number, now: number): Settlement {
+/** The settlement of a record made final: its message becomes the expiry timer (retention.ts). */
+type Finish = (final: InstanceRecord, event?: LifecycleKind) => Settlement;
+
+export function decideSettle(
+  current: InstanceRecord,
+  holder: LeaseHolder,
+  outcome: ActivationOutcome,
+  messageSeq: number,
+  now: number,
+  retention: RetentionPolicy,
+): Settlement {
   if (!isHolder(current, holder)) {
     // Restarted or taken over meanwhile: this activation's outcome no longer applies. A restart that
     // no activation has claimed yet still carries this activation's lease: hand the instance over now.
@@ -74,9 +85,12 @@ export function decideSettle(current: InstanceRecord, holder: LeaseHolder, outco
     cpuLimit: undefined,
     memoryLimit: undefined,
   };
-  const ack = { do: "ack" } as const;
+  const finish: Finish = (final, event) => {
+    const expiring = withExpiry(final, retention, messageSeq, now);
+    return { next: expiring.next, message: { do: "nak", delayMs: expiring.delayMs }, ...(event ? { event } : {}) };
+  };
   // Terminated by the tenant while this activation ran (its lease had lapsed): the request stands.
-  if (FINAL_STATUSES.has(current.status)) return { next, message: ack };
+  if (FINAL_STATUSES.has(current.status)) return finish(next);
   switch (outcome.kind) {
     case "released":
       // Nothing was decided: hand the instance (and its timer state) back untouched but for the lease.
@@ -87,25 +101,25 @@ export function decideSettle(current: InstanceRecord, holder: LeaseHolder, outco
     case "cpu-limit":
     case "memory-limit":
       // A pause or terminate asked meanwhile wins: the tenant wanted it stopped anyway.
-      if (current.control) return suspended(current, next, { kind: "control", control: current.control }, messageSeq, now);
-      return overLimit(outcome.kind === "cpu-limit" ? "cpuLimit" : "memoryLimit", current, next, outcome.error, now);
+      if (current.control) return suspended(current, next, { kind: "control", control: current.control }, messageSeq, now, finish);
+      return overLimit(outcome.kind === "cpu-limit" ? "cpuLimit" : "memoryLimit", current, next, outcome.error, now, finish);
     case "complete":
-      return { next: { ...next, status: "complete", output: outcome.output, control: undefined }, message: ack, event: "complete" };
+      return finish({ ...next, status: "complete", output: outcome.output, control: undefined }, "complete");
     case "errored":
-      return { next: { ...next, status: "errored", error: outcome.error, control: undefined }, message: ack, event: "errored" };
+      return finish({ ...next, status: "errored", error: outcome.error, control: undefined }, "errored");
     case "platform-failure":
-      return platformFailure(current, next, outcome.error, now);
+      return platformFailure(current, next, outcome.error, now, finish);
     case "suspended":
-      return suspended(current, next, outcome.suspension, messageSeq, now);
+      return suspended(current, next, outcome.suspension, messageSeq, now, finish);
   }
 }
 
-function platformFailure(current: InstanceRecord, next: InstanceRecord, error: PlatformError, now: number): Settlement {
+function platformFailure(current: InstanceRecord, next: InstanceRecord, error: PlatformError, now: number, finish: Finish): Settlement {
   const failures = (current.platformFailure?.failures ?? 0) + 1;
   const { recovery } = error;
   if (recovery.do === "fail" || (error.code === "internal" && failures > MAX_INTERNAL_FAILURES)) {
     const serialized: SerializedError = { name: error.name, message: error.message, code: error.code };
-    return { next: { ...next, status: "errored", error: serialized, control: undefined }, message: { do: "ack" }, event: "errored" };
+    return finish({ ...next, status: "errored", error: serialized, control: undefined }, "errored");
   }
   const delayMs = platformRetryDelayMs(failures, recovery.retryAfterMs);
   const status = current.status === "running" ? "queued" : current.status;
@@ -116,19 +130,26 @@ function platformFailure(current: InstanceRecord, next: InstanceRecord, error: P
 }
 
 /** Retries an activation stopped over a limit with backoff, recording why in `field`; errors the instance once they are spent. */
-function overLimit(field: "cpuLimit" | "memoryLimit", current: InstanceRecord, next: InstanceRecord, error: SerializedError, now: number): Settlement {
+function overLimit(
+  field: "cpuLimit" | "memoryLimit",
+  current: InstanceRecord,
+  next: InstanceRecord,
+  error: SerializedError,
+  now: number,
+  finish: Finish,
+): Settlement {
   const failures = (current[field]?.failures ?? 0) + 1;
   if (failures > MAX_CPU_LIMIT_RETRIES) {
     const final = { ...error, message: `${error.message} (stopped in ${failures} activations in a row)` };
-    return { next: { ...next, status: "errored", error: final, control: undefined }, message: { do: "ack" }, event: "errored" };
+    return finish({ ...next, status: "errored", error: final, control: undefined }, "errored");
   }
   const delayMs = platformRetryDelayMs(failures, 0);
   return { next: { ...next, status: "queued", [field]: { message: error.message, failures, retryAt: now + delayMs } }, message: { do: "nak", delayMs } };
 }
 
-function suspended(current: InstanceRecord, next: InstanceRecord, suspension: Suspension, messageSeq: number, now: number): Settlement {
+function suspended(current: InstanceRecord, next: InstanceRecord, suspension: Suspension, messageSeq: number, now: number, finish: Finish): Settlement {
   const control = suspension.kind === "control" ? suspension.control : current.control;
-  if (control === "terminate") return { next: { ...next, status: "terminated", control: undefined }, message: { do: "ack" }, event: "terminated" };
+  if (control === "terminate") return finish({ ...next, status: "terminated", control: undefined }, "terminated");
   if (control === "pause") return { next: { ...next, status: "paused", control: undefined }, message: { do: "ack" }, event: "paused" };
   if (suspension.kind === "superseded" || suspension.kind === "control") {
     // Nothing to wait for (another activation committed first, or the lease could not be renewed):

@@ -1,10 +1,10 @@
-/** Deploying and listing workflows. */
+/** Deploying (`deploy` scope) and listing (`read` scope) workflows. */
 import { Hono, type Context } from "hono";
 import { z } from "zod";
 import type { ObjectStore } from "@nats-io/obj";
 import { artifactName, ErrorCode, resolveSettings, WORKFLOW_NAME } from "../../contract/mod.ts";
 import { encodeArtifact } from "../../contract/artifact.ts";
-import { requireTenantAccess, type AuthEnv } from "../auth.ts";
+import { requireScope, requireTenantAccess, type AuthEnv } from "../auth.ts";
 import { mediaType, readBytes, readJson, readText } from "../body.ts";
 import type { Compiler, WorkflowSource } from "../compile/mod.ts";
 import { badRequest, HttpError, notFound } from "../errors.ts";
@@ -102,7 +102,7 @@ export function workflowRoutes(deps: WorkflowRouteDeps) {
   const app = new Hono<AuthEnv>();
   app.use("/:t/*", requireTenantAccess(deps.registry));
 
-  app.put("/:t/workflows/:w", async (c) => {
+  app.put("/:t/workflows/:w", requireScope("deploy"), async (c) => {
     const tenant = c.req.param("t");
     const name = c.req.param("w");
     if (!WORKFLOW_NAME.test(name)) throw badRequest(`invalid workflow name '${name}': use lowercase letters, digits and '-', up to 63 characters`);
@@ -139,12 +139,12 @@ export function workflowRoutes(deps: WorkflowRouteDeps) {
     return c.json({ version, capabilities: output.capabilities, ...(output.warnings.length > 0 ? { warnings: output.warnings } : {}) }, 201);
   });
 
-  app.get("/:t/workflows", async (c) => {
+  app.get("/:t/workflows", requireScope("read"), async (c) => {
     const workflows = await deps.registry.listWorkflows(c.req.param("t"));
     return c.json({ workflows: workflows.map((w) => ({ name: w.name, latestVersion: w.latest, updatedAt: new Date(w.updatedAt).toISOString() })) });
   });
 
-  app.get("/:t/workflows/:w", async (c) => {
+  app.get("/:t/workflows/:w", requireScope("read"), async (c) => {
     const found = await deps.registry.getWorkflow(c.req.param("t"), c.req.param("w"));
     if (!found) throw notFound(`workflow '${c.req.param("w")}'`);
     return c.json(workflowView(found.record));

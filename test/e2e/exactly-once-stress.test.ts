@@ -161,7 +161,7 @@ describe.skipIf(denoMissing)("exactly once under stress (needs deno on PATH: npm
 
       const names = new Map(executors.map((executor) => [executor.id, `${executor.id} (${executor.description})`]));
       const who = (executor: string | undefined) => (executor === undefined ? "?" : (names.get(executor) ?? executor));
-      const stepRecords = await journalStepRecords(nc, TENANT, ids);
+      const stepRecords = await journalStepRecords(nc, TENANT, WORKFLOW, ids);
       const report: string[] = [];
       for (const id of ids) {
         const expected = WORKLOADS[workload.get(id)!];
@@ -295,13 +295,13 @@ async function waitUntilFinished(events: EventLog, ids: string[], timeoutMs: num
  * Each instance's step records in generation 0 of `kiln_journal`, as sorted `<step name>#<occurrence>`:
  * keys `<prefix>.<step>.<occurrence>`, leaving out attempts, deadlines and the snapshot.
  */
-async function journalStepRecords(nc: NatsConnection, tenant: string, ids: string[]): Promise<Map<string, string[]>> {
+async function journalStepRecords(nc: NatsConnection, tenant: string, workflow: string, ids: string[]): Promise<Map<string, string[]>> {
   const journal = await new Kvm(nc).open(Buckets.journal);
   const keys: string[] = [];
   for await (const key of await journal.keys(`${tenant}.>`)) keys.push(key);
   const records = new Map<string, string[]>();
   for (const id of ids) {
-    const prefix = `${Keys.journalPrefix(tenant, id, 0)}.`;
+    const prefix = `${Keys.journalPrefix({ tenant, workflow, instance: id }, 0)}.`;
     const steps = keys
       .filter((key) => key.startsWith(prefix))
       .map((key) => key.slice(prefix.length).split("."))

@@ -89,6 +89,29 @@ describe("instances", () => {
     }
   });
 
+  it("keeps instance ids unique per workflow: one id names an instance of each workflow", async () => {
+    expect((await acme.deploy("sink-twin", source)).status).toBe(201);
+    const executor = await kiln.startExecutor();
+    try {
+      await acme.create("sink", { id: "order-42", params: { scenario: "steps", count: 1 } });
+      await acme.create("sink-twin", { id: "order-42", params: { scenario: "steps", count: 2 } });
+      const [first, twin] = await Promise.all([acme.waitFor("sink", "order-42", isFinished), acme.waitFor("sink-twin", "order-42", isFinished)]);
+      expect(first).toMatchObject({ workflow: "sink", status: "complete", output: { sum: 2 } });
+      expect(twin).toMatchObject({ workflow: "sink-twin", status: "complete", output: { sum: 6 } });
+      expect(first.steps).toHaveLength(1);
+      expect(twin.steps).toHaveLength(2);
+      // Each workflow lists its own, and a lifecycle call reaches only the one it names.
+      const listed = await acme.api("GET", "/v1/tenants/acme/workflows/sink-twin/instances");
+      expect(listed.body.instances.map((instance: { id: string }) => instance.id)).toEqual(["order-42"]);
+      expect((await acme.api("POST", "/v1/tenants/acme/workflows/sink-twin/instances/order-42/restart")).status).toBe(200);
+      await acme.waitFor("sink-twin", "order-42", isFinished);
+      expect((await acme.get("sink", "order-42")).status).toBe("complete");
+    } finally {
+      await executor.close();
+      kiln.executors.splice(kiln.executors.indexOf(executor), 1);
+    }
+  });
+
   it("publishes lifecycle events on the tenant's subject for operators", async () => {
     const nc = await kiln.nats.connect();
     const kinds: string[] = [];

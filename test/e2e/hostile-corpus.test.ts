@@ -46,7 +46,8 @@ describe("hostile corpus", () => {
     kiln = await startKiln();
     [bomber, calm, victim, snoop] = await Promise.all([kiln.tenant("bomber"), kiln.tenant("calm"), kiln.tenant("victim"), kiln.tenant("snoop")]);
     await Promise.all([bomber, calm, victim, snoop].map(deployHostile));
-    await setLimits(kiln, bomber, "hostile", { memoryBytes: BOMBER_MEMORY_BYTES });
+    // Creates as fast as the test sends them: the last test creates 1,000 instances in batches.
+    await setLimits(kiln, bomber, "hostile", { memoryBytes: BOMBER_MEMORY_BYTES, createsPerSecond: 100_000 });
   }, 300_000);
   afterAll(async () => kiln?.close());
 

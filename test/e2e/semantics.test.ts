@@ -3,6 +3,7 @@
  * lifecycle, replay determinism and version pinning.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eventually } from "../helpers/eventually.ts";
 import { fixture, isFinished, startKilnWithKitchenSink, type TenantClient, type TestKiln } from "../helpers/kiln.ts";
 
 let kiln: TestKiln;
@@ -21,7 +22,7 @@ const run = async (params: Record<string, unknown>, id?: string) => {
   const created = await acme.create("sink", { ...(id ? { id } : {}), params });
   return created.id;
 };
-const lifecycle = (id: string, action: string) => acme.api("POST", `/v1/tenants/acme/workflows/sink/instances/${id}/${action}`);
+const lifecycle = (id: string, action: string, body?: unknown) => acme.api("POST", `/v1/tenants/acme/workflows/sink/instances/${id}/${action}`, body);
 const sendEvent = (id: string, type: string, payload: unknown) => acme.api("POST", `/v1/tenants/acme/workflows/sink/instances/${id}/events/${type}`, payload);
 
 describe("steps", () => {
@@ -160,14 +161,34 @@ describe("lifecycle", () => {
     expect(lines.filter((line) => line.message === "body:step 1")).toHaveLength(2);
   });
 
-  it("lists instances by status with a cursor", async () => {
-    const first = await acme.api("GET", "/v1/tenants/acme/workflows/sink/instances?status=complete&limit=2");
-    expect(first.status).toBe(200);
-    expect(first.body.instances).toHaveLength(2);
-    expect(first.body.cursor).toBeDefined();
-    const next = await acme.api("GET", `/v1/tenants/acme/workflows/sink/instances?status=complete&limit=2&cursor=${first.body.cursor}`);
-    expect(next.body.instances[0].id > first.body.instances[1].id).toBe(true);
-    expect((await acme.api("GET", "/v1/tenants/acme/workflows/sink/instances?status=bogus")).status).toBe(400);
+  it("lists instances newest first, by status and creation time, page by page", async () => {
+    const list = async (query: string) => {
+      const answer = await acme.api("GET", `/v1/tenants/acme/workflows/sink/instances?${query}`);
+      expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+      return answer.body as { instances: { id: string; status: string; createdAt: string }[]; cursor?: string };
+    };
+    const before = new Date().toISOString();
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push(await run({ scenario: "steps", count: 1 }, `listed-${i}`));
+    await Promise.all(ids.map((id) => acme.waitFor("sink", id, isFinished)));
+    const seen: string[] = [];
+    let page = await list(`status=complete&limit=2&createdAfter=${before}`);
+    for (;;) {
+      expect(page.instances.length).toBeLessThanOrEqual(2);
+      seen.push(...page.instances.map((instance) => instance.id));
+      if (!page.cursor) break;
+      page = await list(`status=complete&limit=2&createdAfter=${before}&cursor=${page.cursor}`);
+    }
+    expect(seen).toEqual([...ids].reverse());
+    const older = await list(`createdBefore=${before}&limit=1000`);
+    expect(older.instances.every((instance) => instance.createdAt < before)).toBe(true);
+    expect(older.instances.some((instance) => ids.includes(instance.id))).toBe(false);
+    expect((await list("status=errored&limit=1000")).instances.every((instance) => instance.status === "errored")).toBe(true);
+    for (const bad of ["status=bogus", "limit=0", "cursor=abc", "cursor=99999.0", "createdAfter=yesterday"]) {
+      const answer = await acme.api("GET", `/v1/tenants/acme/workflows/sink/instances?${bad}`);
+      expect(answer.status, bad).toBe(400);
+    }
+    expect((await acme.api("GET", "/v1/tenants/acme/workflows/nope/instances")).status).toBe(404);
   });
 });
 
@@ -208,6 +229,26 @@ describe("determinism and versions", () => {
   });
 });
 
+describe("restart from a step", () => {
+  it("keeps the steps before it, runs that step and the rest again, and refuses a step that is not there", async () => {
+    const id = await run({ scenario: "steps", count: 3 });
+    const first = await acme.waitFor("sink", id, isFinished);
+    expect((await lifecycle(id, "restart", { from: { name: "step 9", count: 1 } })).body.error.message).toContain('"step 1" #1, "step 2" #1, "step 3" #1');
+    expect((await lifecycle(id, "restart", { from: { name: "step 2" } })).status).toBe(400);
+    const restarted = await lifecycle(id, "restart", { from: { name: "step 2", count: 1 } });
+    expect(restarted.status).toBe(200);
+    const again = await acme.waitFor("sink", id, isFinished);
+    expect(again).toMatchObject({ status: "complete", output: { sum: 12 } });
+    const completedAt = (view: { steps: { name: string; completedAt: string }[] }, name: string) => view.steps.find((step) => step.name === name)!.completedAt;
+    expect(completedAt(again, "step 1")).toBe(completedAt(first, "step 1"));
+    expect(completedAt(again, "step 2")).not.toBe(completedAt(first, "step 2"));
+    // Step 1 ran once, steps 2 and 3 twice (log lines may trail the status by a moment).
+    const bodies = async () => (await acme.logs("sink", id)).map((line) => line.message).filter((message) => message.startsWith("body:"));
+    await eventually("every step body's log line is stored", async () => (await bodies()).length >= 5);
+    expect(await bodies()).toEqual(["body:step 1", "body:step 2", "body:step 3", "body:step 2", "body:step 3"]);
+  });
+});
+
 describe("Cloudflare compatibility", () => {
   it("deploys a Cloudflare Workflows file unchanged, warning about the ignored Worker", async () => {
     const deployed = await acme.deploy("greeting", await fixture("cloudflare-workflow.ts"));
@@ -216,6 +257,50 @@ describe("Cloudflare compatibility", () => {
     const created = await acme.create("greeting", { id: "cf-1", params: { name: "Ada" } });
     const view = await acme.waitFor("greeting", created.id, isFinished);
     expect(view.status).toBe("complete");
-    expect(view.output).toMatchObject({ greeting: "hello, Ada", instanceId: "cf-1", startedAt: view.createdAt });
+    expect(view.output).toMatchObject({
+      greeting: "hello, Ada",
+      instanceId: "cf-1",
+      workflowName: "greeting",
+      startedAt: view.createdAt,
+      // The body saw its attempt, its name and occurrence count, and its resolved config.
+      seen: { attempt: 3, step: { name: "flaky lookup", count: 1 }, limit: 3 },
+      tokenLength: 5,
+    });
+    // The delay function chose the wait: attempt × 50 ms + 4 (the error's length); 54 ms after attempt 1.
+    const flaky = view.steps.find((step: { name: string }) => step.name === "flaky lookup");
+    const attempts = flaky.failedAttempts as { startedAt: string; failedAt: string }[];
+    const gap = (i: number) => Date.parse(attempts[i]!.startedAt) - Date.parse(attempts[i - 1]!.failedAt);
+    expect(attempts).toHaveLength(2);
+    expect(gap(1)).toBeGreaterThanOrEqual(54);
+    // A sensitive step is replayed to run (tokenLength above) but never shown.
+    const token = view.steps.find((step: { name: string }) => step.name === "mint token");
+    expect(token).toMatchObject({ redacted: "output", count: 1 });
+    expect(token).not.toHaveProperty("output");
+    expect(JSON.stringify(view)).not.toContain("tok-3");
+    const whole = await acme.api("GET", "/v1/tenants/acme/workflows/greeting/instances/cf-1/steps/mint%20token/1");
+    expect(whole.status).toBe(200);
+    expect(whole.body).toMatchObject({ name: "mint token", redacted: "output" });
+    expect(JSON.stringify(whole.body)).not.toContain("tok-3");
+  });
+
+  it("fails a step for good when its retries.delay function gives no duration", async () => {
+    const view = await acme.waitFor("sink", await run({ scenario: "bad-delay" }), isFinished);
+    expect(view.output).toEqual({ caught: expect.stringMatching(/^StepUsageError: retries.delay of step "no duration" gave no duration: /) });
+    // No retry was attempted: the first failure was final.
+    expect(view.steps.find((step: { name: string }) => step.name === "no duration")).toMatchObject({ status: "failed", attempts: 1 });
+  });
+
+  it("serves one step whole, while the status view leaves a large output out and says so", async () => {
+    const id = await run({ scenario: "large-output", count: 40_000 });
+    const view = await acme.waitFor("sink", id, isFinished);
+    const large = view.steps.find((step: { name: string }) => step.name === "large");
+    expect(large).toMatchObject({ count: 1, outputTruncated: { bytes: 40_002, limit: 16_384 } });
+    expect(large).not.toHaveProperty("output");
+    const whole = await acme.api("GET", `/v1/tenants/acme/workflows/sink/instances/${id}/steps/large/1`);
+    expect(whole.status).toBe(200);
+    expect(whole.body.output).toHaveLength(40_000);
+    const missing = await acme.api("GET", `/v1/tenants/acme/workflows/sink/instances/${id}/steps/large/2`);
+    expect(missing.status).toBe(404);
+    expect((await acme.api("GET", `/v1/tenants/acme/workflows/sink/instances/${id}/steps/large/0`)).status).toBe(400);
   });
 });

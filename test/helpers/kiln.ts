@@ -76,7 +76,7 @@ export interface TenantClient {
   readonly api: Api;
   /** `source` is text, or a component's bytes with content type `application/wasm`. */
   deploy(workflow: string, source: string | Uint8Array, contentType?: string): Promise<{ status: number; body: JsonBody }>;
-  create(workflow: string, body?: { id?: string; params?: unknown }): Promise<{ id: string; version: string }>;
+  create(workflow: string, body?: { id?: string; params?: unknown; retention?: Record<string, string | number> }): Promise<{ id: string; version: string }>;
   get(workflow: string, id: string): Promise<JsonBody>;
   /** Polls the instance until `done(view)` or the deadline; returns the last view. */
   waitFor(workflow: string, id: string, done: (view: JsonBody) => boolean, timeoutMs?: number): Promise<JsonBody>;
@@ -88,6 +88,10 @@ export interface TestKiln extends AsyncDisposable {
   readonly gateway: RunningGateway;
   readonly executors: TestExecutor[];
   readonly adminApi: Api;
+  /** The API as seen with any token (a named tenant token, a revoked one), through `gatewayUrl`. */
+  api(token: string, gatewayUrl?: string): Api;
+  /** Another gateway on the same NATS, as a second replica behind a load balancer would be. */
+  startGateway(): Promise<RunningGateway>;
   tenant(id: string): Promise<TenantClient>;
   /**
    * Starts an executor where the services of this Kiln run, or on `runtime` (a spec such as `deno`
@@ -147,13 +151,19 @@ export async function startKiln(options: KilnOptions = {}): Promise<TestKiln> {
     return child;
   };
 
-  let gateway: RunningGateway;
-  if (TEST_RUNTIME === undefined) {
-    gateway = await startGateway(loadGatewayConfig(gatewayEnv), { hostname: "127.0.0.1" });
-  } else {
-    const child = await spawnChild("gateway", TEST_RUNTIME, gatewayEnv);
-    gateway = { url: child.url!, close: () => child.stop() };
-  }
+  const gateways: RunningGateway[] = [];
+  const startOneGateway = async (): Promise<RunningGateway> => {
+    let started: RunningGateway;
+    if (TEST_RUNTIME === undefined) {
+      started = await startGateway(loadGatewayConfig(gatewayEnv), { hostname: "127.0.0.1" });
+    } else {
+      const child = await spawnChild("gateway", TEST_RUNTIME, gatewayEnv);
+      started = { url: child.url!, close: () => child.stop() };
+    }
+    gateways.push(started);
+    return started;
+  };
+  const gateway = await startOneGateway();
 
   const executors: TestExecutor[] = [];
   const startOne = async (env: Record<string, string> = {}, runtime = TEST_RUNTIME) => {
@@ -178,6 +188,8 @@ export async function startKiln(options: KilnOptions = {}): Promise<TestKiln> {
     gateway,
     executors,
     adminApi,
+    api: (token, gatewayUrl = gateway.url) => apiFor(gatewayUrl, token),
+    startGateway: startOneGateway,
     startExecutor: startOne,
     spawnExecutor: (env = {}) => spawnChild("executor", TEST_RUNTIME ?? "node", { ...baseEnv, ...options.executorEnv, ...env }),
     watchActivations: async () => watchRunningEvents(await nats.connect()),
@@ -226,7 +238,7 @@ export async function startKiln(options: KilnOptions = {}): Promise<TestKiln> {
     },
     async close() {
       await Promise.allSettled(executors.map((executor) => executor.close()));
-      await gateway.close();
+      await Promise.allSettled(gateways.map((running) => running.close()));
       // Whatever is left (executors spawned to be killed, ones a test forgot) goes down with NATS.
       await Promise.allSettled(children.map((child) => child.kill()));
       await nats.stop();

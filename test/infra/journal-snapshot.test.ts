@@ -1,9 +1,11 @@
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import { expect, it } from "vitest";
-import { Buckets, type StepRecord } from "../../contract/mod.ts";
+import { Buckets, type InstanceRef, type StepRecord } from "../../contract/mod.ts";
 import { JournalStore } from "../../infra/journal-store.ts";
 import { startTestNats } from "../helpers/nats.ts";
+
+const i1: InstanceRef = { tenant: "acme", workflow: "flow", instance: "i1" };
 
 const step = (seq: number, result: unknown): StepRecord => ({
   kind: "do",
@@ -27,19 +29,19 @@ it("hands back the journal only to the activation right after the one that saved
     attempts: new Map([["czA.0", [{ attempt: 1, error: { name: "Error", message: "flaky" }, startedAt: 1, failedAt: 2 }]]]),
     deadlines: new Map([["ZXY.0", 99]]),
   };
-  await store.saveSnapshot("acme", "i1", 0, 3, journal);
+  await store.saveSnapshot(i1, 0, 3, journal);
 
-  const loaded = await store.loadSnapshot("acme", "i1", 0, 3);
+  const loaded = await store.loadSnapshot(i1, 0, 3);
   expect(loaded?.steps.map((s) => s.seq)).toEqual([0, 1]);
   expect(loaded?.attempts.get("czA.0")?.[0]?.error.message).toBe("flaky");
   expect(loaded?.deadlines.get("ZXY.0")).toBe(99);
   // Another activation ran since (it may have committed more): read the journal instead.
-  expect(await store.loadSnapshot("acme", "i1", 0, 4)).toBeUndefined();
-  expect(await store.loadSnapshot("acme", "i1", 1, 3)).toBeUndefined();
+  expect(await store.loadSnapshot(i1, 0, 4)).toBeUndefined();
+  expect(await store.loadSnapshot(i1, 1, 3)).toBeUndefined();
   // The snapshot is not a step: reading the journal's keys skips it.
-  expect((await store.load("acme", "i1", 0)).steps).toEqual([]);
+  expect((await store.load(i1, 0)).steps).toEqual([]);
 
   // Too large for one value: no snapshot, so the next activation reads the keys.
-  await store.saveSnapshot("acme", "i1", 0, 4, { ...journal, steps: [step(0, "x".repeat(600 * 1024))] });
-  expect(await store.loadSnapshot("acme", "i1", 0, 4)).toBeUndefined();
+  await store.saveSnapshot(i1, 0, 4, { ...journal, steps: [step(0, "x".repeat(600 * 1024))] });
+  expect(await store.loadSnapshot(i1, 0, 4)).toBeUndefined();
 });

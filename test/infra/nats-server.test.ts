@@ -1,8 +1,12 @@
 import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { describe, expect, it, vi } from "vitest";
 import { findNatsServer, startNatsServer } from "../../infra/nats-server.ts";
+import { StoreInUseError } from "../../infra/nats-store-lock.ts";
 import { startTestNats } from "../helpers/nats.ts";
 
 describe("nats-server child process", () => {
@@ -39,6 +43,19 @@ describe("nats-server child process", () => {
     expect(stream.state.messages).toBe(1);
     const msg = await jsm.streams.getMessage("RESTART_CHECK", { seq: 1 });
     expect(msg?.string()).toBe("before");
+  });
+
+  it("refuses a second server on a store dir in use, and starts one once the first stopped", async () => {
+    const storeDir = await mkdtemp(join(tmpdir(), "kiln-store-lock-"));
+    try {
+      const first = await startNatsServer({ storeDir });
+      await expect(startNatsServer({ storeDir })).rejects.toThrow(StoreInUseError);
+      await first.stop();
+      const second = await startNatsServer({ storeDir });
+      await second.stop();
+    } finally {
+      await rm(storeDir, { recursive: true, force: true });
+    }
   });
 
   it("rejects with the server's own log when its port is taken", async () => {

@@ -13,7 +13,8 @@ import { memoryLimitError } from "../../executor/memory-limit.ts";
 
 const NOW = 1_000_000;
 const LEASE_MS = 3_000;
-const ME = { owner: "executor-me", leaseMs: LEASE_MS };
+const RETENTION = { successMs: 7 * 86_400_000, errorMs: 86_400_000 };
+const ME = { owner: "executor-me", leaseMs: LEASE_MS, retention: RETENTION };
 
 function record(overrides: Partial<InstanceRecord> = {}): InstanceRecord {
   return {
@@ -43,6 +44,10 @@ function running(holder: LeaseHolder, at = NOW, overrides: Partial<InstanceRecor
   });
 }
 
+/** Settles with the tenant's retention defaults. */
+const settle = (current: InstanceRecord, by: LeaseHolder, outcome: ActivationOutcome, seq: number, now: number) =>
+  decideSettle(current, by, outcome, seq, now, RETENTION);
+
 const holder: LeaseHolder = { owner: ME.owner, generation: 0, activation: 1 };
 const sleep: ActivationOutcome = { kind: "suspended", suspension: { kind: "sleep", step: "nap", until: NOW + 60_000 } };
 
@@ -55,11 +60,32 @@ describe("claim", () => {
     });
   });
 
-  it("drops a message for a deleted, finished or paused instance", () => {
+  it("drops a message for a deleted or paused instance, or a finished one whose expiry another message carries", () => {
     expect(decideClaim(undefined, { reason: "start", seq: 1 }, NOW, ME).do).toBe("drop");
-    for (const status of ["complete", "errored", "terminated", "paused"] as const) {
-      expect(decideClaim(record({ status }), { reason: "event", seq: 1 }, NOW, ME).do).toBe("drop");
+    expect(decideClaim(record({ status: "paused" }), { reason: "event", seq: 1 }, NOW, ME).do).toBe("drop");
+    for (const status of ["complete", "errored", "terminated"] as const) {
+      expect(decideClaim(record({ status, wake: { at: NOW + 5_000, carrierSeq: 9 } }), { reason: "event", seq: 1 }, NOW, ME).do).toBe("drop");
     }
+  });
+
+  it("keeps a finished instance until its retention runs out, then expires it", () => {
+    const complete = record({ status: "complete", updatedAt: NOW - 1_000, wake: { at: NOW + 5_000, carrierSeq: 9 } });
+    expect(decideClaim(complete, { reason: "wake", seq: 9 }, NOW, ME)).toEqual({ do: "later", delayMs: 5_000, why: expect.any(String) });
+    expect(decideClaim(complete, { reason: "wake", seq: 9 }, NOW + 5_000, ME)).toEqual({ do: "expire" });
+    // Any message may find it due: whichever comes first removes it.
+    expect(decideClaim(complete, { reason: "event", seq: 3 }, NOW + 6_000, ME)).toEqual({ do: "expire" });
+  });
+
+  it("makes a message the expiry timer of an instance made final without one (terminated while idle)", () => {
+    const terminated = record({ status: "terminated", updatedAt: NOW - 1_000 });
+    expect(decideClaim(terminated, { reason: "wake", seq: 4 }, NOW, ME)).toEqual({
+      do: "park",
+      next: { ...terminated, wake: { at: NOW - 1_000 + RETENTION.errorMs, carrierSeq: 4 } },
+      delayMs: RETENTION.errorMs - 1_000,
+    });
+    // The instance's own retention wins over the tenant's.
+    const own = record({ status: "complete", updatedAt: NOW - 1_000, retention: { successMs: 500 } });
+    expect(decideClaim(own, { reason: "wake", seq: 4 }, NOW, ME)).toEqual({ do: "expire" });
   });
 
   it("waits while any lease is live, its own executor's included (a redelivery while the first copy runs)", () => {
@@ -125,16 +151,17 @@ describe("lease", () => {
 });
 
 describe("settle", () => {
-  it("completes: output written, lease and timer cleared, message acked, one complete event", () => {
-    const settlement = decideSettle(running(holder), holder, { kind: "complete", output: { ok: 1 } }, 7, NOW + 50);
-    expect(settlement.message).toEqual({ do: "ack" });
+  it("completes: output written, lease cleared, the message becomes the expiry timer, one complete event", () => {
+    const settlement = settle(running(holder), holder, { kind: "complete", output: { ok: 1 } }, 7, NOW + 50);
+    expect(settlement.message).toEqual({ do: "nak", delayMs: RETENTION.successMs });
+    expect(settlement.next?.wake).toEqual({ at: NOW + 50 + RETENTION.successMs, carrierSeq: 7 });
     expect(settlement.event).toBe("complete");
     expect(settlement.next).toMatchObject({ status: "complete", output: { ok: 1 }, updatedAt: NOW + 50 });
     expect(settlement.next?.lease).toBeUndefined();
   });
 
   it("makes the activating message the timer of a sleep: nak with the remaining delay", () => {
-    const settlement = decideSettle(running(holder), holder, sleep, 7, NOW + 50);
+    const settlement = settle(running(holder), holder, sleep, 7, NOW + 50);
     expect(settlement).toMatchObject({ message: { do: "nak", delayMs: 60_000 - 50 }, event: "sleeping" });
     expect(settlement.next).toMatchObject({ status: "sleeping", wake: { at: NOW + 60_000, carrierSeq: 7 }, suspendedOn: { kind: "sleep", step: "nap" } });
   });
@@ -142,7 +169,7 @@ describe("settle", () => {
   it("takes over the timer when an event re-suspends the instance on the same deadline", () => {
     const waiting = running(holder, NOW, { wake: { at: NOW + 60_000, carrierSeq: 3 } });
     const outcome: ActivationOutcome = { kind: "suspended", suspension: { kind: "event", step: "approval", until: NOW + 60_000, eventType: "ok" } };
-    expect(decideSettle(waiting, holder, outcome, 8, NOW)).toMatchObject({
+    expect(settle(waiting, holder, outcome, 8, NOW)).toMatchObject({
       next: { status: "waiting", wake: { carrierSeq: 8 } },
       message: { do: "nak", delayMs: 60_000 },
     });
@@ -151,39 +178,39 @@ describe("settle", () => {
   it("never acks after losing the lease: the new holder may be using the same message as its timer", () => {
     const takenOver = running({ ...holder, owner: "executor-other", activation: 2 });
     for (const outcome of [{ kind: "complete", output: 1 } as const, sleep]) {
-      const settlement = decideSettle(takenOver, holder, outcome, 7, NOW);
+      const settlement = settle(takenOver, holder, outcome, 7, NOW);
       expect(settlement).toEqual({ next: undefined, message: { do: "nak", delayMs: BUSY_RETRY_MS } });
     }
   });
 
   it("hands over a restarted instance at once when no activation of the new generation has claimed it", () => {
     const restarted = running(holder, NOW, { generation: 1, activations: 0, status: "queued" });
-    const settlement = decideSettle(restarted, holder, sleep, 7, NOW);
+    const settlement = settle(restarted, holder, sleep, 7, NOW);
     expect(settlement.next).toMatchObject({ generation: 1, status: "queued" });
     expect(settlement.next?.lease).toBeUndefined();
     expect(settlement.message.do).toBe("nak");
   });
 
   it("leaves a final status set while the activation ran (terminate of a lapsed lease) as it is", () => {
-    const settlement = decideSettle(running(holder, NOW, { status: "terminated" }), holder, { kind: "complete", output: 1 }, 7, NOW);
-    expect(settlement).toMatchObject({ next: { status: "terminated" }, message: { do: "ack" } });
+    const settlement = settle(running(holder, NOW, { status: "terminated" }), holder, { kind: "complete", output: 1 }, 7, NOW);
+    expect(settlement).toMatchObject({ next: { status: "terminated", wake: { carrierSeq: 7 } }, message: { do: "nak", delayMs: RETENTION.errorMs } });
     expect(settlement.event).toBeUndefined();
   });
 
   it("applies a pending control over any suspension", () => {
-    expect(decideSettle(running(holder, NOW, { control: "terminate" }), holder, sleep, 7, NOW)).toMatchObject({
+    expect(settle(running(holder, NOW, { control: "terminate" }), holder, sleep, 7, NOW)).toMatchObject({
       next: { status: "terminated" },
-      message: { do: "ack" },
+      message: { do: "nak", delayMs: RETENTION.errorMs },
       event: "terminated",
     });
-    const paused = decideSettle(running(holder), holder, { kind: "suspended", suspension: { kind: "control", control: "pause" } }, 7, NOW);
+    const paused = settle(running(holder), holder, { kind: "suspended", suspension: { kind: "control", control: "pause" } }, 7, NOW);
     expect(paused).toMatchObject({ next: { status: "paused" }, message: { do: "ack" }, event: "paused" });
     expect(paused.next?.control).toBeUndefined();
   });
 
   it("queues again after a commit conflict, looking at the message shortly", () => {
     const outcome: ActivationOutcome = { kind: "suspended", suspension: { kind: "superseded", reason: "journal key already written" } };
-    expect(decideSettle(running(holder), holder, outcome, 7, NOW)).toMatchObject({
+    expect(settle(running(holder), holder, outcome, 7, NOW)).toMatchObject({
       next: { status: "queued" },
       message: { do: "nak", delayMs: BUSY_RETRY_MS },
     });
@@ -191,12 +218,12 @@ describe("settle", () => {
 
   it("retries NATS trouble with growing delays and says why in the record", () => {
     const error = new PlatformError(ErrorCode.unavailable, "NATS is unavailable (timeout)", { do: "retry", retryAfterMs: 1_000 });
-    const first = decideSettle(running(holder), holder, { kind: "platform-failure", error }, 7, NOW);
+    const first = settle(running(holder), holder, { kind: "platform-failure", error }, 7, NOW);
     expect(first).toMatchObject({
       next: { status: "queued", platformFailure: { code: "unavailable", failures: 1, retryAt: NOW + 1_000 } },
       message: { do: "nak", delayMs: 1_000 },
     });
-    const third = decideSettle(
+    const third = settle(
       running(holder, NOW, { platformFailure: { code: "unavailable", message: "", failures: 2, retryAt: 0 } }),
       holder,
       { kind: "platform-failure", error },
@@ -209,10 +236,10 @@ describe("settle", () => {
 
   it("fails the instance at once for an artifact that is gone, with the error's code", () => {
     const error = new PlatformError(ErrorCode.artifactMissing, "artifact 'acme/wf/v1' is missing", { do: "fail" });
-    const settlement = decideSettle(running(holder), holder, { kind: "platform-failure", error }, 7, NOW);
+    const settlement = settle(running(holder), holder, { kind: "platform-failure", error }, 7, NOW);
     expect(settlement).toMatchObject({
       next: { status: "errored", error: { code: "artifact_missing", message: "artifact 'acme/wf/v1' is missing" } },
-      message: { do: "ack" },
+      message: { do: "nak", delayMs: RETENTION.errorMs },
       event: "errored",
     });
   });
@@ -220,18 +247,12 @@ describe("settle", () => {
   it("gives up on an unknown platform failure after a bounded number of tries", () => {
     const error = new PlatformError(ErrorCode.internal, "the executor failed: boom", { do: "retry", retryAfterMs: 1_000 });
     const failing = (failures: number) => running(holder, NOW, { platformFailure: { code: "internal", message: "boom", failures, retryAt: 0 } });
-    expect(decideSettle(failing(MAX_INTERNAL_FAILURES - 1), holder, { kind: "platform-failure", error }, 7, NOW).next?.status).toBe("queued");
-    expect(decideSettle(failing(MAX_INTERNAL_FAILURES), holder, { kind: "platform-failure", error }, 7, NOW).next?.status).toBe("errored");
+    expect(settle(failing(MAX_INTERNAL_FAILURES - 1), holder, { kind: "platform-failure", error }, 7, NOW).next?.status).toBe("queued");
+    expect(settle(failing(MAX_INTERNAL_FAILURES), holder, { kind: "platform-failure", error }, 7, NOW).next?.status).toBe("errored");
   });
 
   it("clears the platform failure once an activation gets through", () => {
-    const recovered = decideSettle(
-      running(holder, NOW, { platformFailure: { code: "unavailable", message: "", failures: 3, retryAt: 0 } }),
-      holder,
-      sleep,
-      7,
-      NOW,
-    );
+    const recovered = settle(running(holder, NOW, { platformFailure: { code: "unavailable", message: "", failures: 3, retryAt: 0 } }), holder, sleep, 7, NOW);
     expect(recovered.next?.platformFailure).toBeUndefined();
   });
 
@@ -241,31 +262,31 @@ describe("settle", () => {
       running(holder, NOW, { ...(failures > 0 ? { cpuLimit: { message: "", failures, retryAt: 0 } } : {}), ...overrides });
 
     it("is retried with growing backoff: queued, lease cleared, message nak'd with the delay", () => {
-      const first = decideSettle(killedBefore(0), holder, overCpu, 7, NOW);
+      const first = settle(killedBefore(0), holder, overCpu, 7, NOW);
       expect(first.message).toEqual({ do: "nak", delayMs: platformRetryDelayMs(1, 0) });
       expect(first.next).toMatchObject({ status: "queued", cpuLimit: { failures: 1, retryAt: NOW + platformRetryDelayMs(1, 0) } });
       expect(first.next?.lease).toBeUndefined();
-      const second = decideSettle(killedBefore(1), holder, overCpu, 7, NOW);
+      const second = settle(killedBefore(1), holder, overCpu, 7, NOW);
       expect(second.message).toEqual({ do: "nak", delayMs: platformRetryDelayMs(2, 0) });
     });
 
     it("errors the instance with WorkflowCpuLimitError once the retries are spent", () => {
-      expect(decideSettle(killedBefore(MAX_CPU_LIMIT_RETRIES - 1), holder, overCpu, 7, NOW).next?.status).toBe("queued");
-      const final = decideSettle(killedBefore(MAX_CPU_LIMIT_RETRIES), holder, overCpu, 7, NOW);
-      expect(final).toMatchObject({ message: { do: "ack" }, event: "errored" });
+      expect(settle(killedBefore(MAX_CPU_LIMIT_RETRIES - 1), holder, overCpu, 7, NOW).next?.status).toBe("queued");
+      const final = settle(killedBefore(MAX_CPU_LIMIT_RETRIES), holder, overCpu, 7, NOW);
+      expect(final).toMatchObject({ message: { do: "nak", delayMs: RETENTION.errorMs }, event: "errored" });
       expect(final.next?.error).toMatchObject({ name: "WorkflowCpuLimitError", code: ErrorCode.limitExceeded });
       expect(final.next?.error?.message).toContain("limits.runCpuMs");
     });
 
     it("gives way to a terminate asked meanwhile", () => {
-      expect(decideSettle(killedBefore(1, { control: "terminate" }), holder, overCpu, 7, NOW)).toMatchObject({
+      expect(settle(killedBefore(1, { control: "terminate" }), holder, overCpu, 7, NOW)).toMatchObject({
         next: { status: "terminated" },
         event: "terminated",
       });
     });
 
     it("is forgotten once an activation ends any other way", () => {
-      expect(decideSettle(killedBefore(2), holder, sleep, 7, NOW).next?.cpuLimit).toBeUndefined();
+      expect(settle(killedBefore(2), holder, sleep, 7, NOW).next?.cpuLimit).toBeUndefined();
     });
   });
 
@@ -274,21 +295,21 @@ describe("settle", () => {
     const failedBefore = (failures: number) => running(holder, NOW, failures > 0 ? { memoryLimit: { message: "", failures, retryAt: 0 } } : {});
 
     it("is retried like one over its CPU budget, and the status says it is memory", () => {
-      const first = decideSettle(failedBefore(0), holder, outOfMemory, 7, NOW);
+      const first = settle(failedBefore(0), holder, outOfMemory, 7, NOW);
       expect(first.message).toEqual({ do: "nak", delayMs: platformRetryDelayMs(1, 0) });
       expect(first.next).toMatchObject({ status: "queued", memoryLimit: { failures: 1, message: expect.stringContaining("limits.memoryBytes") } });
       expect(first.next?.cpuLimit).toBeUndefined();
     });
 
     it("errors the instance with MemoryLimitError once the retries are spent", () => {
-      const final = decideSettle(failedBefore(MAX_CPU_LIMIT_RETRIES), holder, outOfMemory, 7, NOW);
-      expect(final).toMatchObject({ message: { do: "ack" }, event: "errored", next: { status: "errored" } });
+      const final = settle(failedBefore(MAX_CPU_LIMIT_RETRIES), holder, outOfMemory, 7, NOW);
+      expect(final).toMatchObject({ message: { do: "nak", delayMs: RETENTION.errorMs }, event: "errored", next: { status: "errored" } });
       expect(final.next?.error).toMatchObject({ name: "MemoryLimitError", code: ErrorCode.limitExceeded });
       expect(final.next?.error?.message).toContain("64 MiB");
     });
 
     it("is forgotten once an activation ends any other way", () => {
-      expect(decideSettle(failedBefore(2), holder, sleep, 7, NOW).next?.memoryLimit).toBeUndefined();
+      expect(settle(failedBefore(2), holder, sleep, 7, NOW).next?.memoryLimit).toBeUndefined();
     });
   });
 
@@ -296,7 +317,7 @@ describe("settle", () => {
     const released: ActivationOutcome = { kind: "released", reason: "shutting down" };
 
     it("clears only the lease and naks at once, so another executor resumes now", () => {
-      const settlement = decideSettle(running(holder, NOW, { wake: { at: NOW - 5, carrierSeq: 7 } }), holder, released, 7, NOW);
+      const settlement = settle(running(holder, NOW, { wake: { at: NOW - 5, carrierSeq: 7 } }), holder, released, 7, NOW);
       expect(settlement.message).toEqual({ do: "nak", delayMs: 0 });
       expect(settlement.event).toBeUndefined();
       expect(settlement.next).toMatchObject({ status: "queued", wake: { at: NOW - 5, carrierSeq: 7 } });
@@ -305,7 +326,7 @@ describe("settle", () => {
 
     it("writes nothing once the lease is another activation's", () => {
       const other = { ...holder, owner: "executor-other" };
-      expect(decideSettle(running(other), holder, released, 7, NOW).next).toBeUndefined();
+      expect(settle(running(other), holder, released, 7, NOW).next).toBeUndefined();
     });
   });
 });

@@ -53,4 +53,13 @@ describe("the CPU watchdog", () => {
     forget();
     expect(watchdog.size).toBe(0);
   });
+
+  it("watches nothing with an interval of 0 (the bench's baseline for its cost)", async () => {
+    const watchdog = new CpuWatchdog(0);
+    const { activation, verdicts } = spinning(100);
+    watchdog.watch(activation);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(verdicts).toEqual([]);
+    expect(watchdog.size).toBe(0);
+  });
 });

@@ -1,0 +1,33 @@
+/**
+ * Removes everything one instance left in NATS: its record, every generation of its journal, its
+ * buffered events and its log lines. For `DELETE …/instances/:id` and for the retention timer.
+ * The record goes first (compare-and-set on the revision the caller decided on), so nothing starts
+ * the instance again while the rest is purged; an entry in the instance index is skipped from then
+ * on (instance-listing.ts).
+ */
+import type { JetStreamManager } from "@nats-io/jetstream";
+import { Streams, Subjects, type InstanceRef } from "../contract/mod.ts";
+import { purgeInbox } from "./inbox.ts";
+import type { InstanceStore } from "./instance-store.ts";
+import type { JournalStore } from "./journal-store.ts";
+
+export interface InstanceRemovalDeps {
+  instances: InstanceStore;
+  journal: JournalStore;
+  jsm: JetStreamManager;
+}
+
+/** Purges the record (only at `revision`: `RevisionConflictError` otherwise), then the rest. */
+export async function removeInstance(deps: InstanceRemovalDeps, ref: InstanceRef, revision: number): Promise<void> {
+  await deps.instances.remove(ref, revision);
+  await purgeInstanceData(deps, ref);
+}
+
+/** The journal, inbox and log lines of an instance whose record is gone. */
+export async function purgeInstanceData(deps: InstanceRemovalDeps, ref: InstanceRef): Promise<void> {
+  await Promise.all([
+    deps.journal.purgeInstance(ref),
+    purgeInbox(deps.jsm, ref),
+    deps.jsm.streams.purge(Streams.logs, { filter: Subjects.logs(ref.tenant, ref.workflow, ref.instance) }),
+  ]);
+}

@@ -1,0 +1,207 @@
+/**
+ * The tenants' quota records in `kiln_quotas`: gateways reserve slots and create tokens before they
+ * create instances, gateways and executors release slots when they make instances final. Every
+ * change is a compare-and-set on the record's KV revision, so several gateways and executors keep
+ * one exact count without a lock; the decisions themselves are the pure functions beside this file.
+ *
+ * Cost per create: one KV update when this gateway's last read of the record is still current (one
+ * more get and update per concurrent writer it lost to), whatever the number of stored instances.
+ * Within one process the changes to a tenant's record go one at a time: 32 concurrent creates
+ * racing each other would cost ~32²/2 failed compare-and-sets, one after another ~32 updates.
+ * Only a reconciliation reads every instance record of the tenant, at most once a minute and only
+ * while the tenant is at its limit.
+ */
+import type { KV } from "@nats-io/kv";
+import { Keys, type QuotaRecord } from "../../contract/mod.ts";
+import { isWrongLastSequence, RevisionConflictError } from "../errors.ts";
+import { decodeJson, encodeJson } from "../json-codec.ts";
+import { decideAdmission, type Admission, type AdmissionRequest, type CreateLimits } from "./admission.ts";
+import { reconcileSlots, releaseSlots } from "./instance-slots.ts";
+import { fullBucket } from "./token-bucket.ts";
+
+export interface QuotaStoreOptions {
+  /** How many of the tenant's instances are live now, read from the instance records (a full scan). */
+  countLive: (tenant: string) => Promise<number>;
+  /** @default Date.now */
+  now?: () => number;
+  /** A tenant at its limit is recounted at most this often. @default 60_000 */
+  reconcileEveryMs?: number;
+  /**
+   * How long a recount waits before and after its scan, so that a create or a finish that was
+   * half-way (slot taken but record not written yet, or record final but slot not given back) when
+   * the scan passed is complete on both counts. @default 2_000
+   */
+  reconcileGraceMs?: number;
+}
+
+interface Stored {
+  record: QuotaRecord;
+  revision: number;
+}
+
+const MAX_CAS_TRIES = 50;
+
+export class QuotaStore {
+  private readonly now: () => number;
+  private readonly reconcileEveryMs: number;
+  private readonly reconcileGraceMs: number;
+  /** This process's last read of each tenant's record: a create tries its update on it first. */
+  private readonly known = new Map<string, Stored>();
+  private readonly reconciling = new Set<string>();
+  /** The last change queued for each tenant's record in this process. */
+  private readonly queues = new Map<string, Promise<unknown>>();
+
+  constructor(
+    private readonly kv: KV,
+    private readonly options: QuotaStoreOptions,
+  ) {
+    this.now = options.now ?? Date.now;
+    this.reconcileEveryMs = options.reconcileEveryMs ?? 60_000;
+    this.reconcileGraceMs = options.reconcileGraceMs ?? 2_000;
+  }
+
+  /**
+   * Takes `request.slots` live-instance slots and `request.creates` create tokens, or neither. A
+   * refusal says which limit, for how long, and what to do.
+   */
+  reserve(tenant: string, request: AdmissionRequest, limits: CreateLimits): Promise<Admission> {
+    return this.serially(tenant, () => this.reserveNow(tenant, request, limits));
+  }
+
+  /** Gives `count` slots back: instances made final, or reserved for creates that failed. */
+  release(tenant: string, count: number): Promise<void> {
+    return count <= 0 ? Promise.resolve() : this.serially(tenant, () => this.releaseNow(tenant, count));
+  }
+
+  private async reserveNow(tenant: string, request: AdmissionRequest, limits: CreateLimits): Promise<Admission> {
+    let stored = this.known.get(tenant);
+    let fresh = false;
+    for (let attempt = 0; attempt < MAX_CAS_TRIES; attempt++) {
+      if (!stored) {
+        stored = await this.read(tenant, limits);
+        fresh = true;
+      }
+      const decision = decideAdmission(stored.record, request, limits, this.now());
+      if (!decision.admitted) {
+        // A refusal on a remembered record may be out of date: executors give slots back meanwhile.
+        if (!fresh) {
+          stored = undefined;
+          continue;
+        }
+        if (decision.code === "too_many_instances") this.reconcileLater(tenant, stored.record);
+        return decision;
+      }
+      const written = await this.write(tenant, decision.next, stored.revision);
+      if (written) return decision;
+      stored = undefined;
+    }
+    throw new RevisionConflictError(`the quota of tenant '${tenant}' kept changing; gave up after ${MAX_CAS_TRIES} tries, try again`);
+  }
+
+  private async releaseNow(tenant: string, count: number): Promise<void> {
+    for (let attempt = 0; attempt < MAX_CAS_TRIES; attempt++) {
+      const stored = await this.get(tenant);
+      // No record yet: the first reservation counts what is live then, this instance excluded.
+      if (!stored) return;
+      if (await this.write(tenant, releaseSlots(stored.record, count), stored.revision)) return;
+    }
+    throw new RevisionConflictError(`the quota of tenant '${tenant}' kept changing; gave up releasing ${count} slots after ${MAX_CAS_TRIES} tries`);
+  }
+
+  /**
+   * Recounts the tenant's live instances and gives back slots leaked by crashes (see
+   * `reconcileSlots`). One gateway at a time: claiming it is a compare-and-set of `reconciledAt`.
+   */
+  async reconcile(tenant: string): Promise<void> {
+    let atStart: QuotaRecord | undefined;
+    for (let attempt = 0; attempt < MAX_CAS_TRIES && !atStart; attempt++) {
+      const stored = await this.get(tenant);
+      if (!stored || this.now() - stored.record.reconciledAt < this.reconcileEveryMs) return;
+      const claimed = { ...stored.record, reconciledAt: this.now() };
+      if (await this.write(tenant, claimed, stored.revision)) atStart = claimed;
+    }
+    if (!atStart) return;
+    await sleep(this.reconcileGraceMs);
+    const counted = await this.options.countLive(tenant);
+    await sleep(this.reconcileGraceMs);
+    for (let attempt = 0; attempt < MAX_CAS_TRIES; attempt++) {
+      const stored = await this.get(tenant);
+      if (!stored) return;
+      if (await this.write(tenant, reconcileSlots(atStart, counted, stored.record), stored.revision)) return;
+    }
+  }
+
+  private reconcileLater(tenant: string, record: QuotaRecord): void {
+    if (this.reconciling.has(tenant) || this.now() - record.reconciledAt < this.reconcileEveryMs) return;
+    this.reconciling.add(tenant);
+    this.reconcile(tenant)
+      .catch((error: unknown) => console.warn(`[quota] recounting the instances of tenant '${tenant}' failed; the next refusal tries again:`, error))
+      .finally(() => this.reconciling.delete(tenant));
+  }
+
+  /**
+   * The record, created on first use from a count of the instance records, so a tenant with
+   * instances from before quotas (or from before the bucket was lost) starts with the right count.
+   */
+  private async read(tenant: string, limits: CreateLimits): Promise<Stored> {
+    for (let attempt = 0; attempt < MAX_CAS_TRIES; attempt++) {
+      const stored = await this.get(tenant);
+      if (stored) return stored;
+      const now = this.now();
+      const record: QuotaRecord = {
+        v: 1,
+        admitted: await this.options.countLive(tenant),
+        released: 0,
+        ...fullBucket(limits.createsPerSecond, now),
+        reconciledAt: now,
+      };
+      try {
+        const revision = await this.kv.create(Keys.quota(tenant), encodeJson(record));
+        return this.remember(tenant, { record, revision });
+      } catch (error) {
+        if (!isWrongLastSequence(error)) throw error;
+        // Another gateway counted first: use its record.
+      }
+    }
+    throw new RevisionConflictError(`the quota of tenant '${tenant}' could not be created; try again`);
+  }
+
+  private async get(tenant: string): Promise<Stored | undefined> {
+    const entry = await this.kv.get(Keys.quota(tenant));
+    if (!entry || entry.operation !== "PUT" || entry.value.length === 0) {
+      this.known.delete(tenant);
+      return undefined;
+    }
+    return this.remember(tenant, { record: decodeJson<QuotaRecord>(entry.value), revision: entry.revision });
+  }
+
+  /** One compare-and-set; false if another writer came first (the remembered record is then dropped). */
+  private async write(tenant: string, record: QuotaRecord, revision: number): Promise<boolean> {
+    try {
+      this.remember(tenant, { record, revision: await this.kv.update(Keys.quota(tenant), encodeJson(record), revision) });
+      return true;
+    } catch (error) {
+      if (!isWrongLastSequence(error)) throw error;
+      this.known.delete(tenant);
+      return false;
+    }
+  }
+
+  private serially<T>(tenant: string, change: () => Promise<T>): Promise<T> {
+    const previous = this.queues.get(tenant) ?? Promise.resolve();
+    const next = previous.then(change, change);
+    const settled = next.catch(() => undefined);
+    this.queues.set(tenant, settled);
+    void settled.then(() => {
+      if (this.queues.get(tenant) === settled) this.queues.delete(tenant);
+    });
+    return next;
+  }
+
+  private remember(tenant: string, stored: Stored): Stored {
+    this.known.set(tenant, stored);
+    return stored;
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,90 @@
+/**
+ * The quota store on a real nats-server: several gateways (stores with their own memory) and
+ * executors racing on one tenant's count never let it past its limit, and a recount gives back
+ * slots leaked by crashes.
+ */
+import { jetstream } from "@nats-io/jetstream";
+import { Kvm } from "@nats-io/kv";
+import { describe, expect, it } from "vitest";
+import { Keys, type QuotaRecord } from "../../contract/mod.ts";
+import { decodeJson } from "../../infra/json-codec.ts";
+import { liveInstances } from "../../infra/quota/instance-slots.ts";
+import { QuotaStore } from "../../infra/quota/quota-store.ts";
+import { startTestNats } from "../helpers/nats.ts";
+
+async function openBucket() {
+  const nats = await startTestNats();
+  const kv = await new Kvm(jetstream(await nats.connect())).create("quota_test", { history: 1 });
+  const stored = async (tenant: string) => decodeJson<QuotaRecord>((await kv.get(Keys.quota(tenant)))!.value);
+  return { nats, kv, stored };
+}
+
+describe("QuotaStore", () => {
+  it("admits exactly maxInstances across three gateways racing, and again as executors release", async () => {
+    const { nats, kv, stored } = await openBucket();
+    await using _ = nats;
+    const limits = { maxInstances: 40, createsPerSecond: 100_000 };
+    const gateways = [0, 1, 2].map(() => new QuotaStore(kv, { countLive: async () => 0 }));
+    const tries = await Promise.all(Array.from({ length: 90 }, (_, i) => gateways[i % 3]!.reserve("acme", { slots: 1, creates: 1 }, limits)));
+    expect(tries.filter((admission) => admission.admitted)).toHaveLength(40);
+    expect(tries.find((admission) => !admission.admitted)).toMatchObject({ code: "too_many_instances" });
+
+    const executors = [0, 1].map(() => new QuotaStore(kv, { countLive: async () => 0 }));
+    await Promise.all(Array.from({ length: 10 }, (_, i) => executors[i % 2]!.release("acme", 1)));
+    expect(liveInstances(await stored("acme"))).toBe(30);
+    // A gateway that remembers the full record reads again rather than refusing.
+    const again = await Promise.all(Array.from({ length: 12 }, () => gateways[0]!.reserve("acme", { slots: 1, creates: 1 }, limits)));
+    expect(again.filter((admission) => admission.admitted)).toHaveLength(10);
+  });
+
+  it("refuses creates past createsPerSecond across gateways", async () => {
+    const { nats, kv } = await openBucket();
+    await using _ = nats;
+    const limits = { maxInstances: 1_000, createsPerSecond: 5 };
+    const gateways = [0, 1].map(() => new QuotaStore(kv, { countLive: async () => 0, now: () => 1_000 }));
+    const tries = await Promise.all(Array.from({ length: 8 }, (_, i) => gateways[i % 2]!.reserve("acme", { slots: 1, creates: 1 }, limits)));
+    expect(tries.filter((admission) => admission.admitted)).toHaveLength(5);
+    expect(tries.find((admission) => !admission.admitted)).toMatchObject({ code: "create_rate_exceeded", retryAfterMs: 200 });
+  });
+
+  it("starts a tenant's count from its instance records", async () => {
+    const { nats, kv, stored } = await openBucket();
+    await using _ = nats;
+    const store = new QuotaStore(kv, { countLive: async () => 7 });
+    await store.reserve("acme", { slots: 1, creates: 1 }, { maxInstances: 10, createsPerSecond: 10 });
+    expect(liveInstances(await stored("acme"))).toBe(8);
+  });
+
+  it("recounts a tenant at its limit and gives back slots that leaked", async () => {
+    const { nats, kv, stored } = await openBucket();
+    await using _ = nats;
+    let live = 3;
+    let now = 1_000_000;
+    const store = new QuotaStore(kv, { countLive: async () => live, now: () => now, reconcileGraceMs: 0, reconcileEveryMs: 60_000 });
+    const limits = { maxInstances: 5, createsPerSecond: 100 };
+    for (let i = 0; i < 2; i++) expect((await store.reserve("acme", { slots: 1, creates: 1 }, limits)).admitted).toBe(true);
+    // Two of the five finished on an executor that died before it gave their slots back.
+    live = 3;
+    expect((await store.reserve("acme", { slots: 1, creates: 1 }, limits)).admitted).toBe(false);
+    now += 61_000;
+    await store.reconcile("acme");
+    expect(liveInstances(await stored("acme"))).toBe(3);
+    expect((await store.reserve("acme", { slots: 2, creates: 2 }, limits)).admitted).toBe(true);
+  });
+
+  it("starts the recount itself when it refuses a tenant not recounted for a while", async () => {
+    const { nats, kv, stored } = await openBucket();
+    await using _ = nats;
+    let now = 1_000_000;
+    const store = new QuotaStore(kv, { countLive: async () => 0, now: () => now, reconcileGraceMs: 0 });
+    const limits = { maxInstances: 2, createsPerSecond: 100 };
+    for (let i = 0; i < 2; i++) await store.reserve("acme", { slots: 1, creates: 1 }, limits);
+    // Both leaked; a refusal within the minute does not recount, one after it does.
+    expect((await store.reserve("acme", { slots: 1, creates: 1 }, limits)).admitted).toBe(false);
+    expect((await stored("acme")).reconciledAt).toBe(1_000_000);
+    now += 61_000;
+    expect((await store.reserve("acme", { slots: 1, creates: 1 }, limits)).admitted).toBe(false);
+    await expect.poll(async () => liveInstances(await stored("acme"))).toBe(0);
+    expect((await store.reserve("acme", { slots: 2, creates: 2 }, limits)).admitted).toBe(true);
+  });
+});

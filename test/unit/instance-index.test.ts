@@ -1,0 +1,52 @@
+import { describe, expect, it } from "vitest";
+import {
+  appendToHead,
+  decodeCursor,
+  EMPTY_HEAD,
+  encodeCursor,
+  endOfPreviousChunk,
+  INDEX_CHUNK_SIZE,
+  newestPosition,
+  type IndexEntry,
+} from "../../infra/index-chunks.ts";
+
+const entries = (from: number, count: number): IndexEntry[] => Array.from({ length: count }, (_, i) => [`i${from + i}`, from + i] as const);
+
+describe("appending to the index head", () => {
+  it("fills the chunk being filled", () => {
+    const head = appendToHead(appendToHead(EMPTY_HEAD, entries(0, 3)), entries(3, 2));
+    expect(head).toEqual({ v: 1, chunk: 0, entries: entries(0, 5) });
+  });
+
+  it("seals a chunk that fills up and starts the next with the rest", () => {
+    const full = appendToHead(EMPTY_HEAD, entries(0, INDEX_CHUNK_SIZE - 1));
+    const next = appendToHead(full, entries(INDEX_CHUNK_SIZE - 1, 3));
+    expect(next.chunk).toBe(1);
+    expect(next.entries).toEqual(entries(INDEX_CHUNK_SIZE, 2));
+    expect(next.sealed).toEqual({ chunk: 0, entries: entries(0, INDEX_CHUNK_SIZE) });
+  });
+
+  it("forgets the previously sealed chunk on the next write (the writer stored it first)", () => {
+    const sealed = appendToHead(appendToHead(EMPTY_HEAD, entries(0, INDEX_CHUNK_SIZE - 1)), entries(INDEX_CHUNK_SIZE - 1, 1));
+    expect(sealed.sealed?.chunk).toBe(0);
+    expect(sealed.entries).toEqual([]);
+    expect(appendToHead(sealed, entries(1000, 1))).toEqual({ v: 1, chunk: 1, entries: entries(1000, 1) });
+  });
+
+  it("refuses a batch larger than a chunk", () => {
+    expect(() => appendToHead(EMPTY_HEAD, entries(0, INDEX_CHUNK_SIZE + 1))).toThrow(RangeError);
+  });
+});
+
+describe("listing positions and cursors", () => {
+  it("starts after the newest entry and steps back over full sealed chunks", () => {
+    expect(newestPosition({ v: 1, chunk: 3, entries: entries(0, 7) })).toEqual({ chunk: 3, index: 7 });
+    expect(endOfPreviousChunk(3)).toEqual({ chunk: 2, index: INDEX_CHUNK_SIZE });
+  });
+
+  it("round-trips a cursor and refuses anything else", () => {
+    expect(decodeCursor(encodeCursor({ chunk: 12, index: 499 }))).toEqual({ chunk: 12, index: 499 });
+    expect(decodeCursor(encodeCursor({ chunk: 0, index: INDEX_CHUNK_SIZE }))).toEqual({ chunk: 0, index: INDEX_CHUNK_SIZE });
+    for (const bad of ["", "1", "a.b", "1.2.3", "-1.0", "01.2", "1.501", "1.9999", "1e3.1"]) expect(decodeCursor(bad), bad).toBeUndefined();
+  });
+});
