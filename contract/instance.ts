@@ -72,6 +72,8 @@ export interface InstanceRecord {
    * ends any other way.
    */
   cpuLimit?: { message: string; failures: number; retryAt: number };
+  /** As `cpuLimit`, for activations whose code outside step bodies ran out of `limits.memoryBytes`. */
+  memoryLimit?: { message: string; failures: number; retryAt: number };
   /**
    * The instance was due to run while its tenant ran `limits.concurrency` activations: it waits for a
    * slot, for the status view. Written together with `updatedAt` (`since` equals it) and cleared by

@@ -51,6 +51,7 @@ import { EngineHost } from "./engine-host.ts";
 import { activationHeartbeatMs, type ResolvedExecutorConfig } from "./config.ts";
 import { LeaseKeeper } from "./lease-keeper.ts";
 import { cappedTenantLog } from "./log-cap.ts";
+import { isOutOfMemory, memoryLimitError, sandboxMemoryPages } from "./memory-limit.ts";
 import { redactError, secretRedactor } from "./redact-secrets.ts";
 import { classifyPlatformFailure } from "./platform-failure.ts";
 import type { SandboxPool } from "./sandbox/sandbox-pool.ts";
@@ -242,9 +243,11 @@ export class ActivationRunner {
     const outbound = new AbortController();
     try {
       const started = performance.now();
-      const [loaded, journal] = await Promise.all([deps.artifacts.get(tenant, workflow, record.version), this.loadJournal(record)]);
+      const memoryPages = sandboxMemoryPages(settings.limits.memoryBytes);
+      const [loaded, journal] = await Promise.all([deps.artifacts.get(tenant, workflow, record.version, memoryPages), this.loadJournal(record)]);
       const loadMs = performance.now() - started;
-      const versionKey = `${tenant}/${workflow}/${record.version}`;
+      // The cap is compiled in: a sandbox made under another `limits.memoryBytes` is another kind.
+      const versionKey = `${tenant}/${workflow}/${record.version}@${memoryPages}`;
       const sandbox = deps.pool.acquire(versionKey, () => ({ glue: loaded.artifact.glue, modules: loaded.modules }));
       const freshInstance = sandbox.activations === 0;
       const replayed = journal.steps.length;
@@ -267,6 +270,7 @@ export class ActivationRunner {
           assureLease: () => lease.assure(),
           killSandbox: (reason) => void sandbox.kill(reason),
           stepTimeoutMaxMs: settings.limits.stepTimeoutMaxMs,
+          memoryPages,
           redact,
         },
         { ref, generation: record.generation },
@@ -314,8 +318,9 @@ export class ActivationRunner {
           },
         }),
       );
-      const ran = await this.runInSandbox(sandbox, versionKey, engine, fetch, request, loaded, tenantLog.log, () => stop);
+      const ran = await this.runInSandbox(sandbox, versionKey, engine, fetch, request, loaded, memoryPages, tenantLog.log, () => stop);
       const outcome = redactOutcome(ran, redact);
+      if (outcome.kind === "memory-limit") log("warn", outcome.error.message, "engine");
       const ms = performance.now() - started;
       deps.metrics.observeActivation(ms, engine.committed);
       const stats: ActivationStats = { ms: round(ms), loadMs: round(loadMs), replayed, committed: engine.committed, freshInstance, executor: deps.owner };
@@ -348,6 +353,7 @@ export class ActivationRunner {
     fetch: ActivationHandlers["fetch"],
     request: ActivationRequest,
     loaded: LoadedArtifact,
+    memoryPages: number,
     log: (level: LogLevel, text: string) => void,
     stopped: () => ActivationStop | undefined,
   ): Promise<ActivationOutcome> {
@@ -360,6 +366,12 @@ export class ActivationRunner {
       const result = parseActivationResult(answer);
       if (result.outcome === "suspended" && !engine.suspension) {
         throw new ProtocolError("activate result", "it answered 'suspended', but no engine.call answer asked it to suspend");
+      }
+      if (result.outcome === "errored" && isOutOfMemory(result.error)) {
+        // Outside a step body: the sandbox's memory stays grown, so it goes (see memory-limit.ts).
+        const error = memoryLimitError(memoryPages);
+        void sandbox.kill(error.message);
+        return { kind: "memory-limit", error };
       }
       this.deps.pool.release(versionKey, sandbox);
       if (result.outcome === "complete") return { kind: "complete", output: result.output };

@@ -20,6 +20,7 @@ import {
 import { AlreadyExistsError } from "../infra/errors.ts";
 import type { InboxEvent } from "../infra/inbox.ts";
 import type { InstanceJournal, JournalStore } from "../infra/journal-store.ts";
+import { isOutOfMemory, memoryLimitError } from "./memory-limit.ts";
 import { redactError } from "./redact-secrets.ts";
 import type { RunningAttempt } from "./decisions/cpu-budget.ts";
 import type { Suspension } from "./suspension.ts";
@@ -42,6 +43,8 @@ export interface EngineHostDeps {
   killSandbox(reason: string): void;
   /** The tenant's `limits.stepTimeoutMaxMs`: a step asking for a longer `timeout` fails. */
   stepTimeoutMaxMs: number;
+  /** The sandbox's memory cap in Wasm pages, for the error of a step body that runs out of it. */
+  memoryPages: number;
   /** Takes the tenant's secret values out of an error message before it is recorded. */
   redact: (text: string) => string;
 }
@@ -190,7 +193,9 @@ export class EngineHost {
             `${request.op} of step "${request.name}" attempt ${request.attempt} (seq ${request.seq}), which the engine did not start; ${running} is running`,
           );
         }
-        return request.op === "commit" ? this.commit(request, attempt.startedAt) : this.fail(request, attempt.startedAt);
+        if (request.op === "commit") return this.commit(request, attempt.startedAt);
+        if (isOutOfMemory(request.error)) return this.outOfMemory(attempt);
+        return this.fail(request, attempt.startedAt);
       }
       case "sleep":
         return this.sleep(request);
@@ -280,7 +285,18 @@ export class EngineHost {
     return { action: "throw", record };
   }
 
-  /** The running attempt failed on the host's side (timeout, CPU budget): its sandbox goes too. */
+  /**
+   * A step body ran out of the sandbox's memory: the attempt fails with `MemoryLimitError` and the
+   * sandbox is discarded (its memory never shrinks again), as after a timeout; the step's retry
+   * policy applies in a fresh activation. The guest never reads the answer: its sandbox is gone.
+   */
+  private async outOfMemory(attempt: RunningStep): Promise<EngineResponse> {
+    this.abortAttempt(attempt, memoryLimitError(this.deps.memoryPages, attempt));
+    await this.timeoutHandled;
+    return { action: "suspend" };
+  }
+
+  /** The running attempt failed on the host's side (timeout, CPU budget, memory): its sandbox goes too. */
   private async attemptFailedOnHost(error: SerializedError): Promise<void> {
     const step = this.running;
     if (!step) return;

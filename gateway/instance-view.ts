@@ -49,6 +49,8 @@ export interface InstanceView {
   platformFailure?: { code: string; message: string; failures: number; retryAt: string };
   /** While activations killed over `limits.runCpuMs` are retried: why, how often, and the next try. */
   cpuLimit?: { message: string; failures: number; retryAt: string };
+  /** While activations that ran out of `limits.memoryBytes` outside steps are retried, in a fresh sandbox each. */
+  memoryLimit?: { message: string; failures: number; retryAt: string };
   /** While due but held back because the tenant runs `limits.concurrency` activations: the limit, and since when. */
   concurrencyWait?: { limit: number; since: string };
   steps: StepView[];
@@ -165,6 +167,7 @@ export function instanceView(record: InstanceRecord, journal: InstanceJournal, n
     view.platformFailure = { ...record.platformFailure, retryAt: iso(record.platformFailure.retryAt) };
   }
   if (record.cpuLimit && !FINAL_STATUSES.has(record.status)) view.cpuLimit = { ...record.cpuLimit, retryAt: iso(record.cpuLimit.retryAt) };
+  if (record.memoryLimit && !FINAL_STATUSES.has(record.status)) view.memoryLimit = { ...record.memoryLimit, retryAt: iso(record.memoryLimit.retryAt) };
   if (record.concurrencyWait && isConcurrencyWaitCurrent(record)) {
     view.concurrencyWait = { limit: record.concurrencyWait.limit, since: iso(record.concurrencyWait.since) };
   }

@@ -32,9 +32,11 @@ function encodeOutput(output: unknown): ActivationResult {
     if (json === undefined) throw new TypeError("value has no JSON form");
     return { outcome: "complete", output: JSON.parse(json) };
   } catch (error) {
+    // Out of memory (a bare string, not an Error: see workflow-step.ts) is the sandbox's limit, reported as such.
+    if (!(error instanceof Error)) return { outcome: "errored", error: serializeError(error) };
     return {
       outcome: "errored",
-      error: { name: "OutputError", message: `run() returned a value that is not JSON-serializable: ${(error as Error).message}` },
+      error: { name: "OutputError", message: `run() returned a value that is not JSON-serializable: ${error.message}` },
     };
   }
 }

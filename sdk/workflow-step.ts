@@ -317,7 +317,10 @@ export class StepRecorder implements WorkflowStep {
     try {
       encoded = JSON.stringify(value === undefined ? null : value);
     } catch (error) {
-      throw new StepUsageError(`the result of step "${name}" is not JSON-serializable: ${(error as Error).message}`);
+      // The engine's out-of-memory exception is the bare string "out of memory", not an Error: it is
+      // the sandbox's memory limit (the executor names it), not something wrong with the value.
+      if (!(error instanceof Error)) throw error;
+      throw new StepUsageError(`the result of step "${name}" is not JSON-serializable: ${error.message}`);
     }
     if (encoded === undefined) throw new StepUsageError(`the result of step "${name}" is not JSON-serializable`);
     const bytes = encoded.length * 3 > MAX_STEP_RESULT_BYTES ? new TextEncoder().encode(encoded).length : encoded.length;

@@ -24,6 +24,12 @@ export type ActivationOutcome =
   | { kind: "platform-failure"; error: PlatformError }
   /** The sandbox was killed over `limits.runCpuMs`: retried with backoff a few times, then the instance errors. */
   | { kind: "cpu-limit"; error: SerializedError }
+  /**
+   * Code outside step bodies ran out of `limits.memoryBytes` and the sandbox was discarded: retried as
+   * `cpu-limit` is, each time in a fresh sandbox (a warm one may hold what earlier activations of the
+   * version left in memory), then the instance errors.
+   */
+  | { kind: "memory-limit"; error: SerializedError }
   /** The executor is shutting down and stopped the activation: another executor resumes it at once. */
   | { kind: "released"; reason: string };
 
@@ -41,7 +47,8 @@ export interface Settlement {
 export const MAX_INTERNAL_FAILURES = 5;
 /**
  * Activations killed over `limits.runCpuMs` are retried this often (a slow or overloaded machine can
- * push honest code over) before the instance errors with `WorkflowCpuLimitError`.
+ * push honest code over) before the instance errors with `WorkflowCpuLimitError`; the same for
+ * `limits.memoryBytes` and `MemoryLimitError`.
  */
 export const MAX_CPU_LIMIT_RETRIES = 3;
 const MAX_PLATFORM_RETRY_MS = 30_000;
@@ -76,6 +83,7 @@ export function decideSettle(
     suspendedOn: undefined,
     platformFailure: undefined,
     cpuLimit: undefined,
+    memoryLimit: undefined,
   };
   const finish: Finish = (final, event) => {
     const expiring = withExpiry(final, retention, messageSeq, now);
@@ -91,9 +99,10 @@ export function decideSettle(
         message: { do: "nak", delayMs: 0 },
       };
     case "cpu-limit":
+    case "memory-limit":
       // A pause or terminate asked meanwhile wins: the tenant wanted it stopped anyway.
       if (current.control) return suspended(current, next, { kind: "control", control: current.control }, messageSeq, now, finish);
-      return cpuLimit(current, next, outcome.error, now, finish);
+      return overLimit(outcome.kind === "cpu-limit" ? "cpuLimit" : "memoryLimit", current, next, outcome.error, now, finish);
     case "complete":
       return finish({ ...next, status: "complete", output: outcome.output, control: undefined }, "complete");
     case "errored":
@@ -120,14 +129,22 @@ function platformFailure(current: InstanceRecord, next: InstanceRecord, error: P
   };
 }
 
-function cpuLimit(current: InstanceRecord, next: InstanceRecord, error: SerializedError, now: number, finish: Finish): Settlement {
-  const failures = (current.cpuLimit?.failures ?? 0) + 1;
+/** Retries an activation stopped over a limit with backoff, recording why in `field`; errors the instance once they are spent. */
+function overLimit(
+  field: "cpuLimit" | "memoryLimit",
+  current: InstanceRecord,
+  next: InstanceRecord,
+  error: SerializedError,
+  now: number,
+  finish: Finish,
+): Settlement {
+  const failures = (current[field]?.failures ?? 0) + 1;
   if (failures > MAX_CPU_LIMIT_RETRIES) {
     const final = { ...error, message: `${error.message} (stopped in ${failures} activations in a row)` };
     return finish({ ...next, status: "errored", error: final, control: undefined }, "errored");
   }
   const delayMs = platformRetryDelayMs(failures, 0);
-  return { next: { ...next, status: "queued", cpuLimit: { message: error.message, failures, retryAt: now + delayMs } }, message: { do: "nak", delayMs } };
+  return { next: { ...next, status: "queued", [field]: { message: error.message, failures, retryAt: now + delayMs } }, message: { do: "nak", delayMs } };
 }
 
 function suspended(current: InstanceRecord, next: InstanceRecord, suspension: Suspension, messageSeq: number, now: number, finish: Finish): Settlement {

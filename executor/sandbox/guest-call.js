@@ -4,6 +4,7 @@
 const STATE = 0;
 const LENGTH = 1;
 const BODY_LENGTH = 2;
+const STOPPED = 3;
 const WAITING = 0;
 
 const decoder = new TextDecoder();
@@ -23,7 +24,13 @@ export function createGuestCall(buffers, post) {
     // Wait until the answer is really there: a wake-up can be the late notify of the previous
     // answer (the host stores READY, the guest reads it before the host's notify runs, and that
     // notify then lands on this wait), and reading then would hand the guest a stale answer.
-    while (Atomics.load(control, STATE) === WAITING) Atomics.wait(control, STATE, WAITING);
+    // The host sets STOPPED when it kills the sandbox (channel.ts `stopGuest`): this thread must not
+    // stay blocked then, or Deno never ends it.
+    for (;;) {
+      if (Atomics.load(control, STOPPED) !== 0) throw new Error("the sandbox was stopped by its host");
+      if (Atomics.load(control, STATE) !== WAITING) break;
+      Atomics.wait(control, STATE, WAITING);
+    }
     const length = Atomics.load(control, LENGTH);
     const bodyLength = Atomics.load(control, BODY_LENGTH);
     // A fresh view each time: the host may have grown the buffer. TextDecoder refuses views on shared

@@ -4,7 +4,7 @@
  * discarded after a trap, a timeout or a limit. Its thread serves no other version, ever.
  */
 import type { Worker } from "node:worker_threads";
-import { createChannelBuffers, writeResponse, type ChannelBuffers, type HostMessage, type HttpAnswer, type WorkerMessage } from "./channel.ts";
+import { createChannelBuffers, stopGuest, writeResponse, type ChannelBuffers, type HostMessage, type HttpAnswer, type WorkerMessage } from "./channel.ts";
 import { SandboxCrashedError, SandboxKilledError } from "./errors.ts";
 import { ThreadClock } from "./thread-clock.ts";
 
@@ -93,6 +93,7 @@ export class Sandbox {
   /** Stops the worker now, whatever it runs (an endless loop included). */
   async kill(reason: string): Promise<void> {
     this.die(new SandboxKilledError(reason));
+    stopGuest(this.buffers);
     await this.worker.terminate();
   }
 

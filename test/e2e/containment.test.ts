@@ -8,33 +8,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually } from "../helpers/eventually.ts";
 import { fixture, isFinished, startKiln, type TenantClient, type TestKiln } from "../helpers/kiln.ts";
-
-const settingsPath = (tenant: string) => `/v1/tenants/${tenant}/settings`;
+import { runWellBehaved, setLimits } from "../helpers/tenant-limits.ts";
 
 async function deployRunaway(client: TenantClient): Promise<void> {
   const deployed = await client.deploy("runaway", await fixture("runaway.ts"));
   expect(deployed.status).toBe(201);
 }
 
-/**
- * Sets a tenant's limits, and waits until an executor runs its instances with them: the settings carry
- * an env var marker that a probe instance reads back, and env vars travel with the limits.
- */
-async function setLimits(kiln: TestKiln, client: TenantClient, limits: Record<string, number>): Promise<void> {
-  const mark = crypto.randomUUID();
-  const put = await kiln.adminApi("PUT", settingsPath(client.id), { limits, env: { vars: { MARK: mark } } });
-  expect(put.status).toBe(200);
-  await eventually(`the limits of ${client.id} reach the executor`, async () => {
-    const { id } = await client.create("runaway", { params: { scenario: "settings-mark" } });
-    return (await client.waitFor("runaway", id, isFinished)).output === mark;
-  });
-}
-
-/** Runs a well-behaved instance of `client` to its end. */
-async function wellBehaved(client: TenantClient) {
-  const { id } = await client.create("runaway", { params: { scenario: "well-behaved" } });
-  return client.waitFor("runaway", id, isFinished);
-}
+const wellBehaved = (client: TenantClient) => runWellBehaved(client, "runaway");
 
 const stepStarted = (name: string) => (view: { steps: { name: string; status: string }[] }) =>
   view.steps.some((step) => step.name === name && step.status === "complete");
@@ -49,7 +30,7 @@ describe("CPU budgets and terminate", () => {
     kiln = await startKiln();
     [spinner, stopper, calm] = await Promise.all([kiln.tenant("spinner"), kiln.tenant("stopper"), kiln.tenant("calm")]);
     await Promise.all([spinner, stopper, calm].map(deployRunaway));
-    await setLimits(kiln, spinner, { runCpuMs: 200, stepCpuMs: 200 });
+    await setLimits(kiln, spinner, "runaway", { runCpuMs: 200, stepCpuMs: 200 });
   }, 120_000);
   afterAll(async () => kiln?.close());
 

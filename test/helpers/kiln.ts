@@ -47,6 +47,8 @@ export interface TestExecutor {
   readonly runtime: RuntimeName;
   /** What it runs on, e.g. `deno 2.9.6` or `node v20.19.2`. */
   readonly description: string;
+  /** The process it runs in (this test process when in-process), to read its `/proc/<pid>/status`. */
+  readonly pid: number;
   /** Stops taking work and lets running activations finish (SIGTERM for a child process). */
   close(): Promise<void>;
 }
@@ -170,10 +172,10 @@ export async function startKiln(options: KilnOptions = {}): Promise<TestKiln> {
     if (runtime === undefined) {
       const inProcess = await startExecutor(loadExecutorConfig(executorEnv));
       const { name, description } = currentRuntime();
-      executor = { id: inProcess.id, runtime: name, description, close: () => inProcess.close() };
+      executor = { id: inProcess.id, runtime: name, description, pid: process.pid, close: () => inProcess.close() };
     } else {
       const child = await spawnChild("executor", runtime, executorEnv);
-      executor = { id: child.id!, runtime: child.runtime, description: child.description, close: () => child.stop() };
+      executor = { id: child.id!, runtime: child.runtime, description: child.description, pid: child.pid, close: () => child.stop() };
     }
     executors.push(executor);
     return executor;

@@ -9,6 +9,7 @@ import { BUSY_RETRY_MS, decideClaim } from "../../executor/decisions/claim.ts";
 import { isHolder, leavesRoomForStep, renewLease, type LeaseHolder } from "../../executor/decisions/lease.ts";
 import { workflowCpuLimitError } from "../../executor/decisions/cpu-budget.ts";
 import { decideSettle, MAX_CPU_LIMIT_RETRIES, MAX_INTERNAL_FAILURES, platformRetryDelayMs, type ActivationOutcome } from "../../executor/decisions/settle.ts";
+import { memoryLimitError } from "../../executor/memory-limit.ts";
 
 const NOW = 1_000_000;
 const LEASE_MS = 3_000;
@@ -286,6 +287,29 @@ describe("settle", () => {
 
     it("is forgotten once an activation ends any other way", () => {
       expect(settle(killedBefore(2), holder, sleep, 7, NOW).next?.cpuLimit).toBeUndefined();
+    });
+  });
+
+  describe("an activation that ran out of limits.memoryBytes outside step bodies", () => {
+    const outOfMemory: ActivationOutcome = { kind: "memory-limit", error: memoryLimitError(1024) };
+    const failedBefore = (failures: number) => running(holder, NOW, failures > 0 ? { memoryLimit: { message: "", failures, retryAt: 0 } } : {});
+
+    it("is retried like one over its CPU budget, and the status says it is memory", () => {
+      const first = settle(failedBefore(0), holder, outOfMemory, 7, NOW);
+      expect(first.message).toEqual({ do: "nak", delayMs: platformRetryDelayMs(1, 0) });
+      expect(first.next).toMatchObject({ status: "queued", memoryLimit: { failures: 1, message: expect.stringContaining("limits.memoryBytes") } });
+      expect(first.next?.cpuLimit).toBeUndefined();
+    });
+
+    it("errors the instance with MemoryLimitError once the retries are spent", () => {
+      const final = settle(failedBefore(MAX_CPU_LIMIT_RETRIES), holder, outOfMemory, 7, NOW);
+      expect(final).toMatchObject({ message: { do: "nak", delayMs: RETENTION.errorMs }, event: "errored", next: { status: "errored" } });
+      expect(final.next?.error).toMatchObject({ name: "MemoryLimitError", code: ErrorCode.limitExceeded });
+      expect(final.next?.error?.message).toContain("64 MiB");
+    });
+
+    it("is forgotten once an activation ends any other way", () => {
+      expect(settle(failedBefore(2), holder, sleep, 7, NOW).next?.memoryLimit).toBeUndefined();
     });
   });
 
