@@ -20,10 +20,22 @@ export async function readText(c: Context, maxBytes: number, what: string): Prom
   }
 }
 
-/** A JSON body; an empty body reads as `fallback` when one is given. */
+/**
+ * A JSON body, sent as `application/json` (or a `+json` type); an empty body reads as `fallback`
+ * when one is given, whatever its content type. Anything else declared is a 415: text sent by
+ * mistake (curl's `-d` sends form data) is refused rather than guessed at.
+ */
 export async function readJson(c: Context, maxBytes: number, what: string, fallback?: unknown): Promise<unknown> {
   const text = await readText(c, maxBytes, what);
   if (text.trim() === "" && fallback !== undefined) return fallback;
+  const type = mediaType(c);
+  if (type !== "application/json" && !type.endsWith("+json")) {
+    throw new HttpError(
+      415,
+      ErrorCode.unsupportedMediaType,
+      `${what} is JSON: send it with 'content-type: application/json' (it came as '${type || "no content type"}')`,
+    );
+  }
   try {
     return JSON.parse(text);
   } catch (error) {
@@ -32,7 +44,7 @@ export async function readJson(c: Context, maxBytes: number, what: string, fallb
 }
 
 function tooLarge(what: string, maxBytes: number): HttpError {
-  return new HttpError(413, ErrorCode.payloadTooLarge, `${what} is larger than ${maxBytes} bytes`);
+  return new HttpError(413, ErrorCode.payloadTooLarge, `${what} is larger than the limit of ${maxBytes} bytes: send a smaller one`, { limitBytes: maxBytes });
 }
 
 export function mediaType(c: Context): string {
