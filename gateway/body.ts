@@ -3,11 +3,35 @@ import type { Context } from "hono";
 import { ErrorCode } from "../contract/mod.ts";
 import { HttpError, badRequest } from "./errors.ts";
 
+/**
+ * The body, at most `maxBytes` of it. Read as a stream and stopped at the limit: a chunked body
+ * declares no length, and buffering all of one before measuring it would let a client fill the
+ * gateway's memory.
+ */
 export async function readBytes(c: Context, maxBytes: number, what: string): Promise<Uint8Array> {
   const declared = Number(c.req.header("content-length") ?? "0");
   if (declared > maxBytes) throw tooLarge(what, maxBytes);
-  const bytes = new Uint8Array(await c.req.arrayBuffer());
-  if (bytes.length > maxBytes) throw tooLarge(what, maxBytes);
+  const body = c.req.raw.body;
+  if (body === null) return new Uint8Array(0);
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const reader = body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.length;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge(what, maxBytes);
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.length;
+  }
   return bytes;
 }
 
