@@ -98,11 +98,11 @@ const rows: Row[] = [
   { name: "unknown route", method: "GET", path: "/v1/nothing", status: 404, code: ErrorCode.notFound, says: "GET /v1/nothing" },
   { name: "unknown route outside /v1", method: "GET", path: "/nothing", token: "none", status: 404, code: ErrorCode.notFound },
   { name: "unknown instance action", method: "POST", path: `${I}/${DONE}/explode`, status: 404, code: ErrorCode.notFound },
-  { name: "PATCH an instance", method: "PATCH", path: `${I}/${DONE}`, status: 405, code: "method_not_allowed", allow: "GET, DELETE" },
-  { name: "PUT the instance list", method: "PUT", path: I, body: {}, status: 405, code: "method_not_allowed", allow: "GET, POST" },
-  { name: "DELETE the workflow list", method: "DELETE", path: `${A}/workflows`, status: 405, code: "method_not_allowed", allow: "GET" },
-  { name: "GET the tenant list", method: "GET", path: "/v1/tenants", status: 405, code: "method_not_allowed", allow: "POST" },
-  { name: "POST /healthz", method: "POST", path: "/healthz", token: "none", status: 405, code: "method_not_allowed", allow: "GET" },
+  { name: "PATCH an instance", method: "PATCH", path: `${I}/${DONE}`, status: 405, code: ErrorCode.methodNotAllowed, allow: "GET, DELETE" },
+  { name: "PUT the instance list", method: "PUT", path: I, body: {}, status: 405, code: ErrorCode.methodNotAllowed, allow: "GET, POST" },
+  { name: "DELETE the workflow list", method: "DELETE", path: `${A}/workflows`, status: 405, code: ErrorCode.methodNotAllowed, allow: "GET" },
+  { name: "GET the tenant list", method: "GET", path: "/v1/tenants", status: 405, code: ErrorCode.methodNotAllowed, allow: "POST" },
+  { name: "POST /healthz", method: "POST", path: "/healthz", token: "none", status: 405, code: ErrorCode.methodNotAllowed, allow: "GET" },
 
   // Bodies that are not JSON, or not declared as JSON.
   { name: "malformed JSON", method: "POST", path: I, body: '{"id": "x",', status: 400, code: ErrorCode.badRequest, says: "not valid JSON" },
@@ -271,6 +271,26 @@ const rows: Row[] = [
     status: 413,
     code: ErrorCode.payloadTooLarge,
     says: `${SOURCE_LIMIT_BYTES} bytes`,
+  },
+
+  {
+    name: "settings over 64 KiB",
+    method: "PUT",
+    path: `${A}/settings`,
+    token: "admin",
+    body: { env: { vars: { BIG: bytes(70_000) } } },
+    status: 413,
+    code: ErrorCode.payloadTooLarge,
+    says: "65536 bytes",
+  },
+  {
+    name: "token request over 4 KiB",
+    method: "POST",
+    path: `${A}/tokens`,
+    body: { name: "big", scopes: Array.from({ length: 1_000 }, () => "read") },
+    status: 413,
+    code: ErrorCode.payloadTooLarge,
+    says: "4096 bytes",
   },
 
   // Instances that are not there, batches and bodies that cannot be.
