@@ -5,7 +5,6 @@
  * keys it had and every stream the messages it had.
  */
 import { jetstreamManager } from "@nats-io/jetstream";
-import { Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Buckets, ErrorCode, Streams } from "../../contract/mod.ts";
@@ -57,6 +56,15 @@ const rows: Row[] = [
     path: W,
     token: "none",
     headers: { authorization: "Basic YWRtaW46YWRtaW4=" },
+    status: 401,
+    code: ErrorCode.unauthorized,
+  },
+  {
+    name: "an 8 KiB token",
+    method: "GET",
+    path: W,
+    token: "none",
+    headers: { authorization: `Bearer ${bytes(8_192)}` },
     status: 401,
     code: ErrorCode.unauthorized,
   },
@@ -206,6 +214,8 @@ const rows: Row[] = [
   { name: "instance id '*'", method: "POST", path: `${I}/${enc("*")}/pause`, status: 400, code: ErrorCode.badRequest },
   { name: "instance id in unicode", method: "GET", path: `${I}/${enc("ünï")}`, status: 400, code: ErrorCode.badRequest },
   { name: "instance id of 300 characters", method: "DELETE", path: `${I}/${long}`, status: 400, code: ErrorCode.badRequest },
+  { name: "instance id with broken percent-encoding", method: "GET", path: `${I}/%E0%A4%A`, status: 400, code: ErrorCode.badRequest },
+  { name: "event type with a NUL", method: "POST", path: `${I}/${DONE}/events/a%00b`, body: {}, status: 400, code: ErrorCode.badRequest },
   { name: "event type with a dot", method: "POST", path: `${I}/${DONE}/events/a.b`, body: {}, status: 400, code: ErrorCode.badRequest, says: "event type" },
   { name: "event type '*'", method: "POST", path: `${I}/${DONE}/events/${enc("*")}`, body: {}, status: 400, code: ErrorCode.badRequest },
   { name: "event type in unicode", method: "POST", path: `${I}/${DONE}/events/${enc("☃")}`, body: {}, status: 400, code: ErrorCode.badRequest },
@@ -448,19 +458,28 @@ const rows: Row[] = [
   },
 ];
 
-/** Keys in every KV bucket and messages in every other stream (work, inbox, logs, artifacts). */
+/**
+ * Keys in every KV bucket and messages in every other stream (work, inbox, logs, artifacts). A key
+ * is live when the last message on its subject is not a delete or purge marker; read from stream
+ * info and last-message gets, without consumers, so counting never races the buckets' own writers.
+ */
 async function natsContents(): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
-  const kvm = new Kvm(nc);
-  for await (const status of kvm.list()) {
-    let keys = 0;
-    for await (const key of await (await kvm.open(status.bucket)).keys()) keys += key ? 1 : 0;
-    counts[`kv ${status.bucket}`] = keys;
-  }
   const jsm = await jetstreamManager(nc);
   for await (const stream of jsm.streams.list()) {
-    if (stream.config.name.startsWith("KV_")) continue;
-    counts[`stream ${stream.config.name}`] = stream.state.messages;
+    const name = stream.config.name;
+    if (!name.startsWith("KV_")) {
+      counts[`stream ${name}`] = stream.state.messages;
+      continue;
+    }
+    const info = await jsm.streams.info(name, { subjects_filter: ">" });
+    let keys = 0;
+    for (const subject of Object.keys(info.state.subjects ?? {})) {
+      const last = await jsm.streams.getMessage(name, { last_by_subj: subject });
+      const operation = last?.header?.get("KV-Operation") ?? "";
+      if (last && operation !== "DEL" && operation !== "PURGE") keys++;
+    }
+    counts[`kv ${name.slice(3)}`] = keys;
   }
   return counts;
 }
