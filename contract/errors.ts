@@ -5,6 +5,8 @@ export const ErrorCode = {
   /** A valid token without the scope the route needs. */
   forbidden: "forbidden",
   notFound: "not_found",
+  /** The path exists, but not with this method; the answer's `Allow` header lists the ones it has. */
+  methodNotAllowed: "method_not_allowed",
   conflict: "conflict",
   compileFailed: "compile_failed",
   forbiddenImport: "forbidden_import",

@@ -10,6 +10,7 @@ import { isNatsUnavailable } from "../infra/errors.ts";
 import type { InstanceStore } from "../infra/instance-store.ts";
 import type { InstanceIndex } from "../infra/instance-index.ts";
 import type { JournalStore } from "../infra/journal-store.ts";
+import { allowedMethods } from "./allowed-methods.ts";
 import { authenticate, type AuthEnv } from "./auth.ts";
 import { isCompileError, type Compiler } from "./compile/mod.ts";
 import { HttpError } from "./errors.ts";
@@ -66,7 +67,15 @@ export function createGatewayApp(deps: GatewayAppDeps): Hono<AuthEnv> {
   app.route("/v1/tenants", workflowRoutes(deps));
   app.route("/v1/tenants", instanceRoutes(deps));
 
-  app.notFound((c) => c.json({ error: { code: ErrorCode.notFound, message: `no route for ${c.req.method} ${c.req.path}` } }, 404));
+  app.notFound((c) => {
+    // A known path asked with the wrong method is a 405 naming the methods it has, not a 404.
+    const allowed = allowedMethods(app.routes, c.req.path);
+    if (allowed.length > 0) {
+      const message = `${c.req.path} does not answer ${c.req.method}: use ${allowed.join(" or ")} (see the HTTP API in the README)`;
+      return c.json({ error: { code: ErrorCode.methodNotAllowed, message } }, 405, { allow: allowed.join(", ") });
+    }
+    return c.json({ error: { code: ErrorCode.notFound, message: `no route for ${c.req.method} ${c.req.path}: see the HTTP API in the README` } }, 404);
+  });
 
   app.onError((error, c) => {
     if (error instanceof HttpError) {

@@ -16,6 +16,7 @@
 import type { MiddlewareHandler } from "hono";
 import { ErrorCode, type TokenScope } from "../contract/mod.ts";
 import { HttpError } from "./errors.ts";
+import { checkTenantName } from "./path-names.ts";
 import type { Registry } from "./registry.ts";
 import type { TokenDirectory } from "./token-directory.ts";
 import { hashToken } from "./token-store.ts";
@@ -92,10 +93,13 @@ export function requireScope(scope: TokenScope): MiddlewareHandler<AuthEnv> {
   });
 }
 
-/** Tenant routes: the tenant itself or the platform admin; anyone else gets the same 404 as a missing tenant. */
+/**
+ * Tenant routes: the tenant itself or the platform admin; anyone else gets the same 404 as a missing
+ * tenant. A path whose tenant id breaks the name rule is a 400 for everyone: no tenant has that name.
+ */
 export function requireTenantAccess(registry: Registry): MiddlewareHandler<AuthEnv> {
   return async (c, next) => {
-    const tenant = c.req.param("t") ?? "";
+    const tenant = checkTenantName(c.req.param("t") ?? "");
     const principal = c.get("principal");
     const allowed = principal.kind === "platform-admin" ? await registry.tenantExists(tenant) : principal.tenant === tenant;
     if (!allowed) throw new HttpError(404, ErrorCode.notFound, `tenant '${tenant}' not found`);

@@ -3,11 +3,35 @@ import type { Context } from "hono";
 import { ErrorCode } from "../contract/mod.ts";
 import { HttpError, badRequest } from "./errors.ts";
 
+/**
+ * The body, at most `maxBytes` of it. Read as a stream and stopped at the limit: a chunked body
+ * declares no length, and buffering all of one before measuring it would let a client fill the
+ * gateway's memory.
+ */
 export async function readBytes(c: Context, maxBytes: number, what: string): Promise<Uint8Array> {
   const declared = Number(c.req.header("content-length") ?? "0");
   if (declared > maxBytes) throw tooLarge(what, maxBytes);
-  const bytes = new Uint8Array(await c.req.arrayBuffer());
-  if (bytes.length > maxBytes) throw tooLarge(what, maxBytes);
+  const body = c.req.raw.body;
+  if (body === null) return new Uint8Array(0);
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const reader = body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.length;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge(what, maxBytes);
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.length;
+  }
   return bytes;
 }
 
@@ -20,10 +44,22 @@ export async function readText(c: Context, maxBytes: number, what: string): Prom
   }
 }
 
-/** A JSON body; an empty body reads as `fallback` when one is given. */
+/**
+ * A JSON body, sent as `application/json` (or a `+json` type); an empty body reads as `fallback`
+ * when one is given, whatever its content type. Anything else declared is a 415: text sent by
+ * mistake (curl's `-d` sends form data) is refused rather than guessed at.
+ */
 export async function readJson(c: Context, maxBytes: number, what: string, fallback?: unknown): Promise<unknown> {
   const text = await readText(c, maxBytes, what);
   if (text.trim() === "" && fallback !== undefined) return fallback;
+  const type = mediaType(c);
+  if (type !== "application/json" && !type.endsWith("+json")) {
+    throw new HttpError(
+      415,
+      ErrorCode.unsupportedMediaType,
+      `${what} is JSON: send it with 'content-type: application/json' (it came as '${type || "no content type"}')`,
+    );
+  }
   try {
     return JSON.parse(text);
   } catch (error) {
@@ -32,7 +68,7 @@ export async function readJson(c: Context, maxBytes: number, what: string, fallb
 }
 
 function tooLarge(what: string, maxBytes: number): HttpError {
-  return new HttpError(413, ErrorCode.payloadTooLarge, `${what} is larger than ${maxBytes} bytes`);
+  return new HttpError(413, ErrorCode.payloadTooLarge, `${what} is larger than the limit of ${maxBytes} bytes: send a smaller one`, { limitBytes: maxBytes });
 }
 
 export function mediaType(c: Context): string {

@@ -1,7 +1,7 @@
 /** The gateway's one HTTP error type; `app.onError` turns it (and everything else) into JSON. */
 import { ErrorCode } from "../contract/mod.ts";
 
-export type HttpStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 500 | 503;
+export type HttpStatus = 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 422 | 429 | 500 | 503;
 
 export class HttpError extends Error {
   override name = "HttpError";

@@ -25,6 +25,7 @@ import { badRequest, HttpError, notFound } from "../errors.ts";
 import type { InstanceControl, LifecycleAction } from "../instance-control.ts";
 import { findStepView, instanceSummary, instanceView } from "../instance-view.ts";
 import { followLogs, readLogs } from "../log-reader.ts";
+import { requireValidWorkflowName } from "../path-names.ts";
 import type { Registry } from "../registry.ts";
 import { parseBody } from "../validation.ts";
 
@@ -83,6 +84,7 @@ export interface InstanceRouteDeps {
 export function instanceRoutes(deps: InstanceRouteDeps) {
   const app = new Hono<AuthEnv>();
   app.use("/:t/*", requireTenantAccess(deps.registry));
+  app.use("/:t/workflows/:w/*", requireValidWorkflowName);
 
   async function latestVersion(tenant: string, workflow: string): Promise<string> {
     const found = await deps.registry.getWorkflow(tenant, workflow);

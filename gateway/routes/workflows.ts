@@ -2,13 +2,14 @@
 import { Hono, type Context } from "hono";
 import { z } from "zod";
 import type { ObjectStore } from "@nats-io/obj";
-import { artifactName, ErrorCode, resolveSettings, WORKFLOW_NAME } from "../../contract/mod.ts";
+import { artifactName, ErrorCode, resolveSettings } from "../../contract/mod.ts";
 import { encodeArtifact } from "../../contract/artifact.ts";
 import { requireScope, requireTenantAccess, type AuthEnv } from "../auth.ts";
 import { mediaType, readBytes, readJson, readText } from "../body.ts";
 import type { Compiler, WorkflowSource } from "../compile/mod.ts";
 import { badRequest, HttpError, notFound } from "../errors.ts";
 import type { GatewayMetrics } from "../metrics.ts";
+import { requireValidWorkflowName } from "../path-names.ts";
 import type { Registry, WorkflowRecord, WorkflowVersion } from "../registry.ts";
 import { parseBody } from "../validation.ts";
 
@@ -101,11 +102,11 @@ function workflowView(record: WorkflowRecord) {
 export function workflowRoutes(deps: WorkflowRouteDeps) {
   const app = new Hono<AuthEnv>();
   app.use("/:t/*", requireTenantAccess(deps.registry));
+  app.use("/:t/workflows/:w/*", requireValidWorkflowName);
 
   app.put("/:t/workflows/:w", requireScope("deploy"), async (c) => {
     const tenant = c.req.param("t");
     const name = c.req.param("w");
-    if (!WORKFLOW_NAME.test(name)) throw badRequest(`invalid workflow name '${name}': use lowercase letters, digits and '-', up to 63 characters`);
     const started = performance.now();
     const { limits } = resolveSettings(await deps.registry.getSettings(tenant));
     const deployable = await readDeployable(c, tenant, limits.sourceBytes);

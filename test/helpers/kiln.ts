@@ -70,6 +70,23 @@ export interface Api {
   (method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: JsonBody }>;
 }
 
+/** One request as sent by `TestKiln.send`: any token or none, any body, the answer with its headers. */
+export interface RawRequest {
+  method: string;
+  path: string;
+  /** The bearer token; none when undefined. */
+  token?: string | undefined;
+  /** Sent as is when text or bytes, as JSON (with `content-type: application/json`) otherwise. */
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface RawAnswer {
+  status: number;
+  body: JsonBody;
+  headers: Headers;
+}
+
 export interface TenantClient {
   readonly id: string;
   readonly token: string;
@@ -88,8 +105,12 @@ export interface TestKiln extends AsyncDisposable {
   readonly gateway: RunningGateway;
   readonly executors: TestExecutor[];
   readonly adminApi: Api;
+  /** The platform admin's token, for `send`. */
+  readonly adminToken: string;
   /** The API as seen with any token (a named tenant token, a revoked one), through `gatewayUrl`. */
   api(token: string, gatewayUrl?: string): Api;
+  /** One request with any token or none, answered with its headers (e.g. `Allow`). */
+  send(request: RawRequest): Promise<RawAnswer>;
   /** Another gateway on the same NATS, as a second replica behind a load balancer would be. */
   startGateway(): Promise<RunningGateway>;
   tenant(id: string): Promise<TenantClient>;
@@ -109,22 +130,31 @@ export async function fixture(name: string): Promise<string> {
   return readFile(join(REPO_ROOT, "test", "fixtures", name), "utf8");
 }
 
+async function send(baseUrl: string, request: RawRequest): Promise<RawAnswer> {
+  const { method, path, token, body } = request;
+  const headers: Record<string, string> = { ...(token === undefined ? {} : { authorization: `Bearer ${token}` }), ...request.headers };
+  const init: RequestInit = { method, headers };
+  if (body !== undefined) {
+    const raw = typeof body === "string" || body instanceof Uint8Array;
+    init.body = raw ? (body as BodyInit) : JSON.stringify(body);
+    // Bytes go without a content type unless one is given: how a test sends a body with none.
+    if (!("content-type" in headers) && !(body instanceof Uint8Array)) headers["content-type"] = "application/json";
+  }
+  const response = await fetch(`${baseUrl}${path}`, init);
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text === "" ? undefined : JSON.parse(text);
+  } catch {
+    // not JSON: keep the text
+  }
+  return { status: response.status, body: parsed, headers: response.headers };
+}
+
 function apiFor(baseUrl: string, token: string): Api {
-  return async (method, path, body, headers = {}) => {
-    const init: RequestInit = { method, headers: { authorization: `Bearer ${token}`, ...headers } };
-    if (body !== undefined) {
-      init.body = typeof body === "string" || body instanceof Uint8Array ? (body as BodyInit) : JSON.stringify(body);
-      if (!("content-type" in headers)) (init.headers as Record<string, string>)["content-type"] = "application/json";
-    }
-    const response = await fetch(`${baseUrl}${path}`, init);
-    const text = await response.text();
-    let parsed: unknown = text;
-    try {
-      parsed = text === "" ? undefined : JSON.parse(text);
-    } catch {
-      // not JSON: keep the text
-    }
-    return { status: response.status, body: parsed };
+  return async (method, path, body, headers) => {
+    const { status, body: answer } = await send(baseUrl, { method, path, token, body, ...(headers ? { headers } : {}) });
+    return { status, body: answer };
   };
 }
 
@@ -188,7 +218,9 @@ export async function startKiln(options: KilnOptions = {}): Promise<TestKiln> {
     gateway,
     executors,
     adminApi,
+    adminToken: ADMIN_TOKEN,
     api: (token, gatewayUrl = gateway.url) => apiFor(gatewayUrl, token),
+    send: (request) => send(gateway.url, request),
     startGateway: startOneGateway,
     startExecutor: startOne,
     spawnExecutor: (env = {}) => spawnChild("executor", TEST_RUNTIME ?? "node", { ...baseEnv, ...options.executorEnv, ...env }),
