@@ -5,6 +5,7 @@
 import { Hono } from "hono";
 import type { ObjectStore } from "@nats-io/obj";
 import type { JetStreamClient } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/nats-core";
 import { ErrorCode } from "../contract/mod.ts";
 import { isNatsUnavailable } from "../infra/errors.ts";
 import type { InstanceStore } from "../infra/instance-store.ts";
@@ -42,6 +43,7 @@ export interface GatewayAppDeps {
   journal: JournalStore;
   control: InstanceControl;
   js: JetStreamClient;
+  nc: NatsConnection;
   metrics: GatewayMetrics;
   /** Whether NATS is reachable now, for `/healthz`. */
   healthy(): boolean;

@@ -61,6 +61,7 @@ export async function createGateway(config: GatewayConfig, nc: NatsConnection) {
       refused: (tenant, code) => metrics.createRefused(tenant, code),
     }),
     js: resources.js,
+    nc,
     metrics,
     healthy: () => !nc.isClosed(),
   });

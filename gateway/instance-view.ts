@@ -174,6 +174,15 @@ export function instanceView(record: InstanceRecord, journal: InstanceJournal, n
   return view;
 }
 
+/** One change of `GET …/instances/:id/stream`: the status, and the outcome once there is one. */
+export function statusChange(record: InstanceRecord) {
+  return {
+    ...instanceSummary(record),
+    ...(record.output !== undefined ? { output: record.output } : {}),
+    ...(record.error !== undefined ? { error: record.error } : {}),
+  };
+}
+
 /** The short form used in lists. */
 export function instanceSummary(record: InstanceRecord) {
   return {

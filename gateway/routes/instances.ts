@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import { z } from "zod";
 import type { JetStreamClient } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/nats-core";
 import {
   EVENT_TYPE,
   INSTANCE_ID,
@@ -23,7 +24,8 @@ import { requireScope, requireTenantAccess, type AuthEnv } from "../auth.ts";
 import { mediaType, readJson, readText } from "../body.ts";
 import { badRequest, HttpError, notFound } from "../errors.ts";
 import type { InstanceControl, LifecycleAction } from "../instance-control.ts";
-import { findStepView, instanceSummary, instanceView } from "../instance-view.ts";
+import { findStepView, instanceSummary, instanceView, statusChange } from "../instance-view.ts";
+import { followStatus } from "../status-stream.ts";
 import { followLogs, readLogs } from "../log-reader.ts";
 import { requireValidWorkflowName } from "../path-names.ts";
 import type { Registry } from "../registry.ts";
@@ -73,6 +75,7 @@ const instanceId = z.string().regex(INSTANCE_ID, "instance ids are letters, digi
 const terminateBody = z.object({ ids: z.array(instanceId).min(1).max(MAX_BATCH, `a batch holds at most ${MAX_BATCH} instances`) }).strict();
 
 export interface InstanceRouteDeps {
+  nc: NatsConnection;
   registry: Registry;
   instances: InstanceStore;
   index: InstanceIndex;
@@ -221,6 +224,18 @@ export function instanceRoutes(deps: InstanceRouteDeps) {
         : await readText(c, MAX_EVENT_BYTES, "the event payload");
     await deps.control.deliverEvent(ref, type, payload === "" ? null : payload);
     return c.json({ id, type, accepted: true }, 202);
+  });
+
+  app.get("/:t/workflows/:w/instances/:id/stream", requireScope("read"), async (c) => {
+    const ref = refOf(c.req.param());
+    await loadInstance(ref);
+    return streamSSE(c, async (stream) => {
+      const abort = new AbortController();
+      stream.onAbort(() => abort.abort());
+      for await (const record of followStatus(deps.nc, deps.instances, ref, abort.signal)) {
+        await stream.writeSSE({ event: "status", data: JSON.stringify(statusChange(record)) });
+      }
+    });
   });
 
   app.get("/:t/workflows/:w/instances/:id/logs", requireScope("read"), async (c) => {

@@ -3,6 +3,7 @@
  * lifecycle, replay determinism and version pinning.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readServerSentEvents } from "../../client/sse.ts";
 import { eventually } from "../helpers/eventually.ts";
 import { fixture, isFinished, startKilnWithKitchenSink, type TenantClient, type TestKiln } from "../helpers/kiln.ts";
 
@@ -226,6 +227,36 @@ describe("determinism and versions", () => {
     expect(view.output.version).toBe("v1");
     const fresh = await acme.waitFor("sink", await run({ scenario: "sleep", sleep: 10 }), isFinished);
     expect(fresh).toMatchObject({ version: v2.body.version, output: { version: "v2" } });
+  });
+});
+
+describe("status stream", () => {
+  /** The `status` events of `GET …/instances/:id/stream` until the server ends the stream. */
+  async function statusEvents(id: string): Promise<{ status: string; output?: unknown }[]> {
+    const response = await fetch(`${kiln.gateway.url}/v1/tenants/acme/workflows/sink/instances/${id}/stream`, {
+      headers: { authorization: `Bearer ${acme.token}` },
+      signal: AbortSignal.timeout(60_000),
+    });
+    expect(response.headers.get("content-type")).toContain("text/event-stream");
+    const events: { status: string; output?: unknown }[] = [];
+    for await (const event of readServerSentEvents(response.body!)) {
+      expect(event.event).toBe("status");
+      events.push(JSON.parse(event.data) as { status: string; output?: unknown });
+    }
+    return events;
+  }
+
+  it("sends each status change in order and ends with the outcome; a late client gets the end at once", async () => {
+    const id = await run({ scenario: "sleep", sleep: "1 second" });
+    const events = await statusEvents(id);
+    const statuses = events.map((event) => event.status);
+    expect(statuses).toContain("sleeping");
+    expect(statuses.at(-1)).toBe("complete");
+    expect(statuses.indexOf("sleeping")).toBeLessThan(statuses.indexOf("complete"));
+    expect(statuses.filter((status) => status === "complete")).toHaveLength(1);
+    expect(events.at(-1)!.output).toMatchObject({ version: "v1" });
+    // Connecting after the end: the final status, and the stream closes.
+    expect(await statusEvents(id)).toEqual([expect.objectContaining({ status: "complete", output: events.at(-1)!.output })]);
   });
 });
 
