@@ -7,7 +7,7 @@ import { Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { Buckets, Keys } from "../../contract/mod.ts";
 import type { KilnResourceSpec } from "../kiln-resource-spec.ts";
-import { bucketDrifts, consumerDrifts, objectStoreDrifts, streamDrifts, type Drift } from "./resource-drift.ts";
+import { bucketDrifts, consumerDrifts, objectStoreDrifts, streamDrifts, unexpectedConsumerDrifts, type Drift } from "./resource-drift.ts";
 
 export interface DoctorReport {
   /** True when nothing drifted. */
@@ -61,6 +61,14 @@ export async function inspectServer(nc: NatsConnection, spec: KilnResourceSpec):
     const consumer = spec.workConsumer(tenant);
     const info = await unlessMissing(jsm.consumers.info(consumer.stream, consumer.name));
     note(`consumer ${consumer.stream}/${consumer.name}`, consumerDrifts(consumer, info?.config));
+  }
+  // Any other durable consumer on the work stream takes tenants' work.
+  const work = spec.workConsumer("");
+  if (await streamConfigOf(jsm, work.stream)) {
+    const durables: string[] = [];
+    for await (const info of jsm.consumers.list(work.stream)) if (info.config.durable_name) durables.push(info.config.durable_name);
+    const expected = tenants.map((tenant) => spec.workConsumer(tenant).name);
+    for (const drift of unexpectedConsumerDrifts(work.stream, expected, durables)) note(drift.resource, [drift]);
   }
   return { healthy: drifts.length === 0, checked, tenants, drifts };
 }

@@ -176,3 +176,24 @@ export function consumerDrifts(spec: ConsumerSpec, actual: ActualConsumer | unde
   }
   return drifts;
 }
+
+/**
+ * Durable consumers on a work-queue stream that belong to no tenant. The stream gives each message to
+ * one consumer only, so such a consumer takes work no executor sees; and a filter that overlaps a
+ * tenant's keeps that tenant's consumer from being created.
+ */
+export function unexpectedConsumerDrifts(stream: string, expected: readonly string[], durables: readonly string[]): Drift[] {
+  const known = new Set(expected);
+  return durables
+    .filter((name) => !known.has(name))
+    .sort()
+    .map((name) => ({
+      resource: `consumer ${stream}/${name}`,
+      setting: "exists",
+      expected: "no",
+      actual: "yes",
+      fix:
+        `delete it (\`nats consumer rm ${stream} ${name} -f\`; its messages stay in the stream for the tenants' consumers): ` +
+        `on a work-queue stream it takes work no executor sees. Only tenants in kiln_registry have a work consumer`,
+    }));
+}

@@ -1,6 +1,14 @@
 import { AckPolicy, RetentionPolicy, StorageType } from "@nats-io/jetstream";
 import { describe, expect, it } from "vitest";
-import { bucketDrifts, consumerDrifts, formatDurationMs, objectStoreDrifts, streamDrifts, type ActualStream } from "../../infra/doctor/resource-drift.ts";
+import {
+  bucketDrifts,
+  consumerDrifts,
+  formatDurationMs,
+  objectStoreDrifts,
+  streamDrifts,
+  unexpectedConsumerDrifts,
+  type ActualStream,
+} from "../../infra/doctor/resource-drift.ts";
 import { consumerConfig, kilnResourceSpec, streamConfig, type StreamSpec } from "../../infra/kiln-resource-spec.ts";
 
 const spec = kilnResourceSpec({ replicas: 3, workAckWaitMs: 30_000 });
@@ -137,6 +145,19 @@ describe("consumerDrifts", () => {
 
   it("leaves replicas 0 (as many as the stream) to the stream's check", () => {
     expect(consumerDrifts(acme, { ...consumerConfig(acme), num_replicas: 0 })).toEqual([]);
+  });
+});
+
+describe("unexpectedConsumerDrifts", () => {
+  it("reports every durable on the work stream that belongs to no tenant, with the command that removes it", () => {
+    const drifts = unexpectedConsumerDrifts("KILN_WORK", ["kiln-work-acme"], ["kiln-work-gone", "kiln-work-acme", "kiln-executors"]);
+    expect(drifts.map((drift) => drift.resource)).toEqual(["consumer KILN_WORK/kiln-executors", "consumer KILN_WORK/kiln-work-gone"]);
+    expect(drifts[0]).toMatchObject({
+      setting: "exists",
+      expected: "no",
+      actual: "yes",
+      fix: expect.stringContaining("nats consumer rm KILN_WORK kiln-executors -f"),
+    });
   });
 });
 
