@@ -1,21 +1,19 @@
 /**
  * Opens (creating when missing) every NATS resource Kiln uses. Both services call it at start-up, so
- * either one can be first on an empty server. Production runs replicas 3; dev and tests run 1.
+ * either one can be first on an empty server. Production runs replicas 3; dev and tests run 1. The
+ * settings come from infra/kiln-resource-spec.ts, which `npm run doctor` checks a server against.
+ * An existing resource is left as it is: a drifted setting is for the doctor to report.
  */
-import { jetstream, jetstreamManager, RetentionPolicy, StorageType, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
+import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
 import { Kvm, type KV } from "@nats-io/kv";
 import { Objm, setSha256Backend, type ObjectStore } from "@nats-io/obj";
 import type { NatsConnection } from "@nats-io/nats-core";
-import { Buckets, Streams, Subjects } from "../contract/mod.ts";
-import { nanos } from "./nats-duration.ts";
+import { Buckets, Streams } from "../contract/mod.ts";
+import { kilnResourceSpec, streamConfig, type KilnSpecOptions } from "./kiln-resource-spec.ts";
 import { dropSharedWorkConsumer, ensureWorkConsumer } from "./work-consumers.ts";
 
-export interface KilnResourceOptions {
-  /** Stream, bucket and object-store replicas. @default 1 */
-  replicas?: number;
-  /** How long an executor may hold a work message without a progress signal. @default 30_000 */
-  workAckWaitMs?: number;
-}
+/** Replicas and the work consumers' `ack_wait`: see infra/kiln-resource-spec.ts. */
+export type KilnResourceOptions = KilnSpecOptions;
 
 export interface KilnResources {
   readonly nc: NatsConnection;
@@ -52,55 +50,43 @@ export function useNativeObjectDigests(): void {
 
 export async function openKilnResources(nc: NatsConnection, options: KilnResourceOptions = {}): Promise<KilnResources> {
   useNativeObjectDigests();
-  const replicas = options.replicas ?? 1;
+  const spec = kilnResourceSpec(options);
   const js = jetstream(nc);
   const jsm = await jetstreamManager(nc);
-  await ensureStream(jsm, {
-    name: Streams.work,
-    subjects: [Subjects.workAll],
-    retention: RetentionPolicy.Workqueue,
-    storage: StorageType.File,
-    num_replicas: replicas,
-    // Lets a create that failed half-way publish again without a second envelope.
-    duplicate_window: nanos(120_000),
-  });
-  await dropSharedWorkConsumer(jsm);
-  await ensureStream(jsm, {
-    name: Streams.inbox,
-    subjects: [Subjects.inboxAll],
-    storage: StorageType.File,
-    num_replicas: replicas,
-  });
-  await ensureStream(jsm, {
-    name: Streams.logs,
-    subjects: [Subjects.logsAll],
-    storage: StorageType.File,
-    num_replicas: replicas,
-    max_age: nanos(7 * 24 * 3_600_000),
-    max_msgs_per_subject: 10_000,
-  });
+  for (const stream of spec.streams) {
+    await ensureStream(jsm, streamConfig(stream));
+    if (stream.name === Streams.work) await dropSharedWorkConsumer(jsm);
+  }
   const kvm = new Kvm(js);
-  const [instances, journal, registry, index, quotas, slots] = await Promise.all([
-    kvm.create(Buckets.instances, { history: 1, replicas, storage: StorageType.File }),
-    kvm.create(Buckets.journal, { history: 1, replicas, storage: StorageType.File }),
-    kvm.create(Buckets.registry, { history: 1, replicas, storage: StorageType.File }),
-    kvm.create(Buckets.index, { history: 1, replicas, storage: StorageType.File }),
-    kvm.create(Buckets.quotas, { history: 1, replicas, storage: StorageType.File }),
-    kvm.create(Buckets.slots, { history: 1, replicas, storage: StorageType.File }),
-  ]);
-  const artifacts = await new Objm(js).create(Buckets.artifacts, { replicas, storage: StorageType.File });
-  const consumerOptions = { ackWaitMs: options.workAckWaitMs ?? 30_000, replicas };
+  const buckets = new Map(
+    await Promise.all(
+      spec.buckets.map(
+        async (b) => [b.name, await kvm.create(b.name, { history: b.history, replicas: b.replicas, storage: b.storage, ttl: b.ttlMs })] as const,
+      ),
+    ),
+  );
+  const bucket = (name: string): KV => {
+    const kv = buckets.get(name);
+    if (!kv) throw new Error(`the KV bucket '${name}' has no spec: declare it in infra/kiln-resource-spec.ts`);
+    return kv;
+  };
+  const objm = new Objm(js);
+  const stores = new Map(
+    await Promise.all(spec.objectStores.map(async (o) => [o.name, await objm.create(o.name, { replicas: o.replicas, storage: o.storage })] as const)),
+  );
+  const artifacts = stores.get(Buckets.artifacts);
+  if (!artifacts) throw new Error(`the object store '${Buckets.artifacts}' has no spec: declare it in infra/kiln-resource-spec.ts`);
   return {
     nc,
     js,
     jsm,
-    instances,
-    journal,
-    registry,
-    index,
-    quotas,
-    slots,
+    instances: bucket(Buckets.instances),
+    journal: bucket(Buckets.journal),
+    registry: bucket(Buckets.registry),
+    index: bucket(Buckets.index),
+    quotas: bucket(Buckets.quotas),
+    slots: bucket(Buckets.slots),
     artifacts,
-    ensureWorkConsumer: (tenant) => ensureWorkConsumer(jsm, tenant, consumerOptions),
+    ensureWorkConsumer: (tenant) => ensureWorkConsumer(jsm, spec.workConsumer(tenant)),
   };
 }

@@ -1,39 +1,23 @@
 /**
  * One durable pull consumer per tenant on `KILN_WORK` (`kiln-work-<tenant>`, filtered to the
- * tenant's subjects), shared by all executors, which take work from the tenants in turn.
+ * tenant's subjects), shared by all executors, which take work from the tenants in turn. Its settings
+ * are `workConsumer` in infra/kiln-resource-spec.ts.
  */
-import { AckPolicy, type JetStreamManager } from "@nats-io/jetstream";
-import { Streams, Subjects, workConsumer } from "../contract/mod.ts";
-import { nanos } from "./nats-duration.ts";
-
-export interface WorkConsumerOptions {
-  /** How long an executor may hold a message without a progress signal before NATS redelivers it. */
-  ackWaitMs: number;
-  replicas: number;
-}
+import type { JetStreamManager } from "@nats-io/jetstream";
+import { Streams } from "../contract/mod.ts";
+import { consumerConfig, type ConsumerSpec } from "./kiln-resource-spec.ts";
 
 /** The single consumer of earlier versions; its filter overlaps every tenant's, which a work queue refuses. */
 const SHARED_WORK_CONSUMER = "kiln-executors";
 
-export async function ensureWorkConsumer(jsm: JetStreamManager, tenant: string, options: WorkConsumerOptions): Promise<void> {
-  const name = workConsumer(tenant);
+export async function ensureWorkConsumer(jsm: JetStreamManager, spec: ConsumerSpec): Promise<void> {
   try {
-    await jsm.consumers.info(Streams.work, name);
+    await jsm.consumers.info(spec.stream, spec.name);
     return;
   } catch {
     // Missing: create it. Two services racing to create the same config both succeed.
   }
-  await jsm.consumers.add(Streams.work, {
-    durable_name: name,
-    filter_subject: Subjects.workOfTenant(tenant),
-    ack_policy: AckPolicy.Explicit,
-    ack_wait: nanos(options.ackWaitMs),
-    // Suspended instances park their timer message in the consumer (nak with delay), so neither
-    // the number of outstanding messages nor the number of deliveries may be capped.
-    max_ack_pending: -1,
-    max_deliver: -1,
-    num_replicas: options.replicas,
-  });
+  await jsm.consumers.add(spec.stream, consumerConfig(spec));
 }
 
 /**
