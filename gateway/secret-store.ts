@@ -31,6 +31,13 @@ export class SecretStore {
     return true;
   }
 
+  /** One secret's name and update time, never its value; `undefined` if there is none. */
+  async describe(tenant: string, name: string): Promise<SecretListing | undefined> {
+    const entry = await this.kv.get(Keys.secret(tenant, name));
+    if (entry?.operation !== "PUT") return undefined;
+    return listing(name, entry.value, entry.created);
+  }
+
   /** The tenant's secrets by name, without their values. */
   async list(tenant: string): Promise<SecretListing[]> {
     const keys: string[] = [];
@@ -39,9 +46,13 @@ export class SecretStore {
     const entries = await Promise.all(keys.map((key) => this.kv.get(key)));
     return entries.flatMap((entry) => {
       if (entry?.operation !== "PUT") return [];
-      const sealed = sealedSecretSchema.safeParse(decodeJson<unknown>(entry.value));
-      const name = entry.key.slice(Keys.secret(tenant, "").length);
-      return [{ name, updatedAt: sealed.success ? sealed.data.updatedAt : entry.created.getTime() }];
+      return [listing(entry.key.slice(Keys.secret(tenant, "").length), entry.value, entry.created)];
     });
   }
+}
+
+/** What the API shows of a stored secret: the sealed record carries its update time in the clear. */
+function listing(name: string, stored: Uint8Array, created: Date): SecretListing {
+  const sealed = sealedSecretSchema.safeParse(decodeJson<unknown>(stored));
+  return { name, updatedAt: sealed.success ? sealed.data.updatedAt : created.getTime() };
 }

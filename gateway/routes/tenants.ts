@@ -52,6 +52,13 @@ export function tenantRoutes(registry: Registry, secrets: SecretStore, tokens: T
     return c.json({ secrets: listed.map(({ name, updatedAt }) => ({ name, updatedAt: new Date(updatedAt).toISOString() })) });
   });
 
+  app.get("/:t/secrets/:name", requireTenantAccess(registry), requireScope("deploy"), async (c) => {
+    const name = secretName(c.req.param("name"));
+    const found = await secrets.describe(c.req.param("t"), name);
+    if (!found) throw notFound(`secret '${name}'`);
+    return c.json({ name, updatedAt: new Date(found.updatedAt).toISOString() });
+  });
+
   app.put("/:t/secrets/:name", requireTenantAccess(registry), requireScope("deploy"), async (c) => {
     const name = secretName(c.req.param("name"));
     const value = await readText(c, MAX_SECRET_BYTES, "the secret");

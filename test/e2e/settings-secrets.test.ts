@@ -174,10 +174,15 @@ describe("secrets", () => {
     expect(listed.body.secrets.map((secret: { name: string }) => secret.name)).toEqual(["API_KEY", "OTHER_TOKEN"]);
     for (const secret of listed.body.secrets) expect(Object.keys(secret).sort()).toEqual(["name", "updatedAt"]);
     expect(JSON.stringify(listed.body)).not.toContain(SECRET);
-    expect((await acme.api("GET", secretPath("acme", "API_KEY"))).status).toBe(404);
+    // One secret: its name and update time, never its value.
+    const one = await acme.api("GET", secretPath("acme", "API_KEY"));
+    expect(one.status).toBe(200);
+    expect(Object.keys(one.body).sort()).toEqual(["name", "updatedAt"]);
+    expect(JSON.stringify(one.body)).not.toContain(SECRET);
 
     expect((await acme.api("DELETE", secretPath("acme", "API_KEY"))).status).toBe(204);
     expect((await acme.api("DELETE", secretPath("acme", "API_KEY"))).status).toBe(404);
+    expect((await acme.api("GET", secretPath("acme", "API_KEY"))).status).toBe(404);
     expect((await acme.api("GET", secretPath("acme"))).body.secrets.map((secret: { name: string }) => secret.name)).toEqual(["OTHER_TOKEN"]);
     await eventually("the deletion reaches the executor", async () => !(await envNames(acme)).includes("API_KEY"));
     expect((await runEnv(acme, { scenario: "env" })).output).toEqual({ keyLength: null, region: "us", names: ["OTHER_TOKEN", "REGION"] });
