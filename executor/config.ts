@@ -2,11 +2,18 @@
 import { availableParallelism } from "node:os";
 import { parseSecretsKey } from "../infra/secrets-cipher.ts";
 import { WATCHDOG_INTERVAL_MS } from "./cpu-watchdog.ts";
+import { defaultSlotReserve } from "./decisions/slot-share.ts";
 
 export interface ResolvedExecutorConfig {
   readonly natsUrl: string;
   /** Activations run at once by this executor. @default 4 × cores */
   readonly concurrency: number;
+  /**
+   * Free local slots kept for tenants running nothing on this executor (decisions/slot-share.ts):
+   * a tenant already running here takes a slot only while more than this many are free.
+   * @default one in eight of `concurrency`, at least 1 (0 with a single slot)
+   */
+  readonly slotReserve: number;
   /** How long a claim on an instance holds without renewal. @default workAckWaitMs */
   readonly leaseMs: number;
   /** `ack_wait` of the work consumer when this executor creates it. @default 30_000 */
@@ -54,6 +61,7 @@ export function loadExecutorConfig(env: Record<string, string | undefined>): Res
   return {
     natsUrl,
     concurrency,
+    slotReserve: positiveInt(env, "KILN_EXECUTOR_SLOT_RESERVE", defaultSlotReserve(concurrency)),
     leaseMs: positiveInt(env, "KILN_LEASE_MS", positiveInt(env, "KILN_WORK_ACK_WAIT_MS", 30_000)),
     workAckWaitMs: positiveInt(env, "KILN_WORK_ACK_WAIT_MS", 30_000),
     holdMs: positiveInt(env, "KILN_HOLD_MS", 500),

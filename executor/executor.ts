@@ -51,7 +51,7 @@ export async function createExecutor(config: ResolvedExecutorConfig, nc: NatsCon
   const controls = new ControlBoard();
   controls.listen(nc);
   const watchdog = new CpuWatchdog(config.cpuWatchdogIntervalMs);
-  const dispatcher = new FairDispatcher(config.concurrency);
+  const dispatcher = new FairDispatcher(config.concurrency, config.slotReserve);
   const metrics = new ExecutorMetrics(
     () => dispatcher.inFlight,
     () => pool.idleCount,
