@@ -2,6 +2,7 @@
 import { availableParallelism } from "node:os";
 import { parseSecretsKey } from "../infra/secrets-cipher.ts";
 import { WATCHDOG_INTERVAL_MS } from "./cpu-watchdog.ts";
+import { DEMOTE_AFTER_CPU_MS } from "./decisions/cpu-priority.ts";
 import { defaultSlotReserve } from "./decisions/slot-share.ts";
 
 export interface ResolvedExecutorConfig {
@@ -37,6 +38,11 @@ export interface ResolvedExecutorConfig {
    * (`bench/scenarios/watchdog-cost.ts`), never in production. @default 100
    */
   readonly cpuWatchdogIntervalMs: number;
+  /**
+   * CPU an activation's sandbox may use before its thread is lowered to the lowest CPU priority for
+   * the rest of the activation (decisions/cpu-priority.ts). 0 never demotes. @default 100
+   */
+  readonly demoteAfterCpuMs: number;
   /** `KILN_SECRETS_KEY`: opens tenant secrets for `this.env`; the gateway's key. Required. */
   readonly secretsKey: Uint8Array;
 }
@@ -70,6 +76,7 @@ export function loadExecutorConfig(env: Record<string, string | undefined>): Res
     replicas: positiveInt(env, "KILN_REPLICAS", 1) || 1,
     shutdownGraceMs: positiveInt(env, "KILN_SHUTDOWN_GRACE_MS", 5_000),
     cpuWatchdogIntervalMs: positiveInt(env, "KILN_CPU_WATCHDOG_INTERVAL_MS", WATCHDOG_INTERVAL_MS),
+    demoteAfterCpuMs: positiveInt(env, "KILN_DEMOTE_AFTER_CPU_MS", DEMOTE_AFTER_CPU_MS),
     secretsKey: parseSecretsKey(env.KILN_SECRETS_KEY),
   };
 }

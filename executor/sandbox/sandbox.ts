@@ -7,6 +7,7 @@ import type { Worker } from "node:worker_threads";
 import { createChannelBuffers, writeResponse, type ChannelBuffers, type HostMessage, type HttpAnswer, type WorkerMessage } from "./channel.ts";
 import { SandboxCrashedError, SandboxKilledError } from "./errors.ts";
 import { ThreadClock } from "./thread-clock.ts";
+import { demoteThread, restoreThread } from "./thread-priority.ts";
 
 export interface SandboxCode {
   glue: string;
@@ -35,6 +36,17 @@ export class Sandbox {
   private deadReason: Error | undefined;
   private settleReady!: { resolve(): void; reject(error: Error): void };
   private readonly clock: ThreadClock;
+  /** The worker's OS thread id, where there is procfs (see sandbox-worker.js). */
+  private tid: number | undefined;
+  /** Asked to be demoted: applied as soon as the tid is known (a fresh sandbox sends it once loaded). */
+  private demoteWanted = false;
+  /** The thread's nice value before `demote`, while it is demoted. */
+  private demotedFrom: number | undefined;
+  /**
+   * The thread's CPU once the component was loaded: starting the thread and instantiating are the
+   * platform's work, not the tenant's, and take more than a hungry activation's threshold.
+   */
+  private loadedCpuMs: Promise<number> | undefined;
   /** Settles once the component is instantiated, or the sandbox died before that; never rejects. */
   readonly loaded: Promise<void>;
   /** Activations started in this sandbox: 0 means the next one pays for instantiation. */
@@ -80,14 +92,34 @@ export class Sandbox {
     });
   }
 
-  /** CPU this sandbox's thread has used so far, in milliseconds (see thread-clock.ts). */
-  cpuMs(): Promise<number> {
-    return this.clock.cpuMs();
+  /** CPU this sandbox's thread has used since its component was loaded, in milliseconds (see thread-clock.ts). */
+  async cpuMs(): Promise<number> {
+    if (this.loadedCpuMs === undefined) return 0;
+    const [now, loaded] = await Promise.all([this.clock.cpuMs(), this.loadedCpuMs]);
+    return now - loaded;
   }
 
   /** Where `cpuMs` comes from on this runtime (see thread-clock.ts). */
   get cpuSource(): ThreadClock["source"] {
     return this.clock.source;
+  }
+
+  /**
+   * Lowers its thread to the lowest CPU priority, now or once it has loaded. Nothing happens where
+   * there is no tid (no procfs) or the runtime cannot.
+   */
+  demote(): void {
+    this.demoteWanted = true;
+    if (this.tid !== undefined && this.demotedFrom === undefined) this.demotedFrom = demoteThread(this.tid);
+  }
+
+  /** Gives a demoted thread its priority back; false if the process may not (it stays demoted). */
+  restorePriority(): boolean {
+    this.demoteWanted = false;
+    if (this.demotedFrom === undefined) return true;
+    if (this.tid === undefined || !restoreThread(this.tid, this.demotedFrom)) return false;
+    this.demotedFrom = undefined;
+    return true;
   }
 
   /** Stops the worker now, whatever it runs (an endless loop included). */
@@ -137,7 +169,10 @@ export class Sandbox {
         void this.worker.terminate();
         return;
       case "ready":
+        this.tid = message.tid;
         this.clock.setThread(message.tid);
+        this.loadedCpuMs = this.clock.cpuMs().catch(() => 0);
+        if (this.demoteWanted) this.demote();
         this.settleReady.resolve();
         return;
     }
