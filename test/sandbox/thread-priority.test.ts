@@ -70,7 +70,7 @@ it.skipIf(!existsSync("/proc/thread-self"))(
 );
 
 it.skipIf(!existsSync("/proc/thread-self"))(
-  "demotes a fresh sandbox once it has loaded, and never pools it demoted",
+  "demotes a fresh sandbox asked before it told its thread, and never pools it demoted",
   async () => {
     const pool = new SandboxPool({ spareWorkers: 0 });
     cleanups.push(() => pool.close());
