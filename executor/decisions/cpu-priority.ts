@@ -12,10 +12,12 @@
  *
  * Counted per activation, inside and outside step bodies alike: a loop between steps hogs a core as
  * much as one in a step. A tenant whose activation was found hungry has its next activations start
- * demoted for `TENANT_DEMOTED_MS`: a spinner's attempts are cut short by their timeout and start
- * again in fresh sandboxes, and on 2 loaded cores each took ~400 ms of wall time to use its first
- * 100 ms of CPU, so demoting only after the threshold left the spinners at full priority ~40 % of
- * the time (the bench's ratio stayed at 3.6× instead of 15×).
+ * demoted for `TENANT_DEMOTED_MS`, from before their component loads: a spinner's attempts are cut
+ * short by their timeout and start again in fresh sandboxes, which otherwise loaded and spun at full
+ * priority until the watchdog saw 100 ms of their CPU (a few hundred ms of wall time on 2 loaded
+ * cores). In the bench, demoting only past the threshold left the quiet tenant at 3.6× idle (one run),
+ * remembering the tenant but demoting a fresh sandbox only once loaded at 3.4–10.8×, and demoting it
+ * before its load at 1.08–2.70× (three runs each; all with the slot reserve of decisions/slot-share.ts).
  */
 
 /**

@@ -5,11 +5,12 @@
  * The last `reserve` free slots go only to a tenant that runs nothing here: a tenant spinning on
  * every slot it may take (each activation ended by its step timeout and started again at once) can
  * never hold them all, so another tenant's new work starts at once instead of waiting for one of the
- * spinner's activations to end. Measured with `npm run bench -- --only "cpu neighbour"` (8 slots, 16
- * spinning instances of one tenant, 2 cores): the quiet tenant's 3-step create → complete p50 went
- * from 653 ms (of which ~530 ms waiting for a slot: the spinners' 1 s attempts end in step with each
- * other) to the activation's own time. Round robin alone does not do it: it decides who gets the next
- * free slot, not how soon one frees.
+ * spinner's activations to end. Measured with `npx tsx bench/main.ts --only "cpu neighbour"` (8 slots,
+ * 16 spinning instances of one tenant, 2 loaded cores): the quiet tenant's 3-step create → complete
+ * p50 was 653 ms against 43.7 ms idle, its activation only 123 ms of it. The reserve alone brought it
+ * to 11.8× idle (its activation 7.7 ms: the rest queued for a core behind the spinners), demoting the
+ * spinners' threads alone to 12.5×; both together to 1.08–2.70× (decisions/cpu-priority.ts). Round
+ * robin alone does not do it: it decides who gets the next free slot, not how soon one frees.
  */
 
 /** What the dispatcher knows when a tenant asks. */
