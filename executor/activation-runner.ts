@@ -305,6 +305,7 @@ export class ActivationRunner {
         deps.watchdog.watch({
           tenant,
           cpuMs: () => sandbox.cpuMs(),
+          loaded: () => sandbox.isLoaded,
           step: () => activeEngine.runningAttempt(),
           stepsStarted: () => activeEngine.stepsStarted,
           limits: settings.limits,

@@ -16,6 +16,8 @@ export interface WatchedActivation {
   readonly tenant: string;
   /** The sandbox thread's CPU so far (ms). */
   cpuMs(): Promise<number>;
+  /** The sandbox's component is instantiated: CPU before that is not the activation's own. */
+  loaded(): boolean;
   /** The attempt whose body runs now, if any. */
   step(): RunningAttempt | undefined;
   /** Step attempts started so far in this activation. */
@@ -33,7 +35,11 @@ export interface WatchedActivation {
 interface Entry {
   activation: WatchedActivation;
   account: CpuAccount | undefined;
-  /** The thread's CPU at the first read: what the activation used is counted from here. */
+  /**
+   * The thread's CPU at the first read once its component was loaded: what the activation used is
+   * counted from here for its priority. Starting a fresh sandbox's thread and instantiating take
+   * more than the threshold on a loaded machine and are the platform's work, not the tenant's.
+   */
   firstCpuMs: number | undefined;
   /** Demoted, or found impossible to demote: either way, not tried again. */
   demoted: boolean;
@@ -114,8 +120,8 @@ export class CpuWatchdog {
     if (!this.entries.has(entry)) return;
     const sample = { cpuMs, step: activation.step(), stepsStarted: activation.stepsStarted() };
     entry.account = entry.account === undefined ? openCpuAccount(sample) : chargeCpu(entry.account, sample);
-    entry.firstCpuMs ??= cpuMs;
-    this.prioritize(entry, cpuMs - entry.firstCpuMs);
+    if (entry.firstCpuMs === undefined && activation.loaded()) entry.firstCpuMs = cpuMs;
+    this.prioritize(entry, entry.firstCpuMs === undefined ? 0 : cpuMs - entry.firstCpuMs);
     const verdict = decideCpuBudget(entry.account, activation.limits);
     if (verdict.do === "ok") return;
     // Over the run budget the activation ends; over a step's, only that attempt (and if it ended on

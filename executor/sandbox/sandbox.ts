@@ -42,11 +42,8 @@ export class Sandbox {
   private demoteWanted = false;
   /** The thread's nice value before `demote`, while it is demoted. */
   private demotedFrom: number | undefined;
-  /**
-   * The thread's CPU once the component was loaded: starting the thread and instantiating are the
-   * platform's work, not the tenant's, and take more than a hungry activation's threshold.
-   */
-  private loadedCpuMs: Promise<number> | undefined;
+  /** The component is instantiated: what the thread burns from now on is the tenant's code. */
+  private instantiated = false;
   /** Settles once the component is instantiated, or the sandbox died before that; never rejects. */
   readonly loaded: Promise<void>;
   /** Activations started in this sandbox: 0 means the next one pays for instantiation. */
@@ -92,11 +89,14 @@ export class Sandbox {
     });
   }
 
-  /** CPU this sandbox's thread has used since its component was loaded, in milliseconds (see thread-clock.ts). */
-  async cpuMs(): Promise<number> {
-    if (this.loadedCpuMs === undefined) return 0;
-    const [now, loaded] = await Promise.all([this.clock.cpuMs(), this.loadedCpuMs]);
-    return now - loaded;
+  /** CPU this sandbox's thread has used so far, in milliseconds (see thread-clock.ts). */
+  cpuMs(): Promise<number> {
+    return this.clock.cpuMs();
+  }
+
+  /** Its component is instantiated (a fresh sandbox's first activation waits for that). */
+  get isLoaded(): boolean {
+    return this.instantiated;
   }
 
   /** Where `cpuMs` comes from on this runtime (see thread-clock.ts). */
@@ -175,7 +175,7 @@ export class Sandbox {
         if (this.demoteWanted) this.demote();
         return;
       case "ready":
-        this.loadedCpuMs = this.clock.cpuMs().catch(() => 0);
+        this.instantiated = true;
         this.settleReady.resolve();
         return;
     }

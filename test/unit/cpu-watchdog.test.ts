@@ -18,6 +18,7 @@ function spinning(msPerRead: number, step?: RunningAttempt, tenant = "acme") {
   const activation: WatchedActivation = {
     tenant,
     cpuMs: async () => (cpuMs += msPerRead),
+    loaded: () => true,
     step: () => step,
     stepsStarted: () => (step ? 1 : 0),
     limits: { runCpuMs: 300, stepCpuMs: 300 },
@@ -79,6 +80,26 @@ describe("the CPU watchdog", () => {
     watchdog.watch(other.activation);
     await eventually("the tenant's next activation is demoted", async () => next.demotions() === 1, 5_000, 5);
     expect(other.demotions()).toBe(0);
+    watchdog.close();
+  });
+
+  it("does not count the CPU a fresh sandbox used to load toward its priority", async () => {
+    const watchdog = new CpuWatchdog(5, 150);
+    let reads = 0;
+    let demoted = false;
+    watchdog.watch({
+      tenant: "acme",
+      // 1,000 ms of loading over the first three reads, then nothing: the activation itself is idle.
+      cpuMs: async () => Math.min(++reads, 3) * 1_000,
+      loaded: () => reads >= 3,
+      step: () => undefined,
+      stepsStarted: () => 0,
+      limits: { runCpuMs: 1_000_000, stepCpuMs: 1_000_000 },
+      over: () => undefined,
+      demote: () => void (demoted = true),
+    });
+    await eventually("the watchdog read it a few times after it loaded", async () => reads > 6, 5_000, 5);
+    expect(demoted).toBe(false);
     watchdog.close();
   });
 
