@@ -1,8 +1,9 @@
 /**
  * One per executor: every `intervalMs` it reads the CPU of each running activation's sandbox thread,
  * charges it (decisions/cpu-budget.ts) and reports an activation over a budget, which the runner then
- * stops. An activation past `demoteAfterCpuMs` has its thread demoted (decisions/cpu-priority.ts). It runs beside the step path, never on it: the engine only bumps a counter when a step
- * starts, so a step costs the same with or without the watchdog.
+ * stops; it demotes the thread of an activation past `demoteAfterCpuMs`, and of its tenant's next
+ * ones for a while (decisions/cpu-priority.ts). It runs beside the step path, never on it: the engine
+ * only bumps a counter when a step starts, so a step costs the same with or without the watchdog.
  *
  * The timer runs only while something is watched, so an idle executor has no timer keeping it alive.
  */

@@ -105,8 +105,8 @@ export class Sandbox {
   }
 
   /**
-   * Lowers its thread to the lowest CPU priority, now or once it has loaded. Nothing happens where
-   * there is no tid (no procfs) or the runtime cannot.
+   * Lowers its thread to the lowest CPU priority, now or as soon as the worker sends its thread id.
+   * Nothing happens where there is no tid (no procfs) or the runtime cannot.
    */
   demote(): void {
     this.demoteWanted = true;
