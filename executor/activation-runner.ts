@@ -307,10 +307,13 @@ export class ActivationRunner {
       if (this.releasing !== undefined) release(this.releasing);
       unhooks.push(
         deps.watchdog.watch({
+          tenant,
           cpuMs: () => sandbox.cpuMs(),
+          loaded: () => sandbox.isLoaded,
           step: () => activeEngine.runningAttempt(),
           stepsStarted: () => activeEngine.stepsStarted,
           limits: settings.limits,
+          demote: () => sandbox.demote(),
           over: (verdict) => {
             log("warn", verdict.error.message, "engine");
             if (verdict.phase === "step") activeEngine.abortAttempt(verdict.step, verdict.error);

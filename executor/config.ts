@@ -2,11 +2,19 @@
 import { availableParallelism } from "node:os";
 import { parseSecretsKey } from "../infra/secrets-cipher.ts";
 import { WATCHDOG_INTERVAL_MS } from "./cpu-watchdog.ts";
+import { DEMOTE_AFTER_CPU_MS } from "./decisions/cpu-priority.ts";
+import { defaultSlotReserve } from "./decisions/slot-share.ts";
 
 export interface ResolvedExecutorConfig {
   readonly natsUrl: string;
   /** Activations run at once by this executor. @default 4 × cores */
   readonly concurrency: number;
+  /**
+   * Free local slots kept for tenants running nothing on this executor (decisions/slot-share.ts):
+   * a tenant already running here takes a slot only while more than this many are free.
+   * @default one in eight of `concurrency`, at least 1 (0 with a single slot)
+   */
+  readonly slotReserve: number;
   /** How long a claim on an instance holds without renewal. @default workAckWaitMs */
   readonly leaseMs: number;
   /** `ack_wait` of the work consumer when this executor creates it. @default 30_000 */
@@ -30,6 +38,11 @@ export interface ResolvedExecutorConfig {
    * (`bench/scenarios/watchdog-cost.ts`), never in production. @default 100
    */
   readonly cpuWatchdogIntervalMs: number;
+  /**
+   * CPU an activation's sandbox may use before its thread is lowered to the lowest CPU priority for
+   * the rest of the activation (decisions/cpu-priority.ts). 0 never demotes. @default 100
+   */
+  readonly demoteAfterCpuMs: number;
   /** `KILN_SECRETS_KEY`: opens tenant secrets for `this.env`; the gateway's key. Required. */
   readonly secretsKey: Uint8Array;
 }
@@ -54,6 +67,7 @@ export function loadExecutorConfig(env: Record<string, string | undefined>): Res
   return {
     natsUrl,
     concurrency,
+    slotReserve: positiveInt(env, "KILN_EXECUTOR_SLOT_RESERVE", defaultSlotReserve(concurrency)),
     leaseMs: positiveInt(env, "KILN_LEASE_MS", positiveInt(env, "KILN_WORK_ACK_WAIT_MS", 30_000)),
     workAckWaitMs: positiveInt(env, "KILN_WORK_ACK_WAIT_MS", 30_000),
     holdMs: positiveInt(env, "KILN_HOLD_MS", 500),
@@ -62,6 +76,7 @@ export function loadExecutorConfig(env: Record<string, string | undefined>): Res
     replicas: positiveInt(env, "KILN_REPLICAS", 1) || 1,
     shutdownGraceMs: positiveInt(env, "KILN_SHUTDOWN_GRACE_MS", 5_000),
     cpuWatchdogIntervalMs: positiveInt(env, "KILN_CPU_WATCHDOG_INTERVAL_MS", WATCHDOG_INTERVAL_MS),
+    demoteAfterCpuMs: positiveInt(env, "KILN_DEMOTE_AFTER_CPU_MS", DEMOTE_AFTER_CPU_MS),
     secretsKey: parseSecretsKey(env.KILN_SECRETS_KEY),
   };
 }

@@ -50,8 +50,8 @@ export async function createExecutor(config: ResolvedExecutorConfig, nc: NatsCon
   const pool = new SandboxPool({ maxIdle: config.maxIdleSandboxes, spareWorkers: config.spareSandboxWorkers });
   const controls = new ControlBoard();
   controls.listen(nc);
-  const watchdog = new CpuWatchdog(config.cpuWatchdogIntervalMs);
-  const dispatcher = new FairDispatcher(config.concurrency);
+  const watchdog = new CpuWatchdog(config.cpuWatchdogIntervalMs, config.demoteAfterCpuMs);
+  const dispatcher = new FairDispatcher(config.concurrency, config.slotReserve);
   const metrics = new ExecutorMetrics(
     () => dispatcher.inFlight,
     () => pool.idleCount,

@@ -73,7 +73,7 @@ export class TenantIntake {
       let release: () => void;
       try {
         await gate.passage(this.tenant);
-        release = await dispatcher.acquire();
+        release = await dispatcher.acquire(this.tenant);
       } finally {
         clearInterval(keepAlive);
       }

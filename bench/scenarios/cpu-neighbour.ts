@@ -1,7 +1,8 @@
 /**
  * Noisy CPU neighbour: another tenant spins on every activation slot of the executor (a loop in a
  * step body, each attempt ended by its 1 s timeout and retried at once, so it never lets go for
- * long), while this tenant runs a 3-step workflow. Its create → complete p50 beside the same
+ * long; the executor keeps its last free slot for a tenant running nothing, so it holds 7 of 8), while
+ * this tenant runs a 3-step workflow. Its create → complete p50 beside the same
  * workflow's on the same executor idle just before, in the same run.
  */
 import { availableParallelism } from "node:os";

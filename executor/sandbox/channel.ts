@@ -83,8 +83,12 @@ export interface GuestAnswer {
 
 /** Messages from a sandbox worker to the host. `call` and `http` block the guest until answered. */
 export type WorkerMessage =
-  /** `tid`: the worker's thread id from `/proc/thread-self`, where there is one (thread-clock.ts). */
-  | { type: "ready"; tid?: number }
+  /**
+   * Sent first, before the component loads: the worker's thread id from `/proc/thread-self`, where
+   * there is one, so its CPU can be read (thread-clock.ts) and a demotion applies to the load too.
+   */
+  | { type: "thread"; tid?: number }
+  | { type: "ready" }
   | { type: "call"; request: string }
   /** What the guest claims is a `kiln:workflow/http` request: validated by the host, never trusted. */
   | { type: "http"; request: unknown }

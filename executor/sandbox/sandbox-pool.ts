@@ -44,6 +44,8 @@ export class SandboxPool {
 
   release(versionKey: string, sandbox: Sandbox): void {
     if (!sandbox.alive || sandbox.busy) return;
+    // A demoted thread must not run the next activation, likely another instance's, at low priority.
+    if (!sandbox.restorePriority()) return void sandbox.kill("its thread was demoted and its priority cannot be restored");
     const list = this.idle.get(versionKey) ?? [];
     list.push(sandbox);
     this.idle.set(versionKey, list);

@@ -65,6 +65,7 @@ function threadId() {
 
 /** @param {Extract<HostMessage, { type: "load" }>} message */
 async function load({ glue, modules, buffers }) {
+  post({ type: "thread", tid: threadId() });
   /** @type {(message: import("./channel.ts").BlockingMessage) => import("./channel.ts").GuestAnswer} */
   const call = createGuestCall(buffers, post);
   /** @type {(level: string, message: string) => void} */
@@ -76,7 +77,7 @@ async function load({ glue, modules, buffers }) {
     "kiln:workflow/http": httpImport(call),
   });
   activate = instance.activate;
-  post({ type: "ready", tid: threadId() });
+  post({ type: "ready" });
 }
 
 port.on("message", (/** @type {HostMessage} */ message) => {

@@ -7,6 +7,7 @@ import type { Worker } from "node:worker_threads";
 import { createChannelBuffers, stopGuest, writeResponse, type ChannelBuffers, type HostMessage, type HttpAnswer, type WorkerMessage } from "./channel.ts";
 import { SandboxCrashedError, SandboxKilledError } from "./errors.ts";
 import { ThreadClock } from "./thread-clock.ts";
+import { demoteThread, restoreThread } from "./thread-priority.ts";
 
 export interface SandboxCode {
   glue: string;
@@ -35,6 +36,14 @@ export class Sandbox {
   private deadReason: Error | undefined;
   private settleReady!: { resolve(): void; reject(error: Error): void };
   private readonly clock: ThreadClock;
+  /** The worker's OS thread id, where there is procfs (see sandbox-worker.js). */
+  private tid: number | undefined;
+  /** Asked to be demoted: applied as soon as the tid is known (a fresh sandbox sends it as it starts loading). */
+  private demoteWanted = false;
+  /** The thread's nice value before `demote`, while it is demoted. */
+  private demotedFrom: number | undefined;
+  /** The component is instantiated: what the thread burns from now on is the tenant's code. */
+  private instantiated = false;
   /** Settles once the component is instantiated, or the sandbox died before that; never rejects. */
   readonly loaded: Promise<void>;
   /** Activations started in this sandbox: 0 means the next one pays for instantiation. */
@@ -85,9 +94,32 @@ export class Sandbox {
     return this.clock.cpuMs();
   }
 
+  /** Its component is instantiated (a fresh sandbox's first activation waits for that). */
+  get isLoaded(): boolean {
+    return this.instantiated;
+  }
+
   /** Where `cpuMs` comes from on this runtime (see thread-clock.ts). */
   get cpuSource(): ThreadClock["source"] {
     return this.clock.source;
+  }
+
+  /**
+   * Lowers its thread to the lowest CPU priority, now or as soon as the worker sends its thread id.
+   * Nothing happens where there is no tid (no procfs) or the runtime cannot.
+   */
+  demote(): void {
+    this.demoteWanted = true;
+    if (this.tid !== undefined && this.demotedFrom === undefined) this.demotedFrom = demoteThread(this.tid);
+  }
+
+  /** Gives a demoted thread its priority back; false if the process may not (it stays demoted). */
+  restorePriority(): boolean {
+    this.demoteWanted = false;
+    if (this.demotedFrom === undefined) return true;
+    if (this.tid === undefined || !restoreThread(this.tid, this.demotedFrom)) return false;
+    this.demotedFrom = undefined;
+    return true;
   }
 
   /** Stops the worker now, whatever it runs (an endless loop included). */
@@ -137,8 +169,14 @@ export class Sandbox {
         this.die(new SandboxCrashedError(`the component trapped: ${message.error.message}`));
         void this.worker.terminate();
         return;
-      case "ready":
+      case "thread":
+        this.tid = message.tid;
         this.clock.setThread(message.tid);
+        // A spinning tenant's fresh sandboxes load at its priority: ~7 loads a second in the bench.
+        if (this.demoteWanted) this.demote();
+        return;
+      case "ready":
+        this.instantiated = true;
         this.settleReady.resolve();
         return;
     }

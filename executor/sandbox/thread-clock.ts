@@ -6,7 +6,7 @@
  * Three sources, best first:
  * - `worker.cpuUsage()` (Node ≥ 24.6, Deno 2): checked here, Deno 2.9 answers it for a spinning worker.
  * - On Linux, `/proc/self/task/<tid>/stat` of the worker thread (Node 20 has no `cpuUsage`): the worker
- *   reads its tid from `/proc/thread-self` and sends it with `ready`. Ticks of 10 ms (USER_HZ is 100 on
+ *   reads its tid from `/proc/thread-self` and sends it before it loads. Ticks of 10 ms (USER_HZ is 100 on
  *   every Linux ABI), fine for budgets of ≥ 100 ms.
  * - Else wall time spent in activations minus the time the guest sat blocked on a host answer.
  */
