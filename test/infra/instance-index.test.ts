@@ -10,21 +10,10 @@ import { INDEX_CHUNK_SIZE } from "../../infra/index-chunks.ts";
 import { InstanceIndex } from "../../infra/instance-index.ts";
 import { listInstances } from "../../infra/instance-listing.ts";
 import { InstanceStore } from "../../infra/instance-store.ts";
+import { instanceRecord } from "../helpers/instance-record.ts";
 import { startTestNats } from "../helpers/nats.ts";
 
-const record = (id: string, createdAt: number, status: InstanceRecord["status"]): InstanceRecord => ({
-  v: 1,
-  tenant: "acme",
-  workflow: "flow",
-  version: "v1",
-  id,
-  status,
-  params: null,
-  createdAt,
-  updatedAt: createdAt,
-  generation: 0,
-  activations: 0,
-});
+const record = (id: string, createdAt: number, status: InstanceRecord["status"]): InstanceRecord => instanceRecord({ workflow: "flow", id, status, createdAt });
 
 it("indexes concurrent creates of two writers across chunks and lists them all, page by page", async () => {
   await using nats = await startTestNats();

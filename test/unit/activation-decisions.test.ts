@@ -4,6 +4,7 @@
  * does with its message (settle). Pure functions, so every race is a row here.
  */
 import { describe, expect, it } from "vitest";
+import { instanceRecord } from "../helpers/instance-record.ts";
 import { ErrorCode, PlatformError, type InstanceRecord } from "../../contract/mod.ts";
 import { BUSY_RETRY_MS, decideClaim } from "../../executor/decisions/claim.ts";
 import { isHolder, leavesRoomForStep, renewLease, type LeaseHolder } from "../../executor/decisions/lease.ts";
@@ -17,20 +18,7 @@ const RETENTION = { successMs: 7 * 86_400_000, errorMs: 86_400_000 };
 const ME = { owner: "executor-me", leaseMs: LEASE_MS, retention: RETENTION };
 
 function record(overrides: Partial<InstanceRecord> = {}): InstanceRecord {
-  return {
-    v: 1,
-    tenant: "acme",
-    workflow: "wf",
-    version: "v1",
-    id: "i1",
-    status: "queued",
-    params: {},
-    createdAt: NOW - 10_000,
-    updatedAt: NOW - 10_000,
-    generation: 0,
-    activations: 0,
-    ...overrides,
-  };
+  return instanceRecord({ createdAt: NOW - 10_000, ...overrides });
 }
 
 /** A record as the claim by `holder` left it, at `at`. */

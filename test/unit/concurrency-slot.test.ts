@@ -3,6 +3,7 @@
  * a held slot is free, and what a message does when its tenant is at its limit. One row per case.
  */
 import { describe, expect, it } from "vitest";
+import { instanceRecord } from "../helpers/instance-record.ts";
 import { isConcurrencyWaitCurrent, type InstanceRecord } from "../../contract/mod.ts";
 import { decideClaim } from "../../executor/decisions/claim.ts";
 import {
@@ -99,19 +100,7 @@ describe("choose a slot", () => {
 });
 
 describe("the status while waiting for a slot", () => {
-  const queued: InstanceRecord = {
-    v: 1,
-    tenant: "acme",
-    workflow: "wf",
-    version: "v1",
-    id: "i1",
-    status: "queued",
-    params: {},
-    createdAt: NOW - 10_000,
-    updatedAt: NOW - 10_000,
-    generation: 0,
-    activations: 0,
-  };
+  const queued: InstanceRecord = instanceRecord({ createdAt: NOW - 10_000 });
 
   const noted: InstanceRecord = { ...queued, updatedAt: NOW - 500, concurrencyWait: { limit: 2, since: NOW - 500 } };
 
