@@ -20,6 +20,7 @@ import type { Figure } from "./figures.ts";
 import { LifecycleWatch } from "./lifecycle-watch.ts";
 import { renderTable, writeReport, type BenchRun, type Machine } from "./report.ts";
 import { measureActivations, measureReplays, measureStepOverhead } from "./scenarios/activation.ts";
+import { measureClients } from "./scenarios/clients.ts";
 import { measureColdStart } from "./scenarios/cold-start.ts";
 import { measureCpuNeighbour } from "./scenarios/cpu-neighbour.ts";
 import { measureDeploys } from "./scenarios/deploy.ts";
@@ -113,6 +114,7 @@ try {
     ["terminate", () => measureTerminate(context)],
     ["watchdog cost", () => measureWatchdogCost(context)],
     ["cpu neighbour", () => measureCpuNeighbour(context, source)],
+    ["32 clients", () => measureClients(context)],
   ];
   await cluster.addExecutor();
   // Floors and the deploy figures always run: other figures are compared with them.
