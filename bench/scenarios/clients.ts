@@ -8,6 +8,7 @@
 import type { BenchContext } from "../context.ts";
 import { figure, type Figure } from "../figures.ts";
 import type { TenantClient } from "../kiln-client.ts";
+import { childNamed, processCpuMs, type BenchService } from "../service-process.ts";
 import { summarize } from "../stats.ts";
 import type { BenchParams } from "../workflow.ts";
 import { openRawPath, RAW_PATH_STEPS } from "./raw-path.ts";
@@ -20,10 +21,21 @@ interface Loops {
   /** Each loop's duration, ms. */
   latencies: number[];
   stepsPerSecond: number;
+  /** CPU ms per loop of the processes doing the work (Kiln's services; the bench's own client for the raw path) and of nats-server. */
+  cpuMsPerLoop: { work: number; nats: number };
+}
+
+/** Loops, with the CPU `work` and nats-server used meanwhile per loop. */
+async function withCpu(work: () => Promise<number>, nats: () => Promise<number>, run: () => Promise<Omit<Loops, "cpuMsPerLoop">>): Promise<Loops> {
+  const [workBefore, natsBefore] = await Promise.all([work(), nats()]);
+  const loops = await run();
+  const [workAfter, natsAfter] = await Promise.all([work(), nats()]);
+  const count = loops.latencies.length;
+  return { ...loops, cpuMsPerLoop: { work: (workAfter - workBefore) / count, nats: (natsAfter - natsBefore) / count } };
 }
 
 /** `clients` loops of `once` until `durationMs` is up; each client finishes the loop it is in. */
-async function closedLoops(clients: number, durationMs: number, steps: number, once: (client: number) => Promise<void>): Promise<Loops> {
+async function closedLoops(clients: number, durationMs: number, steps: number, once: (client: number) => Promise<void>): Promise<Omit<Loops, "cpuMsPerLoop">> {
   const latencies: number[] = [];
   const started = performance.now();
   const deadline = started + durationMs;
@@ -49,28 +61,42 @@ async function closedLoops(clients: number, durationMs: number, steps: number, o
 export async function measureClients(context: BenchContext): Promise<Figure[]> {
   const { cluster, sizes } = context;
   const durationMs = sizes.clientsSeconds * 1000;
+  const natsServer = await childNamed(cluster.nats.pid, "nats-server");
+  const natsCpuMs = () => processCpuMs(natsServer);
   let rawRuns = 0;
   const raw = await (async () => {
     await using rawPath = await openRawPath(cluster.nc);
     // Awaited before returning, so the path is disposed of after the loops, not as they start.
-    return await closedLoops(CLIENTS, durationMs, RAW_PATH_STEPS, () => rawPath.run(`c${rawRuns++}`));
+    return await withCpu(
+      async () => {
+        const { user, system } = process.cpuUsage();
+        return (user + system) / 1000;
+      },
+      natsCpuMs,
+      () => closedLoops(CLIENTS, durationMs, RAW_PATH_STEPS, () => rawPath.run(`c${rawRuns++}`)),
+    );
   })();
-  const loopsThrough = (tenant: TenantClient) =>
-    closedLoops(CLIENTS, durationMs, RAW_PATH_STEPS, async () => {
+  const loopsThrough = async (tenant: TenantClient, services: BenchService[]) => {
+    const once = async () => {
       const id = context.nextId("clients");
       await tenant.create(context.workflow, id, { steps: RAW_PATH_STEPS } satisfies BenchParams);
       await context.completed(id);
       const view = await tenant.get(context.workflow, id);
       if (view.status !== "complete") throw new Error(`instance ${id} is ${view.status} after its complete event`);
-    });
-  const separate = await loopsThrough(context.tenant);
+    };
+    // Untimed: the version's cold start on a fresh executor (a second or more) is the cold-start figure's.
+    await once();
+    const servicesCpuMs = async () => (await Promise.all(services.map((service) => service.cpuMs()))).reduce((sum, ms) => sum + ms, 0);
+    return withCpu(servicesCpuMs, natsCpuMs, () => closedLoops(CLIENTS, durationMs, RAW_PATH_STEPS, once));
+  };
+  const separate = await loopsThrough(context.tenant, [cluster.gateway, ...cluster.runningExecutors()]);
   context.watch.reset();
   // Dev runs its own executor: the cluster's stop meanwhile, so dev does all the work.
   await cluster.stopExecutors();
   let dev: Loops;
   try {
     await using devProcess = await cluster.startDev();
-    dev = await loopsThrough(context.tenant.at(devProcess.url!));
+    dev = await loopsThrough(context.tenant.at(devProcess.url!), [devProcess]);
   } finally {
     context.watch.reset();
     await cluster.addExecutor();
@@ -104,6 +130,13 @@ export async function measureClients(context: BenchContext): Promise<Figure[]> {
           met: latency.p99 <= MAX_P99_OVER_P50 * latency.p50,
         },
       },
+      figure({
+        id: `clients-${CLIENTS}-${id}-cpu`,
+        title: `CPU per loop of the services, ${CLIENTS} clients, ${how} (floor: the raw path's client)`,
+        kiln: { label: "services", unit: "ms", value: loops.cpuMsPerLoop.work },
+        floor: { label: "raw path client", unit: "ms", value: raw.cpuMsPerLoop.work },
+        note: `nats-server ${loops.cpuMsPerLoop.nats.toFixed(2)} ms per loop (raw path: ${raw.cpuMsPerLoop.nats.toFixed(2)} ms)`,
+      }),
     ];
   });
 }
