@@ -85,9 +85,9 @@ export function instanceRoutes(deps: InstanceRouteDeps) {
   app.use("/:t/*", requireTenantAccess(deps.registry));
 
   async function latestVersion(tenant: string, workflow: string): Promise<string> {
-    const found = await deps.registry.getWorkflow(tenant, workflow);
-    if (!found) throw notFound(`workflow '${workflow}'`);
-    return found.record.latest;
+    const latest = await deps.registry.latestVersion(tenant, workflow);
+    if (latest === undefined) throw notFound(`workflow '${workflow}'`);
+    return latest;
   }
 
   /** The instance, if it belongs to this workflow; otherwise the same 404 as a missing one. */
