@@ -17,6 +17,10 @@ const ADMIN_TOKEN = `bench-admin-${crypto.randomUUID()}`;
 /** One key for the gateway and every executor of the run. */
 const SECRETS_KEY = generateSecretsKey();
 
+function gatewayEnv(nats: NatsServer, compileCacheDir: string): Record<string, string> {
+  return { KILN_NATS_URL: nats.url, KILN_PORT: "0", KILN_ADMIN_TOKEN: ADMIN_TOKEN, KILN_SECRETS_KEY: SECRETS_KEY, KILN_COMPILE_CACHE_DIR: compileCacheDir };
+}
+
 export class BenchCluster {
   private readonly executors = new Set<BenchService>();
 
@@ -37,13 +41,7 @@ export class BenchCluster {
     const compileCacheDir = await mkdtemp(join(tmpdir(), "kiln-bench-compile-"));
     try {
       const nc = await connect({ servers: nats.url });
-      const gateway = await startService(launcher, "gateway", {
-        KILN_NATS_URL: nats.url,
-        KILN_PORT: "0",
-        KILN_ADMIN_TOKEN: ADMIN_TOKEN,
-        KILN_SECRETS_KEY: SECRETS_KEY,
-        KILN_COMPILE_CACHE_DIR: compileCacheDir,
-      });
+      const gateway = await startService(launcher, "gateway", gatewayEnv(nats, compileCacheDir));
       return new BenchCluster(launcher, nats, nc, gateway, new KilnClient(gateway.url!, ADMIN_TOKEN), compileCacheDir);
     } catch (error) {
       await nats.stop();
@@ -57,6 +55,20 @@ export class BenchCluster {
     const executor = await startService(this.launcher, "executor", { KILN_NATS_URL: this.nats.url, KILN_SECRETS_KEY: SECRETS_KEY, ...env });
     this.executors.add(executor);
     return executor;
+  }
+
+  /**
+   * Starts `npm run dev` (scripts/dev.ts: a gateway and an executor in one process) on this run's
+   * NATS and keys, with a data dir of its own; stop the executors first to have it do all the work.
+   */
+  async startDev(): Promise<BenchService> {
+    const dataDir = await mkdtemp(join(tmpdir(), "kiln-bench-dev-"));
+    const dev = await startService(this.launcher, "dev", { ...gatewayEnv(this.nats, this.compileCacheDir), KILN_DATA_DIR: dataDir });
+    const stop = async () => {
+      await dev.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    };
+    return { ...dev, stop, [Symbol.asyncDispose]: stop };
   }
 
   runningExecutors(): BenchService[] {

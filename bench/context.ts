@@ -25,6 +25,8 @@ export interface BenchSizes {
   sandboxReplaceSamples: number;
   terminateSamples: number;
   cpuNeighbourSamples: number;
+  /** How long the 32 clients loop, per configuration. */
+  clientsSeconds: number;
 }
 
 export const FULL: BenchSizes = {
@@ -47,6 +49,7 @@ export const FULL: BenchSizes = {
   sandboxReplaceSamples: 30,
   terminateSamples: 30,
   cpuNeighbourSamples: 20,
+  clientsSeconds: 10,
 };
 
 /** `--quick`: the same scenarios, small enough to finish in under two minutes. */
@@ -70,6 +73,7 @@ export const QUICK: BenchSizes = {
   sandboxReplaceSamples: 10,
   terminateSamples: 10,
   cpuNeighbourSamples: 8,
+  clientsSeconds: 3,
 };
 
 export interface BenchContext {

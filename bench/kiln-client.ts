@@ -7,7 +7,7 @@ export class ApiError extends Error {
 export class KilnClient {
   constructor(
     readonly baseUrl: string,
-    private readonly token: string,
+    protected readonly token: string,
   ) {}
 
   async request<T>(method: string, path: string, body?: unknown, contentType = "application/json"): Promise<{ status: number; body: T }> {
@@ -55,6 +55,11 @@ export class TenantClient extends KilnClient {
     readonly tenant: string,
   ) {
     super(baseUrl, token);
+  }
+
+  /** The same tenant through another gateway (e.g. `npm run dev`'s on the same NATS). */
+  at(baseUrl: string): TenantClient {
+    return new TenantClient(baseUrl, this.token, this.tenant);
   }
 
   deploy(workflow: string, source: string): Promise<{ version: string; unchanged?: boolean }> {

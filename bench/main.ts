@@ -1,6 +1,7 @@
 /**
- * `npm run bench -- [--quick] [--runtime node|node:/path/to/node|deno|deno:/path/to/deno] [--only throughput,timers] [--out dir]`
- * (`--only` takes phase names as listed in `phases` below, e.g. "sandbox replace,terminate").
+ * `npm run bench -- [--quick] [--runtime node|node:/path/to/node|deno|deno:/path/to/deno] [--only throughput,timers] [--out dir] [--cpu-prof dir]`
+ * (`--only` takes phase names as listed in `phases` below, e.g. "sandbox replace,terminate";
+ * `--cpu-prof` writes a CPU profile of every service process into `dir` as it stops).
  *
  * Measures the figures of the design ("Figures to reach") beside their physical floor, in one run
  * against a private nats-server, with the gateway and executors as separate processes on the chosen
@@ -9,7 +10,7 @@
 import { spawnSync } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { availableParallelism, cpus, platform, release, totalmem } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { findNatsServer } from "../infra/nats-server.ts";
@@ -20,6 +21,7 @@ import type { Figure } from "./figures.ts";
 import { LifecycleWatch } from "./lifecycle-watch.ts";
 import { renderTable, writeReport, type BenchRun, type Machine } from "./report.ts";
 import { measureActivations, measureReplays, measureStepOverhead } from "./scenarios/activation.ts";
+import { measureClients } from "./scenarios/clients.ts";
 import { measureColdStart } from "./scenarios/cold-start.ts";
 import { measureCpuNeighbour } from "./scenarios/cpu-neighbour.ts";
 import { measureDeploys } from "./scenarios/deploy.ts";
@@ -32,6 +34,7 @@ import { measureThroughput } from "./scenarios/throughput.ts";
 import { measureTerminate } from "./scenarios/terminate.ts";
 import { measureTimers } from "./scenarios/timers.ts";
 import { measureWatchdogCost } from "./scenarios/watchdog-cost.ts";
+import { withCpuProfile } from "./service-process.ts";
 
 const WORKFLOW = "bench";
 
@@ -49,11 +52,12 @@ const { values: args } = parseArgs({
     runtime: { type: "string", default: "node" },
     out: { type: "string" },
     only: { type: "string" },
+    "cpu-prof": { type: "string" },
   },
 });
 
 const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
-const launcher = launcherFor(args.runtime);
+const launcher = args["cpu-prof"] ? withCpuProfile(launcherFor(args.runtime), resolve(args["cpu-prof"])) : launcherFor(args.runtime);
 const sizes = args.quick ? QUICK : FULL;
 const machine: Machine = {
   cores: availableParallelism(),
@@ -113,6 +117,7 @@ try {
     ["terminate", () => measureTerminate(context)],
     ["watchdog cost", () => measureWatchdogCost(context)],
     ["cpu neighbour", () => measureCpuNeighbour(context, source)],
+    ["32 clients", () => measureClients(context)],
   ];
   await cluster.addExecutor();
   // Floors and the deploy figures always run: other figures are compared with them.

@@ -39,6 +39,8 @@ const COMPARED = [
   "cold-start",
   "terminate-in-step",
   "cpu-neighbour",
+  "clients-32-separate",
+  "clients-32-dev",
 ];
 
 /** `node20`, `node24`, `deno2`: one results file per runtime major version. */
@@ -140,8 +142,18 @@ export async function writeReport(run: BenchRun, outDir: string): Promise<string
     ],
   ];
   for (const [file, text] of written) await writeFile(join(outDir, file), text);
-  await writeFile(join(outDir, "README.md"), await renderIndex(outDir));
+  const index = join(outDir, "README.md");
+  await writeFile(index, (await renderIndex(outDir)) + (await keptNotes(index)));
   return [...written.map(([file]) => join(outDir, file)), join(outDir, "README.md")];
+}
+
+/** Findings written by hand below this line of an index survive the runs that rewrite the rest. */
+const NOTES_MARKER = "<!-- notes: written by hand, kept by npm run bench -->";
+
+async function keptNotes(index: string): Promise<string> {
+  const existing = await readFile(index, "utf8").catch(() => "");
+  const at = existing.indexOf(NOTES_MARKER);
+  return at < 0 ? "" : `\n${existing.slice(at)}`;
 }
 
 /** The index: the newest run per runtime, and the activation and step figures side by side. */

@@ -105,6 +105,7 @@ export const Keys = {
   allSecrets: "secret.*.*",
   workflow: (tenant: string, workflow: string) => `workflow.${tenant}.${workflow}`,
   workflowsOfTenant: (tenant: string) => `workflow.${tenant}.*`,
+  allWorkflows: "workflow.*.*",
   /**
    * Journal keys: `<tenant>.<workflow>.<instance>.g<generation>.<step-key>`. The step key holds the instance's generation (a
    * restart starts a new one, so a stale activation can never write into the new journal), the step

@@ -92,6 +92,14 @@ export interface RunnerDeps {
  */
 const SNAPSHOT_AFTER: ReadonlySet<Suspension["kind"]> = new Set(["sleep", "retry", "event"]);
 
+/**
+ * Ends after which the journal is saved as a snapshot: those suspensions, for the next activation,
+ * and the instance's end, for the status view (JournalStore.loadForView), which then reads one key
+ * instead of creating a consumer per request.
+ */
+const snapshotAfter = (outcome: ActivationOutcome): boolean =>
+  outcome.kind === "complete" || outcome.kind === "errored" || (outcome.kind === "suspended" && SNAPSHOT_AFTER.has(outcome.suspension.kind));
+
 type LogLevel = "debug" | "info" | "warn" | "error";
 
 /** Why the host killed an activation's sandbox, which decides what its end means. */
@@ -327,7 +335,7 @@ export class ActivationRunner {
       const ms = performance.now() - started;
       deps.metrics.observeActivation(ms, engine.committed);
       const stats: ActivationStats = { ms: round(ms), loadMs: round(loadMs), replayed, committed: engine.committed, freshInstance, executor: deps.owner };
-      if (outcome.kind === "suspended" && SNAPSHOT_AFTER.has(outcome.suspension.kind) && lease.lost === undefined && record.activations !== undefined) {
+      if (snapshotAfter(outcome) && lease.lost === undefined && record.activations !== undefined) {
         await deps.journal
           .saveSnapshot(ref, record.generation, record.activations, journal)
           .catch((error: unknown) =>

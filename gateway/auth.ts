@@ -61,7 +61,7 @@ export function authenticate(deps: AuthDeps): MiddlewareHandler<AuthEnv> {
     if (constantTimeEqual(token, deps.adminToken)) {
       c.set("principal", { kind: "platform-admin" });
     } else {
-      const hash = await hashToken(token);
+      const hash = hashToken(token);
       const grant = await deps.tokens.find(hash);
       if (!grant) throw new HttpError(401, ErrorCode.unauthorized, "unknown or revoked token: use a current token of your tenant");
       deps.usage.used(grant, hash);

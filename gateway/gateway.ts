@@ -32,8 +32,8 @@ export async function createGateway(config: GatewayConfig, nc: NatsConnection) {
     () => compiler.queue.active,
     () => compiler.queue.waiting,
   );
-  const registry = new Registry(resources.registry);
   const warn = (message: string) => console.warn(`[gateway] ${message}`);
+  const registry = await Registry.open(resources.registry, warn);
   const tokenStore = new TokenStore(resources.registry);
   const tokens = await TokenDirectory.open({ registry: resources.registry, store: tokenStore, warn });
   const app = createGatewayApp({
@@ -56,7 +56,7 @@ export async function createGateway(config: GatewayConfig, nc: NatsConnection) {
       index,
       journal,
       quotas: openQuotaStore(resources),
-      // Read per request, so a settings change applies to the next create on every gateway.
+      // Per request, from memory kept current by a watch: a settings change applies to the next create on every gateway.
       limits: async (tenant) => resolveSettings(await registry.getSettings(tenant)).limits,
       refused: (tenant, code) => metrics.createRefused(tenant, code),
     }),
@@ -65,5 +65,12 @@ export async function createGateway(config: GatewayConfig, nc: NatsConnection) {
     metrics,
     healthy: () => !nc.isClosed(),
   });
-  return { app, resources, close: () => tokens.close() };
+  return {
+    app,
+    resources,
+    close: () => {
+      tokens.close();
+      registry.close();
+    },
+  };
 }

@@ -7,6 +7,7 @@ import type { KV } from "@nats-io/kv";
 import { Keys, tenantSettingsSchema, type TenantSettings } from "../contract/mod.ts";
 import { AlreadyExistsError, isWrongLastSequence, RevisionConflictError } from "../infra/errors.ts";
 import { decodeJson, encodeJson } from "../infra/json-codec.ts";
+import { KvMirror } from "../infra/kv-mirror.ts";
 
 export interface TenantRecord {
   id: string;
@@ -34,8 +35,41 @@ export interface WorkflowRecord {
   versions: WorkflowVersion[];
 }
 
+/**
+ * What a create reads of the registry on every request, held in memory by KV watches (kv-mirror.ts):
+ * each workflow's latest version and each tenant's settings. In the 32-clients bench these two KV
+ * gets were two of a create's NATS round trips (docs/bench/README.md).
+ */
+interface RegistryMirrors {
+  latest: KvMirror<string>;
+  settings: KvMirror<TenantSettings>;
+}
+
+function parseSettings(value: Uint8Array): TenantSettings {
+  const parsed = tenantSettingsSchema.safeParse(decodeJson<unknown>(value));
+  return parsed.success ? parsed.data : {};
+}
+
 export class Registry {
-  constructor(private readonly kv: KV) {}
+  /** Without `mirrors` every read goes to KV. */
+  constructor(
+    private readonly kv: KV,
+    private readonly mirrors?: RegistryMirrors,
+  ) {}
+
+  /** A registry whose per-request reads are answered from memory; `close()` stops the watches. */
+  static async open(kv: KV, warn: (message: string) => void): Promise<Registry> {
+    const [latest, settings] = await Promise.all([
+      KvMirror.open({ kv, filter: Keys.allWorkflows, parse: (value) => decodeJson<WorkflowRecord>(value).latest, warn }),
+      KvMirror.open({ kv, filter: Keys.allTenantSettings, parse: parseSettings, warn }),
+    ]);
+    return new Registry(kv, { latest, settings });
+  }
+
+  close(): void {
+    this.mirrors?.latest.close();
+    this.mirrors?.settings.close();
+  }
 
   async createTenant(id: string): Promise<TenantRecord> {
     const record: TenantRecord = { id, createdAt: Date.now() };
@@ -59,6 +93,11 @@ export class Registry {
     return { record: decodeJson<WorkflowRecord>(entry.value), revision: entry.revision };
   }
 
+  /** The version new instances of the workflow get; `undefined` if it was never deployed. */
+  async latestVersion(tenant: string, name: string): Promise<string | undefined> {
+    return this.mirrors?.latest.held(Keys.workflow(tenant, name)) ?? (await this.getWorkflow(tenant, name))?.record.latest;
+  }
+
   async listWorkflows(tenant: string): Promise<WorkflowRecord[]> {
     const keys: string[] = [];
     for await (const key of await this.kv.keys(Keys.workflowsOfTenant(tenant))) keys.push(key);
@@ -77,8 +116,10 @@ export class Registry {
         : { tenant, name, createdAt: now, updatedAt: now, latest: version.version, versions: [] };
       if (!record.versions.some((known) => known.version === version.version)) record.versions = [...record.versions, version];
       try {
-        if (current) await this.kv.update(Keys.workflow(tenant, name), encodeJson(record), current.revision);
-        else await this.kv.create(Keys.workflow(tenant, name), encodeJson(record));
+        const key = Keys.workflow(tenant, name);
+        const revision = current ? await this.kv.update(key, encodeJson(record), current.revision) : await this.kv.create(key, encodeJson(record));
+        // A create right after the deploy answered gets this version, whatever the watch's lag.
+        this.mirrors?.latest.note(key, record.latest, revision);
         return record;
       } catch (error) {
         if (!isWrongLastSequence(error)) throw error;
@@ -92,14 +133,15 @@ export class Registry {
    * longer validates (written by an older Kiln) reads as `{}`, as executors treat it: defaults.
    */
   async getSettings(tenant: string): Promise<TenantSettings> {
+    const held = this.mirrors?.settings.held(Keys.tenantSettings(tenant));
+    if (held) return held;
     const entry = await this.kv.get(Keys.tenantSettings(tenant));
-    if (entry?.operation !== "PUT") return {};
-    const parsed = tenantSettingsSchema.safeParse(decodeJson<unknown>(entry.value));
-    return parsed.success ? parsed.data : {};
+    return entry?.operation === "PUT" ? parseSettings(entry.value) : {};
   }
 
   /** Replaces the tenant's settings; executors pick them up from the watch within a second. */
   async putSettings(tenant: string, settings: TenantSettings): Promise<void> {
-    await this.kv.put(Keys.tenantSettings(tenant), encodeJson(settings));
+    const key = Keys.tenantSettings(tenant);
+    this.mirrors?.settings.note(key, settings, await this.kv.put(key, encodeJson(settings)));
   }
 }

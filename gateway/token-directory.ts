@@ -12,7 +12,8 @@
  * Memory: one small entry per token of every tenant (~200 bytes; 100,000 tokens ≈ 20 MB).
  */
 import type { KV } from "@nats-io/kv";
-import { ensureError, Keys } from "../contract/mod.ts";
+import { Keys } from "../contract/mod.ts";
+import { KvMirror } from "../infra/kv-mirror.ts";
 import { parseGrant, type TokenGrant, type TokenStore } from "./token-store.ts";
 
 export interface TokenDirectoryDeps {
@@ -23,56 +24,28 @@ export interface TokenDirectoryDeps {
 }
 
 export class TokenDirectory {
-  private readonly grants = new Map<string, TokenGrant>();
-  private watching = false;
-  private stopWatch: () => void = () => undefined;
-
-  private constructor(private readonly deps: TokenDirectoryDeps) {}
+  private constructor(
+    private readonly grants: KvMirror<TokenGrant>,
+    private readonly store: TokenStore,
+  ) {}
 
   /** Starts following the registry's grants; lookups work at once (from KV until the watch catches up). */
   static async open(deps: TokenDirectoryDeps): Promise<TokenDirectory> {
-    const directory = new TokenDirectory(deps);
-    await directory.follow();
-    return directory;
+    const grants = await KvMirror.open({ kv: deps.registry, filter: Keys.allTenantTokens, parse: parseGrant, warn: deps.warn });
+    return new TokenDirectory(grants, deps.store);
   }
 
   /** The grant of a token hash; undefined for an unknown or revoked token. */
   async find(hash: string): Promise<TokenGrant | undefined> {
-    return (this.watching ? this.grants.get(hash) : undefined) ?? (await this.deps.store.grantOf(hash));
+    return this.grants.held(Keys.tenantToken(hash)) ?? (await this.store.grantOf(hash));
   }
 
   /** Drops a grant this gateway just revoked, without waiting for the watch to report it. */
   forget(hash: string): void {
-    this.grants.delete(hash);
+    this.grants.forget(Keys.tenantToken(hash));
   }
 
   close(): void {
-    this.watching = false;
-    this.stopWatch();
-  }
-
-  private async follow(): Promise<void> {
-    const updates = await this.deps.registry.watch({ key: Keys.allTenantTokens });
-    this.stopWatch = () => updates.stop();
-    this.watching = true;
-    const prefixLength = Keys.tenantToken("").length;
-    void (async () => {
-      let failure = "it ended";
-      try {
-        for await (const entry of updates) {
-          const hash = entry.key.slice(prefixLength);
-          const grant = entry.operation === "PUT" ? parseGrant(entry.value) : undefined;
-          if (grant) this.grants.set(hash, grant);
-          else this.grants.delete(hash);
-        }
-      } catch (error) {
-        failure = ensureError(error).message;
-      } finally {
-        const unexpected = this.watching;
-        this.watching = false;
-        this.grants.clear();
-        if (unexpected) this.deps.warn(`stopped following token grants in the registry (${failure}): every request now reads its token from KV`);
-      }
-    })();
+    this.grants.close();
   }
 }

@@ -5,7 +5,19 @@
  */
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
-import { ATTEMPT_SUFFIX, Buckets, DEADLINE_SUFFIX, Keys, type AttemptRecord, type DeadlineRecord, type InstanceRef, type StepRecord } from "../contract/mod.ts";
+import {
+  ATTEMPT_SUFFIX,
+  Buckets,
+  DEADLINE_SUFFIX,
+  FINAL_STATUSES,
+  instanceRef,
+  Keys,
+  type AttemptRecord,
+  type DeadlineRecord,
+  type InstanceRecord,
+  type InstanceRef,
+  type StepRecord,
+} from "../contract/mod.ts";
 import { AlreadyExistsError, isWrongLastSequence } from "./errors.ts";
 import { decodeJson, encodeJson } from "./json-codec.ts";
 import { readKvPrefix } from "./kv-prefix-reader.ts";
@@ -64,8 +76,23 @@ export class JournalStore {
   }
 
   /**
+   * The journal the status view shows. A finished instance's comes from the snapshot its last
+   * activation wrote as it ended (one KV get), so a status read creates no consumer: on nats-server
+   * 2.9 creating one scans the journal's whole stream, the status GET's largest cost under 32 clients
+   * (docs/bench/README.md). Anything else, or a finished instance without that snapshot, reads the keys.
+   */
+  async loadForView(record: InstanceRecord): Promise<InstanceJournal> {
+    const ref = instanceRef(record);
+    if (FINAL_STATUSES.has(record.status) && record.activations !== undefined) {
+      const snapshot = await this.loadSnapshot(ref, record.generation, record.activations);
+      if (snapshot) return snapshot;
+    }
+    return this.load(ref, record.generation);
+  }
+
+  /**
    * Keeps a copy of the whole journal as one value, written when activation number `activation`
-   * suspends cleanly. The next activation reads that one key instead of the journal's keys, which on
+   * suspends cleanly or finishes the instance. The next activation reads that one key instead of the journal's keys, which on
    * nats-server 2.9 costs a consumer whose creation scans the bucket's whole stream.
    */
   async saveSnapshot(ref: InstanceRef, generation: number, activation: number, journal: InstanceJournal): Promise<void> {

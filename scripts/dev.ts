@@ -9,6 +9,7 @@ import { join, resolve } from "node:path";
 import { loadExecutorConfig, startExecutor } from "../executor/mod.ts";
 import { loadGatewayConfig, startGateway } from "../gateway/mod.ts";
 import { findFreePort, startNatsServer } from "../infra/nats-server.ts";
+import { currentRuntime } from "../infra/runtime/mod.ts";
 import { generateSecretsKey } from "../infra/secrets-cipher.ts";
 import { onShutdown } from "../infra/shutdown.ts";
 import { ensureNatsServer } from "./nats-server-install.mjs";
@@ -59,6 +60,8 @@ try {
   stops.set("executor", () => executor.close());
 
   console.log(banner(gateway.url.replace(/\/$/, ""), adminToken, natsUrl));
+  // spawn-service.ts waits for this line (the benchmark runs dev as one of its configurations).
+  console.error(`kiln dev running on ${gateway.url} (${currentRuntime().description}, NATS ${natsUrl})`);
 } catch (error) {
   log(`failed to start: ${error instanceof Error ? error.message : String(error)}`);
   await stopAll();

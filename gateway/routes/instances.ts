@@ -90,9 +90,9 @@ export function instanceRoutes(deps: InstanceRouteDeps) {
   app.use("/:t/workflows/:w/*", requireValidWorkflowName);
 
   async function latestVersion(tenant: string, workflow: string): Promise<string> {
-    const found = await deps.registry.getWorkflow(tenant, workflow);
-    if (!found) throw notFound(`workflow '${workflow}'`);
-    return found.record.latest;
+    const latest = await deps.registry.latestVersion(tenant, workflow);
+    if (latest === undefined) throw notFound(`workflow '${workflow}'`);
+    return latest;
   }
 
   /** The instance, if it belongs to this workflow; otherwise the same 404 as a missing one. */
@@ -179,7 +179,7 @@ export function instanceRoutes(deps: InstanceRouteDeps) {
   app.get("/:t/workflows/:w/instances/:id", requireScope("read"), async (c) => {
     const ref = refOf(c.req.param());
     const record = await loadInstance(ref);
-    const journal = await deps.journal.load(ref, record.generation);
+    const journal = await deps.journal.loadForView(record);
     return c.json(instanceView(record, journal));
   });
 
@@ -198,7 +198,7 @@ export function instanceRoutes(deps: InstanceRouteDeps) {
     if (name.length === 0 || name.length > MAX_STEP_NAME_LENGTH) throw badRequest(`a step name has 1 to ${MAX_STEP_NAME_LENGTH} characters`);
     const ref = refOf(c.req.param());
     const record = await loadInstance(ref);
-    const journal = await deps.journal.load(ref, record.generation);
+    const journal = await deps.journal.loadForView(record);
     const view = findStepView(record, journal, stepKey(name, Number(count)));
     if (!view) throw notFound(`step '${name}' #${count} of instance '${ref.instance}'`);
     return c.json(view);

@@ -10,7 +10,10 @@ import { DENO_EXECUTOR_PERMISSIONS } from "./deno.ts";
 import type { Launcher, RuntimeName, ScriptOptions } from "./types.ts";
 import { WASM_MEMORY_CAP_FLAG } from "./wasm-memory.ts";
 
-export type ServiceName = "gateway" | "executor";
+/** `dev` is `npm run dev` (scripts/dev.ts): a gateway and an executor in one process. */
+export type ServiceName = "gateway" | "executor" | "dev";
+
+const SCRIPTS: Record<ServiceName, string> = { gateway: "gateway/main.ts", executor: "executor/main.ts", dev: "scripts/dev.ts" };
 
 export interface SpawnServiceOptions {
   readonly launcher: Launcher;
@@ -42,8 +45,8 @@ export interface ServiceProcess extends AsyncDisposable {
 const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const STOP_GRACE_MS = 30_000;
 const LOG_TAIL_CHARS = 4_000;
-/** `kiln executor executor-1a2b3c4d running (deno 2.9.6, NATS …)`, `kiln gateway running on http://… (…)`: see service-main.ts. */
-const STARTED = /^kiln (?:gateway|executor)(?: (\S+))? running(?: on (\S+))? \(([^,]+),/m;
+/** `kiln executor executor-1a2b3c4d running (deno 2.9.6, NATS …)`, `kiln gateway running on http://… (…)`: see service-main.ts and scripts/dev.ts. */
+const STARTED = /^kiln (?:gateway|executor|dev)(?: (\S+))? running(?: on (\S+))? \(([^,]+),/m;
 
 const live = new Set<ChildProcess>();
 let exitHookInstalled = false;
@@ -62,7 +65,7 @@ export async function spawnService(name: ServiceName, options: SpawnServiceOptio
   const { launcher } = options;
   // As deno.json's tasks start them: the executor with the Wasm cap and only the permissions it needs.
   const script: ScriptOptions = name === "executor" ? { v8Flags: [WASM_MEMORY_CAP_FLAG], denoPermissions: DENO_EXECUTOR_PERMISSIONS } : {};
-  const child = spawn(launcher.binary, launcher.scriptArgs(`${REPO_ROOT}${name}/main.ts`, script), {
+  const child = spawn(launcher.binary, launcher.scriptArgs(`${REPO_ROOT}${SCRIPTS[name]}`, script), {
     cwd: REPO_ROOT,
     env: options.env,
     stdio: ["ignore", "pipe", "pipe"],

@@ -42,7 +42,7 @@ describe("the first token", () => {
     expect(Object.keys(tokens[0]).sort()).toEqual(["createdAt", "lastUsedAt", "name", "scopes"]);
     const text = JSON.stringify(tokens);
     expect(text).not.toContain(acme.token);
-    expect(text).not.toContain(await hashToken(acme.token));
+    expect(text).not.toContain(hashToken(acme.token));
   });
 });
 
@@ -55,7 +55,7 @@ describe("creating tokens", () => {
     expect((await listed(acme)).map((token) => token.name)).toEqual(["ci", "default"]);
     for (const answer of [one.body, await listed(acme)]) {
       expect(JSON.stringify(answer)).not.toContain(created.token);
-      expect(JSON.stringify(answer)).not.toContain(await hashToken(created.token));
+      expect(JSON.stringify(answer)).not.toContain(hashToken(created.token));
     }
   });
 

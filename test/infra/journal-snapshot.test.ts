@@ -1,7 +1,7 @@
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import { expect, it } from "vitest";
-import { Buckets, type InstanceRef, type StepRecord } from "../../contract/mod.ts";
+import { Buckets, type InstanceRecord, type InstanceRef, type StepRecord } from "../../contract/mod.ts";
 import { JournalStore } from "../../infra/journal-store.ts";
 import { startTestNats } from "../helpers/nats.ts";
 
@@ -44,4 +44,32 @@ it("hands back the journal only to the activation right after the one that saved
   // Too large for one value: no snapshot, so the next activation reads the keys.
   await store.saveSnapshot(i1, 0, 4, { ...journal, steps: [step(0, "x".repeat(600 * 1024))] });
   expect(await store.loadSnapshot(i1, 0, 4)).toBeUndefined();
+});
+
+it("shows a finished instance's journal from the snapshot its last activation wrote, anything else from the keys", async () => {
+  await using nats = await startTestNats();
+  const nc = await nats.connect();
+  const js = jetstream(nc);
+  const store = new JournalStore(await new Kvm(js).create(Buckets.journal, { history: 1 }), js, await jetstreamManager(nc));
+  await store.commitStep(i1, 0, step(0, "committed"));
+  await store.saveSnapshot(i1, 0, 2, { steps: [step(0, "from the snapshot")], attempts: new Map(), deadlines: new Map() });
+  const record = (status: InstanceRecord["status"], activations: number): InstanceRecord => ({
+    v: 1,
+    tenant: i1.tenant,
+    workflow: i1.workflow,
+    id: i1.instance,
+    version: "v1",
+    status,
+    params: null,
+    createdAt: 1,
+    updatedAt: 2,
+    generation: 0,
+    activations,
+  });
+
+  const shown = async (status: InstanceRecord["status"], activations: number) => (await store.loadForView(record(status, activations))).steps[0];
+  expect(await shown("complete", 2)).toMatchObject({ result: "from the snapshot" });
+  // Running, or finished by a later activation that wrote no snapshot: the keys.
+  expect(await shown("running", 2)).toMatchObject({ result: "committed" });
+  expect(await shown("errored", 3)).toMatchObject({ result: "committed" });
 });

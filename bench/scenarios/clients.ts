@@ -1,0 +1,142 @@
+/**
+ * One tenant, 32 HTTP clients at once, each looping create → wait for the end → GET the status of a
+ * 3-step workflow for a fixed time: steps/s and the loop's p50/p99, beside the raw NATS path with as
+ * many concurrent clients. The end is awaited on the lifecycle subject (`kiln.events.<tenant>.>`,
+ * bench/lifecycle-watch.ts): the gateway has no SSE route for it. Measured with the services as
+ * separate processes (gateway, executor, NATS) and as `npm run dev` runs them (one process).
+ */
+import type { BenchContext } from "../context.ts";
+import { figure, type Figure } from "../figures.ts";
+import type { TenantClient } from "../kiln-client.ts";
+import { childNamed, processCpuMs, type BenchService } from "../service-process.ts";
+import { summarize } from "../stats.ts";
+import type { BenchParams } from "../workflow.ts";
+import { openRawPath, RAW_PATH_STEPS } from "./raw-path.ts";
+
+const CLIENTS = 32;
+const MIN_STEPS_RATIO = 1 / 3;
+const MAX_P99_OVER_P50 = 5;
+
+interface Loops {
+  /** Each loop's duration, ms. */
+  latencies: number[];
+  stepsPerSecond: number;
+  /** CPU ms per loop of the processes doing the work (Kiln's services; the bench's own client for the raw path) and of nats-server. */
+  cpuMsPerLoop: { work: number; nats: number };
+}
+
+/** Loops, with the CPU `work` and nats-server used meanwhile per loop. */
+async function withCpu(work: () => Promise<number>, nats: () => Promise<number>, run: () => Promise<Omit<Loops, "cpuMsPerLoop">>): Promise<Loops> {
+  const [workBefore, natsBefore] = await Promise.all([work(), nats()]);
+  const loops = await run();
+  const [workAfter, natsAfter] = await Promise.all([work(), nats()]);
+  const count = loops.latencies.length;
+  return { ...loops, cpuMsPerLoop: { work: (workAfter - workBefore) / count, nats: (natsAfter - natsBefore) / count } };
+}
+
+/** `clients` loops of `once` until `durationMs` is up; each client finishes the loop it is in. */
+async function closedLoops(clients: number, durationMs: number, steps: number, once: (client: number) => Promise<void>): Promise<Omit<Loops, "cpuMsPerLoop">> {
+  const latencies: number[] = [];
+  const started = performance.now();
+  const deadline = started + durationMs;
+  let failed = false;
+  const outcomes = await Promise.allSettled(
+    Array.from({ length: clients }, async (_, client) => {
+      while (!failed && performance.now() < deadline) {
+        const loopStarted = performance.now();
+        await once(client).catch((error: unknown) => {
+          failed = true;
+          throw error;
+        });
+        latencies.push(performance.now() - loopStarted);
+      }
+    }),
+  );
+  // Every client has stopped before anything is torn down, a failed one included.
+  const failure = outcomes.find((outcome) => outcome.status === "rejected");
+  if (failure) throw failure.reason;
+  return { latencies, stepsPerSecond: (latencies.length * steps) / ((performance.now() - started) / 1000) };
+}
+
+export async function measureClients(context: BenchContext): Promise<Figure[]> {
+  const { cluster, sizes } = context;
+  const durationMs = sizes.clientsSeconds * 1000;
+  const natsServer = await childNamed(cluster.nats.pid, "nats-server");
+  const natsCpuMs = () => processCpuMs(natsServer);
+  let rawRuns = 0;
+  const raw = await (async () => {
+    await using rawPath = await openRawPath(cluster.nc);
+    // Awaited before returning, so the path is disposed of after the loops, not as they start.
+    return await withCpu(
+      async () => {
+        const { user, system } = process.cpuUsage();
+        return (user + system) / 1000;
+      },
+      natsCpuMs,
+      () => closedLoops(CLIENTS, durationMs, RAW_PATH_STEPS, () => rawPath.run(`c${rawRuns++}`)),
+    );
+  })();
+  const loopsThrough = async (tenant: TenantClient, services: BenchService[]) => {
+    const once = async () => {
+      const id = context.nextId("clients");
+      await tenant.create(context.workflow, id, { steps: RAW_PATH_STEPS } satisfies BenchParams);
+      await context.completed(id);
+      const view = await tenant.get(context.workflow, id);
+      if (view.status !== "complete") throw new Error(`instance ${id} is ${view.status} after its complete event`);
+    };
+    // Untimed: the version's cold start on a fresh executor (a second or more) is the cold-start figure's.
+    await once();
+    const servicesCpuMs = async () => (await Promise.all(services.map((service) => service.cpuMs()))).reduce((sum, ms) => sum + ms, 0);
+    return withCpu(servicesCpuMs, natsCpuMs, () => closedLoops(CLIENTS, durationMs, RAW_PATH_STEPS, once));
+  };
+  const separate = await loopsThrough(context.tenant, [cluster.gateway, ...cluster.runningExecutors()]);
+  context.watch.reset();
+  // Dev runs its own executor: the cluster's stop meanwhile, so dev does all the work.
+  await cluster.stopExecutors();
+  let dev: Loops;
+  try {
+    await using devProcess = await cluster.startDev();
+    dev = await loopsThrough(context.tenant.at(devProcess.url!), [devProcess]);
+  } finally {
+    context.watch.reset();
+    await cluster.addExecutor();
+  }
+  const rawFloor = { label: `raw NATS path, ${CLIENTS} clients`, unit: "steps/s", value: raw.stepsPerSecond } as const;
+  const rawLoop = { label: "raw NATS path loop", unit: "ms", value: summarize(raw.latencies) } as const;
+  return (
+    [
+      ["separate", "gateway, executor, nats-server as separate processes", separate],
+      ["dev", "as `npm run dev` runs them (gateway and executor in one process)", dev],
+    ] as const
+  ).flatMap(([id, how, loops]) => {
+    const steps = figure({
+      id: `clients-${CLIENTS}-${id}`,
+      title: `Steps/s, one tenant, ${CLIENTS} clients looping create → end → GET of a 3-step workflow, ${how}`,
+      kiln: { label: "kiln", unit: "steps/s", value: loops.stepsPerSecond },
+      floor: rawFloor,
+    });
+    const latency = summarize(loops.latencies);
+    return [
+      { ...steps, target: { text: "≥ ⅓ of the raw NATS path's steps/s", met: steps.ratio! >= MIN_STEPS_RATIO } },
+      {
+        ...figure({
+          id: `clients-${CLIENTS}-${id}-loop`,
+          title: `Loop create → end → GET, ${CLIENTS} clients, ${how}`,
+          kiln: { label: "kiln", unit: "ms", value: latency },
+          floor: rawLoop,
+        }),
+        target: {
+          text: `p99 ≤ ${MAX_P99_OVER_P50}× p50 (here ${(latency.p99 / latency.p50).toFixed(1)}×)`,
+          met: latency.p99 <= MAX_P99_OVER_P50 * latency.p50,
+        },
+      },
+      figure({
+        id: `clients-${CLIENTS}-${id}-cpu`,
+        title: `CPU per loop of the services, ${CLIENTS} clients, ${how} (floor: the raw path's client)`,
+        kiln: { label: "services", unit: "ms", value: loops.cpuMsPerLoop.work },
+        floor: { label: "raw path client", unit: "ms", value: raw.cpuMsPerLoop.work },
+        note: `nats-server ${loops.cpuMsPerLoop.nats.toFixed(2)} ms per loop (raw path: ${raw.cpuMsPerLoop.nats.toFixed(2)} ms)`,
+      }),
+    ];
+  });
+}
