@@ -25,6 +25,11 @@ export interface BenchSizes {
   sandboxReplaceSamples: number;
   terminateSamples: number;
   cpuNeighbourSamples: number;
+  /** Instance scale: the stored instances of the small store, and of the large one it is compared with. */
+  scaleBaseInstances: number;
+  scaleInstances: number;
+  /** Requests timed per operation at each store size. */
+  scaleSamples: number;
 }
 
 export const FULL: BenchSizes = {
@@ -47,6 +52,9 @@ export const FULL: BenchSizes = {
   sandboxReplaceSamples: 30,
   terminateSamples: 30,
   cpuNeighbourSamples: 20,
+  scaleBaseInstances: 1_000,
+  scaleInstances: 100_000,
+  scaleSamples: 200,
 };
 
 /** `--quick`: the same scenarios, small enough to finish in under two minutes. */
@@ -70,6 +78,9 @@ export const QUICK: BenchSizes = {
   sandboxReplaceSamples: 10,
   terminateSamples: 10,
   cpuNeighbourSamples: 8,
+  scaleBaseInstances: 1_000,
+  scaleInstances: 10_000,
+  scaleSamples: 50,
 };
 
 export interface BenchContext {

@@ -1,6 +1,7 @@
 /**
- * `npm run bench -- [--quick] [--runtime node|node:/path/to/node|deno|deno:/path/to/deno] [--only throughput,timers] [--out dir]`
- * (`--only` takes phase names as listed in `phases` below, e.g. "sandbox replace,terminate").
+ * `npm run bench -- [--quick] [--runtime node|node:/path/to/node|deno|deno:/path/to/deno] [--only throughput,timers] [--out dir]
+ * [--instances 100000]` (`--only` takes phase names as listed in `phases` below, e.g. "sandbox replace,terminate";
+ * `--instances` is the large store of "instance scale", by default 100,000, 10,000 when quick).
  *
  * Measures the figures of the design ("Figures to reach") beside their physical floor, in one run
  * against a private nats-server, with the gateway and executors as separate processes on the chosen
@@ -24,6 +25,7 @@ import { measureColdStart } from "./scenarios/cold-start.ts";
 import { measureCpuNeighbour } from "./scenarios/cpu-neighbour.ts";
 import { measureDeploys } from "./scenarios/deploy.ts";
 import { measureFloors } from "./scenarios/floors.ts";
+import { measureInstanceScale } from "./scenarios/instance-scale.ts";
 import { measureLatency } from "./scenarios/latency.ts";
 import { measureNoisyNeighbour } from "./scenarios/noisy-neighbour.ts";
 import { measureSandboxReplace } from "./scenarios/sandbox-replace.ts";
@@ -49,12 +51,20 @@ const { values: args } = parseArgs({
     runtime: { type: "string", default: "node" },
     out: { type: "string" },
     only: { type: "string" },
+    instances: { type: "string" },
   },
 });
 
 const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
 const launcher = launcherFor(args.runtime);
-const sizes = args.quick ? QUICK : FULL;
+const sizes = { ...(args.quick ? QUICK : FULL) };
+if (args.instances !== undefined) {
+  const instances = Number(args.instances);
+  if (!Number.isInteger(instances) || instances <= sizes.scaleBaseInstances) {
+    throw new Error(`--instances must be a whole number above ${sizes.scaleBaseInstances} (the small store), got '${args.instances}'`);
+  }
+  sizes.scaleInstances = instances;
+}
 const machine: Machine = {
   cores: availableParallelism(),
   cpu: cpus()[0]?.model.trim() ?? "unknown",
@@ -113,6 +123,8 @@ try {
     ["terminate", () => measureTerminate(context)],
     ["watchdog cost", () => measureWatchdogCost(context)],
     ["cpu neighbour", () => measureCpuNeighbour(context, source)],
+    // Last: its 100,000 stored instances (and their journals) would weigh on every scenario after it.
+    ["instance scale", () => measureInstanceScale(context, source)],
   ];
   await cluster.addExecutor();
   // Floors and the deploy figures always run: other figures are compared with them.
