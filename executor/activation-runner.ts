@@ -32,7 +32,7 @@ import {
 import { readInbox } from "../infra/inbox.ts";
 import { RevisionConflictError } from "../infra/errors.ts";
 import type { InstanceStore, StoredInstance } from "../infra/instance-store.ts";
-import { emptyJournal, type InstanceJournal, type JournalStore } from "../infra/journal-store.ts";
+import { type InstanceJournal, type JournalStore } from "../infra/journal-store.ts";
 import type { KilnResources } from "../infra/kiln-resources.ts";
 import { becomesFinal, type QuotaStore } from "../infra/quota/mod.ts";
 import { remapStack } from "../infra/stack-trace.ts";
@@ -90,6 +90,14 @@ export interface RunnerDeps {
  * saved as the next activation's snapshot. Not after a lost lease or a commit conflict.
  */
 const SNAPSHOT_AFTER: ReadonlySet<Suspension["kind"]> = new Set(["sleep", "retry", "event"]);
+
+/**
+ * Whether the activation ended with its journal whole and final for this generation: a suspension
+ * above, or a completed run, whose snapshot the status view reads instead of the journal's keys
+ * (whose cost grows with the whole bucket on nats-server 2.9).
+ */
+const savesSnapshot = (outcome: ActivationOutcome): boolean =>
+  outcome.kind === "complete" || (outcome.kind === "suspended" && SNAPSHOT_AFTER.has(outcome.suspension.kind));
 
 type LogLevel = "debug" | "info" | "warn" | "error";
 
@@ -194,13 +202,10 @@ export class ActivationRunner {
   }
 
   /** The journal to replay: nothing for a generation's first activation, else the snapshot or the keys. */
-  private async loadJournal(record: InstanceRecord): Promise<InstanceJournal> {
-    const { journal } = this.deps;
-    const { generation, activations } = record;
-    const ref = instanceRef(record);
-    if (activations === undefined) return journal.load(ref, generation);
-    if (activations === 1 && !record.keptSteps) return emptyJournal();
-    return (await journal.loadSnapshot(ref, generation, activations - 1)) ?? journal.load(ref, generation);
+  private loadJournal(record: InstanceRecord): Promise<InstanceJournal> {
+    const { generation, activations, keptSteps } = record;
+    // `activations` already counts this activation's claim: the journal is as the one before left it.
+    return this.deps.journal.loadAfter(instanceRef(record), generation, activations === undefined ? undefined : activations - 1, keptSteps);
   }
 
   /** Runs the workflow until it finishes or suspends; never throws: a platform failure is an outcome. */
@@ -319,7 +324,7 @@ export class ActivationRunner {
       const ms = performance.now() - started;
       deps.metrics.observeActivation(ms, engine.committed);
       const stats: ActivationStats = { ms: round(ms), loadMs: round(loadMs), replayed, committed: engine.committed, freshInstance, executor: deps.owner };
-      if (outcome.kind === "suspended" && SNAPSHOT_AFTER.has(outcome.suspension.kind) && lease.lost === undefined && record.activations !== undefined) {
+      if (savesSnapshot(outcome) && lease.lost === undefined && record.activations !== undefined) {
         await deps.journal
           .saveSnapshot(ref, record.generation, record.activations, journal)
           .catch((error: unknown) =>

@@ -93,6 +93,20 @@ export class JournalStore {
     return { steps: snapshot.steps, attempts: new Map(snapshot.attempts), deadlines: new Map(snapshot.deadlines) };
   }
 
+  /**
+   * The journal as it stands once activation `activation` of the generation has ended (the one
+   * running now has not), read as cheaply as that allows: nothing before the first activation unless
+   * a restart kept steps, the snapshot that activation saved if it did, the journal's keys otherwise.
+   * The keys cost a consumer whose creation on nats-server 2.9 walks the bucket's whole stream
+   * (~2.5 ms with 1,000 keys, ~125 ms with 100,000), the snapshot one get, whatever the size.
+   * `activation` undefined (a record older than the count): the keys.
+   */
+  async loadAfter(ref: InstanceRef, generation: number, activation: number | undefined, keptSteps = 0): Promise<InstanceJournal> {
+    if (activation === undefined) return this.load(ref, generation);
+    if (activation === 0 && keptSteps === 0) return emptyJournal();
+    return (await this.loadSnapshot(ref, generation, activation)) ?? this.load(ref, generation);
+  }
+
   /** Commits a completed step; `AlreadyExistsError` if another activation committed it first. */
   async commitStep(ref: InstanceRef, generation: number, record: StepRecord): Promise<void> {
     await this.createOnce(Keys.journalStep(ref, generation, record.key), record);

@@ -2,7 +2,7 @@ import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import { expect, it } from "vitest";
 import { Buckets, type InstanceRef, type StepRecord } from "../../contract/mod.ts";
-import { JournalStore } from "../../infra/journal-store.ts";
+import { JournalStore, type InstanceJournal } from "../../infra/journal-store.ts";
 import { startTestNats } from "../helpers/nats.ts";
 
 const i1: InstanceRef = { tenant: "acme", workflow: "flow", instance: "i1" };
@@ -44,4 +44,25 @@ it("hands back the journal only to the activation right after the one that saved
   // Too large for one value: no snapshot, so the next activation reads the keys.
   await store.saveSnapshot(i1, 0, 4, { ...journal, steps: [step(0, "x".repeat(600 * 1024))] });
   expect(await store.loadSnapshot(i1, 0, 4)).toBeUndefined();
+});
+
+it("reads the journal after an activation from its snapshot, from nothing before the first, from the keys otherwise", async () => {
+  await using nats = await startTestNats();
+  const nc = await nats.connect();
+  const js = jetstream(nc);
+  const store = new JournalStore(await new Kvm(js).create(Buckets.journal, { history: 1 }), js, await jetstreamManager(nc));
+  await store.commitStep(i1, 0, step(0, "from the keys"));
+  const results = (journal: InstanceJournal) => journal.steps.map((s) => ("result" in s ? s.result : undefined));
+
+  // No activation has been claimed: nothing can be written yet, unless a restart kept steps.
+  expect((await store.loadAfter(i1, 0, 0)).steps).toEqual([]);
+  expect(results(await store.loadAfter(i1, 0, 0, 1))).toEqual(["from the keys"]);
+  // The activation left no snapshot (it is running, or lost its lease), or the record predates the count.
+  expect(results(await store.loadAfter(i1, 0, 1))).toEqual(["from the keys"]);
+  expect(results(await store.loadAfter(i1, 0, undefined))).toEqual(["from the keys"]);
+
+  await store.saveSnapshot(i1, 0, 1, { steps: [step(0, "from the snapshot")], attempts: new Map(), deadlines: new Map() });
+  expect(results(await store.loadAfter(i1, 0, 1))).toEqual(["from the snapshot"]);
+  // A later activation ran since: it may have committed more.
+  expect(results(await store.loadAfter(i1, 0, 2))).toEqual(["from the keys"]);
 });
