@@ -4,17 +4,18 @@
  * design wants the same cost (≤ 1.2×) with 100,000 stored instances as with 1,000.
  *
  * The small store is filled through the HTTP batch API and run by the executor, so its instances are
- * real (record, journal, index entry). The large store is filled up to its size directly through the
- * stores the gateway and executor use (InstanceStore.create, JournalStore.commitStep,
- * InstanceIndex.add) with copies of one of those real instances: creating 100,000 instances through
- * HTTP and running them takes far longer than a benchmark should (the rate is reported). Seeding is
- * never timed. Executors are stopped while timing, so the requests do not share two cores with runs.
+ * real (record, journal, snapshot, index entry). The large store is filled up to its size directly
+ * through the stores the gateway and executor use (InstanceStore.create, JournalStore.commitStep
+ * and saveSnapshot, InstanceIndex.add) with copies of one of those real instances: creating 100,000
+ * instances through HTTP and running them takes far longer than a benchmark should (the rate is
+ * reported). Seeding is never timed. Executors are stopped while timing, so the requests do not
+ * share two cores with runs.
  */
 import { openKilnResources } from "../../infra/kiln-resources.ts";
 import { InstanceIndex } from "../../infra/instance-index.ts";
 import { InstanceStore } from "../../infra/instance-store.ts";
-import { JournalStore } from "../../infra/journal-store.ts";
-import type { InstanceRecord, StepRecord } from "../../contract/mod.ts";
+import { JournalStore, type InstanceJournal } from "../../infra/journal-store.ts";
+import type { InstanceRecord } from "../../contract/mod.ts";
 import type { BenchContext } from "../context.ts";
 import { figure, type Figure } from "../figures.ts";
 import { summarize, timeEach } from "../stats.ts";
@@ -60,7 +61,7 @@ export async function measureInstanceScale(context: BenchContext, source: string
   const template = await stores.instances.get(templateRef);
   if (template?.record.status !== "complete")
     throw new Error(`the template instance ${templateRef.instance} is ${template?.record.status ?? "missing"}, not complete`);
-  const { steps } = await stores.journal.load(templateRef, template.record.generation);
+  const journal = await stores.journal.load(templateRef, template.record.generation);
 
   const executorsBefore = cluster.runningExecutors().length;
   await cluster.stopExecutors();
@@ -71,7 +72,7 @@ export async function measureInstanceScale(context: BenchContext, source: string
     const small = await timeOperations(context, stored, sizes.scaleSamples);
     const seedStarted = performance.now();
     const seeded = context.nextIds("seeded", sizes.scaleInstances - stored.length);
-    await seedCompleted(stores, template.record, steps, seeded);
+    await seedCompleted(stores, template.record, journal, seeded);
     const seedSeconds = (performance.now() - seedStarted) / 1000;
     const large = await timeOperations(context, [...stored, ...seeded], sizes.scaleSamples);
     const base = sizes.scaleBaseInstances.toLocaleString("en");
@@ -136,11 +137,14 @@ async function timeOperations(context: BenchContext, stored: readonly string[], 
   return timed;
 }
 
-/** Writes complete instances like `template` (its record and journal), indexed as the gateway indexes a create. */
+/**
+ * Writes complete instances like `template`: its record, its journal's steps and the snapshot its
+ * last activation saved, indexed as the gateway indexes a create.
+ */
 async function seedCompleted(
   stores: { instances: InstanceStore; journal: JournalStore; index: InstanceIndex },
   template: InstanceRecord,
-  steps: readonly StepRecord[],
+  journal: InstanceJournal,
   ids: readonly string[],
 ): Promise<void> {
   let next = 0;
@@ -153,7 +157,8 @@ async function seedCompleted(
         const ref = { tenant: record.tenant, workflow: record.workflow, instance: id };
         await stores.instances.create(record);
         await Promise.all([
-          ...steps.map((step) => stores.journal.commitStep(ref, record.generation, step)),
+          ...journal.steps.map((step) => stores.journal.commitStep(ref, record.generation, step)),
+          ...(record.activations === undefined ? [] : [stores.journal.saveSnapshot(ref, record.generation, record.activations, journal)]),
           stores.index.add(ref.tenant, ref.workflow, id, now),
         ]);
       }
