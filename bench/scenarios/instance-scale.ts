@@ -1,16 +1,21 @@
 /**
  * Instance scale: what create, status and list cost one tenant's workflow with a small store
- * (`scaleBaseInstances`) and with a large one (`scaleInstances`), measured in the same run; the
- * design wants the same cost (≤ 1.2×) with 100,000 stored instances as with 1,000.
+ * (`scaleBaseInstances`) and with a large one (`scaleInstances`); the design wants the same cost
+ * (≤ 1.2×) with 100,000 stored instances as with 1,000.
  *
- * The small store is filled through the HTTP batch API and run by the executor, so its instances are
- * real (record, journal, snapshot, index entry). The large store is filled up to its size directly
- * through the stores the gateway and executor use (InstanceStore.create, JournalStore.commitStep
- * and saveSnapshot, InstanceIndex.add) with copies of one of those real instances: creating 100,000
- * instances through HTTP and running them takes far longer than a benchmark should (the rate is
- * reported). Seeding is never timed. Executors are stopped while timing, so the requests do not
- * share two cores with runs.
+ * The two stores are two fresh Kilns (nats-server and gateway each) set up alike, and every sample
+ * times one request against each, in alternating order: on a shared 2-core machine the load of
+ * other work swings several-fold within minutes, so timing one store after the other measured that
+ * swing (0.1× to 1.3× in trials), not the store.
+ *
+ * Both are filled directly through the stores the gateway and executor use (InstanceStore.create,
+ * JournalStore.commitStep and saveSnapshot, InstanceIndex.add) with copies of one real instance,
+ * created through the HTTP batch API and run by the executor in the run's own cluster together with
+ * `scaleBaseInstances` others: creating 100,000 instances through HTTP and running them takes far
+ * longer than a benchmark should (that rate is reported). Seeding is never timed. The run's
+ * executors are stopped while timing, so the requests do not share two cores with runs.
  */
+import { BenchCluster } from "../cluster.ts";
 import { openKilnResources } from "../../infra/kiln-resources.ts";
 import { InstanceIndex } from "../../infra/instance-index.ts";
 import { InstanceStore } from "../../infra/instance-store.ts";
@@ -18,6 +23,7 @@ import { JournalStore, type InstanceJournal } from "../../infra/journal-store.ts
 import type { InstanceRecord } from "../../contract/mod.ts";
 import type { BenchContext } from "../context.ts";
 import { figure, type Figure } from "../figures.ts";
+import type { TenantClient } from "../kiln-client.ts";
 import { summarize, timeEach } from "../stats.ts";
 import type { BenchParams } from "../workflow.ts";
 import { createMany } from "./create-many.ts";
@@ -28,7 +34,7 @@ const SCALE_WORKFLOW = "scale";
 const STORED_PARAMS: BenchParams = { steps: 1 };
 /** Direct seeding keeps this many instances in flight (the index groups their entries into few writes). */
 const SEED_IN_FLIGHT = 64;
-/** Untimed requests before each operation: the first round would otherwise also pay for warming the gateway up. */
+/** Untimed requests before each operation: a gateway's first requests also pay for warming it up. */
 const WARMUP_REQUESTS = 20;
 const TARGET_RATIO = 1.2;
 const PAGE = "50";
@@ -39,75 +45,98 @@ interface Operation {
   run(): Promise<unknown>;
 }
 
+/** One store under test: the tenant's client on its gateway, and the ids of its stored instances. */
+interface Store {
+  tenant: TenantClient;
+  stored: readonly string[];
+}
+
 export async function measureInstanceScale(context: BenchContext, source: string): Promise<Figure[]> {
   const { cluster, tenant, sizes } = context;
   await tenant.deploy(SCALE_WORKFLOW, source);
 
-  // The small store through the API, as tenants fill it; its instances are the template for the rest.
-  const stored = context.nextIds("stored", sizes.scaleBaseInstances);
+  // Instances through the API, as tenants create them: one of them is the template the stores are filled with.
+  const stored = context.nextIds("http", sizes.scaleBaseInstances);
   const httpStarted = performance.now();
   await createMany(tenant, SCALE_WORKFLOW, stored, STORED_PARAMS);
   const httpCreatesPerSecond = stored.length / ((performance.now() - httpStarted) / 1000);
   await Promise.all(stored.map((id) => context.watch.next(id, ["complete"])));
   const httpCompletesPerSecond = stored.length / ((performance.now() - httpStarted) / 1000);
-
-  const resources = await openKilnResources(cluster.nc);
-  const stores = {
-    instances: new InstanceStore(resources.instances),
-    journal: new JournalStore(resources.journal, resources.js, resources.jsm),
-    index: new InstanceIndex(resources.index),
-  };
-  const templateRef = { tenant: tenant.tenant, workflow: SCALE_WORKFLOW, instance: stored[0]! };
-  const template = await stores.instances.get(templateRef);
-  if (template?.record.status !== "complete")
-    throw new Error(`the template instance ${templateRef.instance} is ${template?.record.status ?? "missing"}, not complete`);
-  const journal = await stores.journal.load(templateRef, template.record.generation);
+  const template = await readTemplate(context, stored[0]!);
 
   const executorsBefore = cluster.runningExecutors().length;
   await cluster.stopExecutors();
+  const kilns: BenchCluster[] = [];
   try {
-    // A whole untimed round first: in trials the first round ran up to 1.8× slower than the second
-    // on the same store (a gateway and NATS just done with the runs), which would flatter the ratio.
-    await timeOperations(context, stored, sizes.scaleSamples);
-    const small = await timeOperations(context, stored, sizes.scaleSamples);
-    const seedStarted = performance.now();
-    const seeded = context.nextIds("seeded", sizes.scaleInstances - stored.length);
-    await seedCompleted(stores, template.record, journal, seeded);
-    const seedSeconds = (performance.now() - seedStarted) / 1000;
-    const large = await timeOperations(context, [...stored, ...seeded], sizes.scaleSamples);
+    // Two fresh Kilns set up alike, so that the number of stored instances is their one difference.
+    for (let i = 0; i < 2; i++) kilns.push(await BenchCluster.start(cluster.launcher));
+    const seedSeconds: number[] = [];
+    const [small, large] = await Promise.all(
+      kilns.map(async (kiln, i) => {
+        const storeTenant = await kiln.admin.createTenant(tenant.tenant);
+        const { version } = await storeTenant.deploy(SCALE_WORKFLOW, source);
+        const ids = context.nextIds("stored", i === 0 ? sizes.scaleBaseInstances : sizes.scaleInstances);
+        return { tenant: storeTenant, stored: ids, version };
+      }),
+    );
+    for (const [i, store] of [small!, large!].entries()) {
+      const seedStarted = performance.now();
+      await seedCompleted(await storesOf(kilns[i]!), { ...template.record, version: store.version }, template.journal, store.stored);
+      seedSeconds.push((performance.now() - seedStarted) / 1000);
+    }
+    const timed = await timeSideBySide(context, small!, large!, sizes.scaleSamples);
     const base = sizes.scaleBaseInstances.toLocaleString("en");
     const size = sizes.scaleInstances.toLocaleString("en");
-    const figures: Figure[] = [...small].map(([id, { title, samples }]) => {
+    const figures: Figure[] = timed.map(({ id, title, small, large }) => {
       const scaled = figure({
         id: `instance-scale-${id}`,
         title: `${title} with ${size} stored instances vs ${base}`,
-        kiln: { label: `${size} stored`, unit: "ms", value: summarize(large.get(id)!.samples) },
-        floor: { label: `${base} stored`, unit: "ms", value: summarize(samples) },
+        kiln: { label: `${size} stored`, unit: "ms", value: summarize(large) },
+        floor: { label: `${base} stored`, unit: "ms", value: summarize(small) },
       });
       return { ...scaled, target: { text: `p50 ≤ ${TARGET_RATIO}× the ${base}-instance store`, met: scaled.ratio! <= TARGET_RATIO } };
     });
     figures.push({
       ...figure({
         id: "instance-scale-http-seed",
-        title: `Filling the store through the HTTP batch API (${base} instances of one step, batches of 100)`,
+        title: `Creating instances through the HTTP batch API (${base} instances of one step, batches of 100)`,
         kiln: { label: "creates", unit: "ops/s", value: httpCreatesPerSecond },
       }),
       note:
         `${Math.round(httpCompletesPerSecond)} completed/s including the runs, so ${size} would take ~${(sizes.scaleInstances / httpCompletesPerSecond / 60).toFixed(1)} min; ` +
-        `the other ${(sizes.scaleInstances - stored.length).toLocaleString("en")} were written directly through the gateway's stores in ${seedSeconds.toFixed(0)} s`,
+        `both stores were written directly through the gateway's stores (${base} in ${seedSeconds[0]!.toFixed(0)} s, ${size} in ${seedSeconds[1]!.toFixed(0)} s)`,
     });
     return figures;
   } finally {
+    await Promise.all(kilns.map((kiln) => kiln.close()));
     for (let i = 0; i < executorsBefore; i++) await cluster.addExecutor();
   }
 }
 
-/** The requests timed at each store size: a create, a status, and three kinds of list page. */
-function operations(context: BenchContext, stored: readonly string[]): Operation[] {
-  const { tenant } = context;
+/** The gateway's own stores, on a Kiln's NATS. */
+async function storesOf(cluster: BenchCluster) {
+  const resources = await openKilnResources(cluster.nc);
+  return {
+    instances: new InstanceStore(resources.instances),
+    journal: new JournalStore(resources.journal, resources.js, resources.jsm),
+    index: new InstanceIndex(resources.index),
+  };
+}
+
+/** A complete instance as the executor left it (record and journal): what both stores are filled with copies of. */
+async function readTemplate(context: BenchContext, instance: string): Promise<{ record: InstanceRecord; journal: InstanceJournal }> {
+  const stores = await storesOf(context.cluster);
+  const ref = { tenant: context.tenant.tenant, workflow: SCALE_WORKFLOW, instance };
+  const template = await stores.instances.get(ref);
+  if (template?.record.status !== "complete") throw new Error(`the template instance ${instance} is ${template?.record.status ?? "missing"}, not complete`);
+  return { record: template.record, journal: await stores.journal.load(ref, template.record.generation) };
+}
+
+/** The requests timed against a store: a status, three kinds of list page, and a create. */
+function operations(context: BenchContext, { tenant, stored }: Store): Operation[] {
   let cursor: string | undefined;
   return [
-    // A random stored instance: at the large size, almost always one far from the newest.
+    // A random stored instance: in the large store, almost always one far from the newest.
     { id: "status", title: "Status (GET instance)", run: () => tenant.get(SCALE_WORKFLOW, stored[Math.floor(Math.random() * stored.length)]!) },
     { id: "list", title: `List, newest ${PAGE}`, run: () => tenant.list(SCALE_WORKFLOW, { limit: PAGE }) },
     { id: "list-status", title: `List, ${PAGE} complete (status filter)`, run: () => tenant.list(SCALE_WORKFLOW, { limit: PAGE, status: "complete" }) },
@@ -115,7 +144,7 @@ function operations(context: BenchContext, stored: readonly string[]): Operation
       id: "list-cursor",
       title: `List, second page of ${PAGE} (cursor)`,
       run: async () => {
-        // The first page's cursor, read once per store size (untimed: the warm-up takes it).
+        // The first page's cursor, read once (untimed: the warm-up takes it).
         cursor ??= (await tenant.list(SCALE_WORKFLOW, { limit: PAGE })).cursor;
         if (!cursor) throw new Error("the first page of the listing has no cursor");
         return tenant.list(SCALE_WORKFLOW, { limit: PAGE, cursor });
@@ -127,12 +156,28 @@ function operations(context: BenchContext, stored: readonly string[]): Operation
   ];
 }
 
-/** Each operation's samples (ms) at the store's current size, after a few untimed requests. */
-async function timeOperations(context: BenchContext, stored: readonly string[], samples: number): Promise<Map<string, { title: string; samples: number[] }>> {
-  const timed = new Map<string, { title: string; samples: number[] }>();
-  for (const operation of operations(context, stored)) {
-    await timeEach(WARMUP_REQUESTS, () => operation.run());
-    timed.set(operation.id, { title: operation.title, samples: await timeEach(samples, () => operation.run()) });
+/** Each operation timed `samples` times against both stores: one request to each per sample. */
+async function timeSideBySide(
+  context: BenchContext,
+  smallStore: Store,
+  largeStore: Store,
+  samples: number,
+): Promise<Array<{ id: string; title: string; small: number[]; large: number[] }>> {
+  const large = operations(context, largeStore);
+  const timed: Array<{ id: string; title: string; small: number[]; large: number[] }> = [];
+  for (const [index, small] of operations(context, smallStore).entries()) {
+    const pair = [small, large[index]!];
+    const durations: [number[], number[]] = [[], []];
+    await timeEach(WARMUP_REQUESTS, () => Promise.all(pair.map((operation) => operation.run())));
+    for (let i = 0; i < samples; i++) {
+      // Which store goes first alternates, so neither always runs right after the other's request.
+      for (const side of i % 2 === 0 ? [0, 1] : [1, 0]) {
+        const started = performance.now();
+        await pair[side]!.run();
+        durations[side]!.push(performance.now() - started);
+      }
+    }
+    timed.push({ id: small.id, title: small.title, small: durations[0], large: durations[1] });
   }
   return timed;
 }
