@@ -92,12 +92,12 @@ export interface RunnerDeps {
 const SNAPSHOT_AFTER: ReadonlySet<Suspension["kind"]> = new Set(["sleep", "retry", "event"]);
 
 /**
- * Whether the activation ended with its journal whole and final for this generation: a suspension
- * above, or a completed run, whose snapshot the status view reads instead of the journal's keys
- * (whose cost grows with the whole bucket on nats-server 2.9).
+ * Whether the activation ended with its journal whole: a suspension above, or a run that completed
+ * or errored (its journal is final for this generation). The status view reads that snapshot instead
+ * of the journal's keys, whose read costs a consumer that walks the whole bucket on nats-server 2.9.
  */
 const savesSnapshot = (outcome: ActivationOutcome): boolean =>
-  outcome.kind === "complete" || (outcome.kind === "suspended" && SNAPSHOT_AFTER.has(outcome.suspension.kind));
+  outcome.kind === "complete" || outcome.kind === "errored" || (outcome.kind === "suspended" && SNAPSHOT_AFTER.has(outcome.suspension.kind));
 
 type LogLevel = "debug" | "info" | "warn" | "error";
 
