@@ -27,6 +27,11 @@ export interface BenchSizes {
   cpuNeighbourSamples: number;
   /** How long the 32 clients loop, per configuration. */
   clientsSeconds: number;
+  /** Instance scale: the stored instances of the small store, and of the large one it is compared with. */
+  scaleBaseInstances: number;
+  scaleInstances: number;
+  /** Requests timed per operation at each store size. */
+  scaleSamples: number;
 }
 
 export const FULL: BenchSizes = {
@@ -50,6 +55,9 @@ export const FULL: BenchSizes = {
   terminateSamples: 30,
   cpuNeighbourSamples: 20,
   clientsSeconds: 10,
+  scaleBaseInstances: 1_000,
+  scaleInstances: 100_000,
+  scaleSamples: 200,
 };
 
 /** `--quick`: the same scenarios, small enough to finish in under two minutes. */
@@ -74,6 +82,9 @@ export const QUICK: BenchSizes = {
   terminateSamples: 10,
   cpuNeighbourSamples: 8,
   clientsSeconds: 3,
+  scaleBaseInstances: 1_000,
+  scaleInstances: 10_000,
+  scaleSamples: 50,
 };
 
 export interface BenchContext {

@@ -79,6 +79,12 @@ export class TenantClient extends KilnClient {
     return this.expect(200, "GET", `/v1/tenants/${this.tenant}/workflows/${workflow}/instances/${id}`);
   }
 
+  /** One page of `GET …/instances`, newest first; `query` as the API takes it (status, limit, cursor…). */
+  list(workflow: string, query: Record<string, string> = {}): Promise<{ instances: Array<{ id: string; status: string }>; cursor?: string }> {
+    const search = new URLSearchParams(query).toString();
+    return this.expect(200, "GET", `/v1/tenants/${this.tenant}/workflows/${workflow}/instances${search ? `?${search}` : ""}`);
+  }
+
   async logs(workflow: string, id: string): Promise<Array<{ ts: number; level: string; message: string }>> {
     const { lines } = await this.expect<{ lines: Array<{ ts: number; level: string; message: string }> }>(
       200,

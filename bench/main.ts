@@ -1,7 +1,8 @@
 /**
- * `npm run bench -- [--quick] [--runtime node|node:/path/to/node|deno|deno:/path/to/deno] [--only throughput,timers] [--out dir] [--cpu-prof dir]`
- * (`--only` takes phase names as listed in `phases` below, e.g. "sandbox replace,terminate";
- * `--cpu-prof` writes a CPU profile of every service process into `dir` as it stops).
+ * `npm run bench -- [--quick] [--runtime node|node:/path/to/node|deno|deno:/path/to/deno] [--only throughput,timers] [--out dir]
+ * [--cpu-prof dir] [--instances 100000]` (`--only` takes phase names as listed in `phases` below, e.g. "sandbox replace,terminate";
+ * `--cpu-prof` writes a CPU profile of every service process into `dir` as it stops; `--instances` is the large store of
+ * "instance scale", by default 100,000, 10,000 when quick).
  *
  * Measures the figures of the design ("Figures to reach") beside their physical floor, in one run
  * against a private nats-server, with the gateway and executors as separate processes on the chosen
@@ -26,6 +27,7 @@ import { measureColdStart } from "./scenarios/cold-start.ts";
 import { measureCpuNeighbour } from "./scenarios/cpu-neighbour.ts";
 import { measureDeploys } from "./scenarios/deploy.ts";
 import { measureFloors } from "./scenarios/floors.ts";
+import { measureInstanceScale } from "./scenarios/instance-scale.ts";
 import { measureLatency } from "./scenarios/latency.ts";
 import { measureNoisyNeighbour } from "./scenarios/noisy-neighbour.ts";
 import { measureSandboxReplace } from "./scenarios/sandbox-replace.ts";
@@ -53,12 +55,20 @@ const { values: args } = parseArgs({
     out: { type: "string" },
     only: { type: "string" },
     "cpu-prof": { type: "string" },
+    instances: { type: "string" },
   },
 });
 
 const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
 const launcher = args["cpu-prof"] ? withCpuProfile(launcherFor(args.runtime), resolve(args["cpu-prof"])) : launcherFor(args.runtime);
-const sizes = args.quick ? QUICK : FULL;
+const sizes = { ...(args.quick ? QUICK : FULL) };
+if (args.instances !== undefined) {
+  const instances = Number(args.instances);
+  if (!Number.isInteger(instances) || instances <= sizes.scaleBaseInstances) {
+    throw new Error(`--instances must be a whole number above ${sizes.scaleBaseInstances} (the small store), got '${args.instances}'`);
+  }
+  sizes.scaleInstances = instances;
+}
 const machine: Machine = {
   cores: availableParallelism(),
   cpu: cpus()[0]?.model.trim() ?? "unknown",
@@ -118,6 +128,8 @@ try {
     ["watchdog cost", () => measureWatchdogCost(context)],
     ["cpu neighbour", () => measureCpuNeighbour(context, source)],
     ["32 clients", () => measureClients(context)],
+    // Last: its 100,000 stored instances (and their journals) would weigh on every scenario after it.
+    ["instance scale", () => measureInstanceScale(context, source)],
   ];
   await cluster.addExecutor();
   // Floors and the deploy figures always run: other figures are compared with them.

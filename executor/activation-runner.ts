@@ -32,7 +32,7 @@ import {
 import { readInbox } from "../infra/inbox.ts";
 import { RevisionConflictError } from "../infra/errors.ts";
 import type { InstanceStore, StoredInstance } from "../infra/instance-store.ts";
-import { emptyJournal, type InstanceJournal, type JournalStore } from "../infra/journal-store.ts";
+import { type InstanceJournal, type JournalStore } from "../infra/journal-store.ts";
 import type { KilnResources } from "../infra/kiln-resources.ts";
 import { becomesFinal, type QuotaStore } from "../infra/quota/mod.ts";
 import { remapStack } from "../infra/stack-trace.ts";
@@ -93,11 +93,11 @@ export interface RunnerDeps {
 const SNAPSHOT_AFTER: ReadonlySet<Suspension["kind"]> = new Set(["sleep", "retry", "event"]);
 
 /**
- * Ends after which the journal is saved as a snapshot: those suspensions, for the next activation,
- * and the instance's end, for the status view (JournalStore.loadForView), which then reads one key
- * instead of creating a consumer per request.
+ * Whether the activation ended with its journal whole: a suspension above, or a run that completed
+ * or errored (its journal is final for this generation). The status view reads that snapshot instead
+ * of the journal's keys, whose read costs a consumer that walks the whole bucket on nats-server 2.9.
  */
-const snapshotAfter = (outcome: ActivationOutcome): boolean =>
+const savesSnapshot = (outcome: ActivationOutcome): boolean =>
   outcome.kind === "complete" || outcome.kind === "errored" || (outcome.kind === "suspended" && SNAPSHOT_AFTER.has(outcome.suspension.kind));
 
 type LogLevel = "debug" | "info" | "warn" | "error";
@@ -203,13 +203,10 @@ export class ActivationRunner {
   }
 
   /** The journal to replay: nothing for a generation's first activation, else the snapshot or the keys. */
-  private async loadJournal(record: InstanceRecord): Promise<InstanceJournal> {
-    const { journal } = this.deps;
-    const { generation, activations } = record;
-    const ref = instanceRef(record);
-    if (activations === undefined) return journal.load(ref, generation);
-    if (activations === 1 && !record.keptSteps) return emptyJournal();
-    return (await journal.loadSnapshot(ref, generation, activations - 1)) ?? journal.load(ref, generation);
+  private loadJournal(record: InstanceRecord): Promise<InstanceJournal> {
+    const { generation, activations, keptSteps } = record;
+    // `activations` already counts this activation's claim: the journal is as the one before left it.
+    return this.deps.journal.loadAfter(instanceRef(record), generation, activations === undefined ? undefined : activations - 1, keptSteps);
   }
 
   /** Runs the workflow until it finishes or suspends; never throws: a platform failure is an outcome. */
@@ -335,7 +332,7 @@ export class ActivationRunner {
       const ms = performance.now() - started;
       deps.metrics.observeActivation(ms, engine.committed);
       const stats: ActivationStats = { ms: round(ms), loadMs: round(loadMs), replayed, committed: engine.committed, freshInstance, executor: deps.owner };
-      if (snapshotAfter(outcome) && lease.lost === undefined && record.activations !== undefined) {
+      if (savesSnapshot(outcome) && lease.lost === undefined && record.activations !== undefined) {
         await deps.journal
           .saveSnapshot(ref, record.generation, record.activations, journal)
           .catch((error: unknown) =>

@@ -179,7 +179,7 @@ export function instanceRoutes(deps: InstanceRouteDeps) {
   app.get("/:t/workflows/:w/instances/:id", requireScope("read"), async (c) => {
     const ref = refOf(c.req.param());
     const record = await loadInstance(ref);
-    const journal = await deps.journal.loadForView(record);
+    const journal = await deps.journal.loadAfter(ref, record.generation, record.activations, record.keptSteps);
     return c.json(instanceView(record, journal));
   });
 
@@ -198,7 +198,7 @@ export function instanceRoutes(deps: InstanceRouteDeps) {
     if (name.length === 0 || name.length > MAX_STEP_NAME_LENGTH) throw badRequest(`a step name has 1 to ${MAX_STEP_NAME_LENGTH} characters`);
     const ref = refOf(c.req.param());
     const record = await loadInstance(ref);
-    const journal = await deps.journal.loadForView(record);
+    const journal = await deps.journal.loadAfter(ref, record.generation, record.activations, record.keptSteps);
     const view = findStepView(record, journal, stepKey(name, Number(count)));
     if (!view) throw notFound(`step '${name}' #${count} of instance '${ref.instance}'`);
     return c.json(view);
