@@ -4,8 +4,7 @@
  * times are ISO 8601 strings.
  */
 import type { InstanceView as WireInstanceView, LogLine } from "../contract/mod.ts";
-import { createKilnClient, KilnApiError, type KilnClient as TypedClient } from "../client/mod.ts";
-import { apiError } from "../client/http.ts";
+import { apiError, createKilnClient, KilnApiError, type KilnClient as TypedClient } from "../client/mod.ts";
 
 /** What a call that got an unexpected status throws: the client's error, with the API's `code`. */
 export const ApiError = KilnApiError;

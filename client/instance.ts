@@ -6,6 +6,9 @@ import { KilnInstanceError, KilnTimeoutError } from "./errors.ts";
 import type { Transport } from "./http.ts";
 import { readServerSentEvents } from "./sse.ts";
 
+/** Between a status stream that ended early and the next one. */
+const RECONNECT_DELAY_MS = 100;
+
 export interface ResultOptions {
   /** Give up (with `KilnTimeoutError`) after this long; the instance goes on. @default no limit */
   timeoutMs?: number;
@@ -57,8 +60,10 @@ export function instanceHandle(transport: Transport, base: string, workflow: str
         if (FINAL_STATUSES.has(last.status)) return;
       }
       // The stream closed before the end (a gateway restart, a proxy's idle timeout): connect again;
-      // the gateway starts each stream with the current status, so nothing is lost.
+      // the gateway starts each stream with the current status, so nothing is lost. The pause keeps
+      // a gateway that closes every stream at once from being asked in a tight loop.
       if (options.signal?.aborted) return;
+      await new Promise((resolve) => setTimeout(resolve, RECONNECT_DELAY_MS));
     }
   }
 

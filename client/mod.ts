@@ -18,7 +18,7 @@ export {
   type WorkflowClient,
 } from "./client.ts";
 export type { InstanceHandle, LogsOptions, ResultOptions } from "./instance.ts";
-export type { RawAnswer, RequestBody, RequestOptions, Transport } from "./http.ts";
+export { apiError, createTransport, type RawAnswer, type RequestBody, type RequestOptions, type Transport, type TransportOptions } from "./http.ts";
 export {
   isKilnApiError,
   isKilnCompileError,

@@ -19,8 +19,7 @@ import { loadExecutorConfig, startExecutor } from "../../executor/mod.ts";
 import { loadGatewayConfig, startGateway, type RunningGateway } from "../../gateway/mod.ts";
 import { currentRuntime, launcherFor, spawnService, type RuntimeName, type ServiceProcess } from "../../infra/runtime/mod.ts";
 import { startTestNats, type TestNats } from "./nats.ts";
-import { createKilnClient, isKilnApiError, type KilnClient, type LogLine } from "../../client/mod.ts";
-import { createTransport, type RequestBody } from "../../client/http.ts";
+import { createKilnClient, createTransport, isKilnApiError, type KilnClient, type LogLine, type RequestBody } from "../../client/mod.ts";
 
 const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 /** Survives across runs on a developer machine; CI starts from a clean clone. */

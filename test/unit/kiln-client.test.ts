@@ -1,4 +1,5 @@
 /** The client against a fake `fetch`: how answers become values, and errors keep the API's code. */
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { createKilnClient, isKilnApiError, isKilnCompileError, KilnApiError, KilnCompileError, KilnInstanceError, KilnTimeoutError } from "../../client/mod.ts";
 
@@ -180,5 +181,23 @@ describe("kiln client", () => {
       .workflow("wf")
       .list({ status: "complete", createdAfter: new Date(0), limit: 5 });
     expect(sent[0]!.url).toBe("http://kiln.test/v1/tenants/acme/workflows/wf/instances?status=complete&limit=5&createdAfter=1970-01-01T00%3A00%3A00.000Z");
+  });
+});
+
+describe("kiln client portability", () => {
+  it("bundles for a browser from client/ and the contract alone, with nothing from Node", async () => {
+    // esbuild's browser platform cannot resolve `node:` modules: a Node import anywhere fails the build.
+    const { build } = await import("esbuild");
+    const result = await build({
+      entryPoints: [fileURLToPath(new URL("../../client/mod.ts", import.meta.url))],
+      bundle: true,
+      platform: "browser",
+      format: "esm",
+      write: false,
+      metafile: true,
+      logLevel: "silent",
+    });
+    const inputs = Object.keys(result.metafile.inputs);
+    expect(inputs.every((input) => /(^|\/)(client|contract)\/[^/]+\.ts$/.test(input))).toBe(true);
   });
 });
