@@ -1,6 +1,6 @@
 /** The `kiln` binary as a script runs it: a child process against a real Kiln, exit codes and output. */
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -70,6 +70,26 @@ describe("the kiln CLI", () => {
     expect(failed.code).toBe(1);
     expect(failed.stderr).toMatch(new RegExp(`${broken.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}:3:\\d+: `));
     expect(failed.stderr).toContain("> 3 |     return { ok: ;\n    |                  ^");
+  });
+
+  it("deploys a folder as files with an entry, pointing errors at the file on disk", async () => {
+    const folder = join(home, "multi");
+    await mkdir(folder);
+    await writeFile(join(folder, "index.ts"), 'import { helper } from "./helper.ts";\nexport default class Multi { async run() { return helper(); } }\n');
+    await writeFile(join(folder, "helper.ts"), "export function helper() {\n  return (;\n}\n");
+    const failed = await kilnCli("deploy", folder);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toContain(`${join(folder, "helper.ts")}:2:`);
+    expect(failed.stderr).toContain("> 2 |   return (;");
+    expect(failed.stderr).toContain("error: multi was not deployed");
+  });
+
+  it("shows live statuses and finished steps on stderr, and the output on stdout", async () => {
+    const ran = await kilnCli("run", "sink", "--params", '{"scenario":"steps","count":2}', "--wait");
+    expect(ran.code).toBe(0);
+    expect(JSON.parse(ran.stdout)).toMatchObject({ sum: 6 });
+    expect(ran.stderr).toMatch(/: complete/);
+    expect(ran.stderr).toContain("✓ step 2");
   });
 
   it("runs an instance to its end with --wait --json, then shows it", async () => {
