@@ -135,12 +135,16 @@ export interface LifecycleAnswer {
   pending?: "pause" | "terminate";
 }
 
-/** One line of `GET …/instances/:id/logs` (`{ lines }`, or one `log` event each with `?follow=1`). `ts` is epoch ms, as stored. */
+/**
+ * One line of `GET …/instances/:id/logs` (`{ lines }`, or one `log` event each with `?follow=1`), as
+ * the executor publishes it. `ts` is epoch ms, as stored.
+ */
 export interface LogLine {
   ts: number;
   level: string;
   message: string;
-  source: string;
+  /** `tenant` for the workflow's own console output, `engine` for step lifecycle lines. */
+  source: "tenant" | "engine";
 }
 
 /** `GET /v1/tenants/:t/secrets` → `{ secrets }`: names and times only, never values. */
