@@ -6,6 +6,7 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 import { createKilnClient, isKilnApiError, isKilnCompileError, type KilnClient, type TokenScope } from "../client/mod.ts";
 import { configPath, resolveConfig, saveConfig } from "./config.ts";
 import { deploy } from "./deploy.ts";
+import { doctor } from "./doctor.ts";
 import { ExitCode, UsageError } from "./errors.ts";
 import { instances, run } from "./instances.ts";
 import { createOutput, table, type Output } from "./output.ts";
@@ -146,6 +147,14 @@ const COMMANDS: Record<string, Command> = {
         return 0;
       }
       throw new UsageError("use kiln tokens create <name> --scope S, kiln tokens list or kiln tokens revoke <name>");
+    },
+  },
+  doctor: {
+    usage: "kiln doctor",
+    summary: "check the gateway and the token as logged in (exit 1 if either fails)",
+    async run({ client, out, args }) {
+      if (args.length > 0) throw new UsageError("kiln doctor takes no arguments");
+      return doctor(await client(), out);
     },
   },
 };

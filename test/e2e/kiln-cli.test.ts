@@ -114,6 +114,21 @@ describe("the kiln CLI", () => {
     expect(ran.stderr).toContain("the account is closed");
   });
 
+  it("doctor checks the gateway and the token", async () => {
+    const healthy = await kilnCli("doctor", "--json");
+    expect(healthy.code).toBe(0);
+    expect(JSON.parse(healthy.stdout)).toMatchObject({
+      ok: true,
+      checks: [
+        { check: "gateway", ok: true },
+        { check: "token", ok: true },
+      ],
+    });
+    const badToken = await kilnCli("doctor", "--token", "kiln_wrong");
+    expect(badToken.code).toBe(1);
+    expect(badToken.stdout).toMatch(/token\s+NO\s+unauthorized/);
+  });
+
   it("answers API errors with exit 1 and the API's code", async () => {
     const missing = await kilnCli("instances", "show", "sink", "nope", "--json");
     expect(missing.code).toBe(1);
