@@ -1,6 +1,7 @@
 /** The typed client (client/) against a real Kiln: deploy, create, result, events, logs, tokens, secrets. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createKilnClient, isKilnApiError, KilnCompileError, KilnInstanceError, type KilnClient, type LogLine } from "../../client/mod.ts";
+import { KilnClient as BenchAdmin } from "../../bench/kiln-client.ts";
 import { startKilnWithKitchenSink, type TestKiln } from "../helpers/kiln.ts";
 
 let kiln: TestKiln;
@@ -104,5 +105,17 @@ describe("the kiln client against a real system", () => {
     await b1.delete();
     await expect(b1.status()).rejects.toMatchObject({ status: 404, code: "not_found" });
     await client.workflow("sink").instance("b2").delete({ force: true });
+  });
+
+  it("serves the bench's client, which reads the wire's ISO times", async () => {
+    const bench = await new BenchAdmin(kiln.gateway.url, kiln.adminToken).createTenant("bench");
+    await bench.deploy("sink", source);
+    await bench.create("sink", "b-1", { scenario: "steps", count: 1 });
+    await bench.client.workflow("sink").instance("b-1").result({ timeoutMs: 60_000 });
+    const view = await bench.get("sink", "b-1");
+    expect(typeof view.createdAt).toBe("string");
+    expect(Date.parse(view.steps[0]!.completedAt!)).toBeGreaterThanOrEqual(Date.parse(view.createdAt));
+    expect((await bench.logs("sink", "b-1")).map((line) => line.message)).toContain("body:step 1");
+    await expect(bench.get("sink", "missing")).rejects.toMatchObject({ status: 404, code: "not_found" });
   });
 });
