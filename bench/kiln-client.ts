@@ -1,29 +1,43 @@
-/** The gateway's HTTP API as a tenant (and the admin) uses it: just what the benchmark calls. */
+/**
+ * The gateway's HTTP API as the benchmark calls it: a thin layer over the one client (client/), kept
+ * with the signatures the scenarios were written against. Views are the wire's (contract/api.ts):
+ * times are ISO 8601 strings.
+ */
+import type { InstanceView as WireInstanceView, LogLine } from "../contract/mod.ts";
+import { apiError, createKilnClient, KilnApiError, type InstancePage, type KilnClient as TypedClient, type ListOptions } from "../client/mod.ts";
 
-export class ApiError extends Error {
-  override name = "ApiError";
-}
+/** What a call that got an unexpected status throws: the client's error, with the API's `code`. */
+export const ApiError = KilnApiError;
+export type ApiError = KilnApiError;
 
 export class KilnClient {
+  /** The typed client this one is a shortcut over. */
+  readonly client: TypedClient;
+
   constructor(
     readonly baseUrl: string,
-    protected readonly token: string,
-  ) {}
+    token: string,
+    tenant?: string,
+  ) {
+    this.client = createKilnClient({ url: baseUrl, token, tenant });
+  }
 
   async request<T>(method: string, path: string, body?: unknown, contentType = "application/json"): Promise<{ status: number; body: T }> {
-    const response = await fetch(`${this.baseUrl}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { "content-type": contentType }) },
-      body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
-    });
-    const text = await response.text();
-    return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
+    const { status, body: answer } = await this.client.http.raw<T>(method, path, { body: body as string | object | undefined, contentType });
+    return { status, body: answer };
   }
 
   async expect<T>(status: number, method: string, path: string, body?: unknown, contentType?: string): Promise<T> {
-    const response = await this.request<T>(method, path, body, contentType);
-    if (response.status !== status) throw new ApiError(`${method} ${path}: expected ${status}, got ${response.status} ${JSON.stringify(response.body)}`);
-    return response.body;
+    const answer = await this.client.http.raw<T>(method, path, { body: body as string | object | undefined, contentType });
+    if (answer.status === status) return answer.body;
+    const error = apiError(answer.status, answer.headers, answer.body, `${method} ${path}`);
+    throw new KilnApiError(
+      error.status,
+      error.code,
+      `${method} ${path}: expected ${status}, got ${answer.status}: ${error.message}`,
+      error.retryAfterMs,
+      error.details,
+    );
   }
 
   /**
@@ -32,29 +46,22 @@ export class KilnClient {
    * default `limits.createsPerSecond` of 300.
    */
   async createTenant(id: string): Promise<TenantClient> {
-    const { token } = await this.expect<{ token: string }>(201, "POST", "/v1/tenants", { id });
-    await this.expect(200, "PUT", `/v1/tenants/${id}/settings`, { limits: { createsPerSecond: 100_000 } });
+    const { token } = await this.client.tenants.create(id);
+    await this.client.tenants.putSettings(id, { limits: { createsPerSecond: 100_000 } });
     return new TenantClient(this.baseUrl, token, id);
   }
 }
 
-export interface InstanceView {
-  id: string;
-  status: string;
-  output?: unknown;
-  error?: unknown;
-  steps: Array<{ name: string; startedAt?: number; completedAt?: number }>;
-  createdAt: number;
-  updatedAt: number;
-}
+/** An instance as `GET …/instances/:id` answers it. */
+export type InstanceView = WireInstanceView;
 
 export class TenantClient extends KilnClient {
   constructor(
     baseUrl: string,
-    token: string,
+    private readonly token: string,
     readonly tenant: string,
   ) {
-    super(baseUrl, token);
+    super(baseUrl, token, tenant);
   }
 
   /** The same tenant through another gateway (e.g. `npm run dev`'s on the same NATS). */
@@ -63,43 +70,43 @@ export class TenantClient extends KilnClient {
   }
 
   deploy(workflow: string, source: string): Promise<{ version: string; unchanged?: boolean }> {
-    return this.expect(201, "PUT", `/v1/tenants/${this.tenant}/workflows/${workflow}`, source, "application/typescript");
+    return this.client.workflows.deploy(workflow, source);
   }
 
-  create(workflow: string, id: string, params: unknown): Promise<{ id: string; version: string }> {
-    return this.expect(201, "POST", `/v1/tenants/${this.tenant}/workflows/${workflow}/instances`, { id, params });
+  async create(workflow: string, id: string, params: unknown): Promise<{ id: string; version: string }> {
+    const created = await this.client.workflow(workflow).create({ id, params });
+    return { id: created.id, version: created.version };
   }
 
   /** Creates up to 100 instances in one request. */
   createBatch(workflow: string, items: Array<{ id: string; params: unknown }>): Promise<unknown> {
-    return this.expect(201, "POST", `/v1/tenants/${this.tenant}/workflows/${workflow}/instances/batch`, items);
+    return this.client
+      .workflow(workflow)
+      .createBatch(items)
+      .then((instances) => ({ instances }));
   }
 
   get(workflow: string, id: string): Promise<InstanceView> {
-    return this.expect(200, "GET", `/v1/tenants/${this.tenant}/workflows/${workflow}/instances/${id}`);
+    return this.client.workflow(workflow).instance(id).status();
   }
 
-  /** One page of `GET …/instances`, newest first; `query` as the API takes it (status, limit, cursor…). */
-  list(workflow: string, query: Record<string, string> = {}): Promise<{ instances: Array<{ id: string; status: string }>; cursor?: string }> {
-    const search = new URLSearchParams(query).toString();
-    return this.expect(200, "GET", `/v1/tenants/${this.tenant}/workflows/${workflow}/instances${search ? `?${search}` : ""}`);
+  /** One page of `GET …/instances`, newest first. */
+  list(workflow: string, options: ListOptions = {}): Promise<InstancePage> {
+    return this.client.workflow(workflow).list(options);
   }
 
-  async logs(workflow: string, id: string): Promise<Array<{ ts: number; level: string; message: string }>> {
-    const { lines } = await this.expect<{ lines: Array<{ ts: number; level: string; message: string }> }>(
-      200,
-      "GET",
-      `/v1/tenants/${this.tenant}/workflows/${workflow}/instances/${id}/logs`,
-    );
+  async logs(workflow: string, id: string): Promise<LogLine[]> {
+    const lines: LogLine[] = [];
+    for await (const line of this.client.workflow(workflow).instance(id).logs()) lines.push(line);
     return lines;
   }
 
   /** Asks for the instance's end; a running instance ends once its `terminated` event is out. */
   terminate(workflow: string, id: string): Promise<{ status: string; pending?: string }> {
-    return this.expect(200, "POST", `/v1/tenants/${this.tenant}/workflows/${workflow}/instances/${id}/terminate`);
+    return this.client.workflow(workflow).instance(id).terminate();
   }
 
   sendEvent(workflow: string, id: string, type: string, payload: unknown = {}): Promise<unknown> {
-    return this.expect(202, "POST", `/v1/tenants/${this.tenant}/workflows/${workflow}/instances/${id}/events/${type}`, payload);
+    return this.client.workflow(workflow).instance(id).sendEvent(type, payload);
   }
 }

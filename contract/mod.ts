@@ -11,3 +11,4 @@ export * from "./settings.ts";
 export * from "./quota.ts";
 export * from "./tokens.ts";
 export * from "./describe-issue.ts";
+export type * from "./api.ts";

@@ -1,15 +1,10 @@
 /** What operators see: per-instance log lines and lifecycle events on per-tenant subjects. */
 import type { NatsConnection } from "@nats-io/nats-core";
-import { Subjects, type LifecycleEvent } from "../contract/mod.ts";
+import { Subjects, type LifecycleEvent, type LogLine } from "../contract/mod.ts";
 import { encodeJson } from "../infra/json-codec.ts";
 
-export interface LogLine {
-  ts: number;
-  level: string;
-  message: string;
-  /** `tenant` for the workflow's own console output, `engine` for step lifecycle lines. */
-  source: "tenant" | "engine";
-}
+// What the gateway serves and the client reads, so it is the contract's.
+export type { LogLine };
 
 /** Log lines longer than this are cut, so one chatty step cannot flood the subject. */
 const MAX_LOG_LINE_CHARS = 16_384;

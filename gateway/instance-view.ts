@@ -10,53 +10,16 @@ import {
   stepOccurrence,
   type AttemptRecord,
   type InstanceRecord,
-  type SerializedError,
+  type InstanceSummary,
+  type InstanceView,
+  type StatusChange,
   type StepRecord,
+  type StepView,
 } from "../contract/mod.ts";
 import type { InstanceJournal } from "../infra/journal-store.ts";
 
-export interface StepView {
-  name: string;
-  /** The occurrence of `name` in the run, from 1: with the name, the step's address in the steps route. */
-  count: number;
-  type: "do" | "sleep" | "waitForEvent";
-  status: "complete" | "failed" | "running" | "retrying" | "sleeping" | "waiting";
-  attempts: number;
-  startedAt?: string;
-  completedAt?: string;
-  output?: unknown;
-  /** The step was `sensitive: "output"`: its output is recorded and replayed, never shown. */
-  redacted?: "output";
-  /** The output was left out of the status view for its size; the steps route has it whole. */
-  outputTruncated?: { bytes: number; limit: number };
-  error?: SerializedError;
-  until?: string;
-  event?: unknown;
-  failedAttempts?: { attempt: number; error: SerializedError; startedAt: string; failedAt: string }[];
-}
-
-export interface InstanceView {
-  id: string;
-  workflow: string;
-  version: string;
-  status: InstanceRecord["status"];
-  params: unknown;
-  output?: unknown;
-  error?: SerializedError;
-  /** While sleeping or waiting: on what, and until when. */
-  suspended?: { kind: string; step: string; until?: string; eventType?: string };
-  /** While the platform keeps failing to run the instance: why, how often, and the next try. */
-  platformFailure?: { code: string; message: string; failures: number; retryAt: string };
-  /** While activations killed over `limits.runCpuMs` are retried: why, how often, and the next try. */
-  cpuLimit?: { message: string; failures: number; retryAt: string };
-  /** While activations that ran out of `limits.memoryBytes` outside steps are retried, in a fresh sandbox each. */
-  memoryLimit?: { message: string; failures: number; retryAt: string };
-  /** While due but held back because the tenant runs `limits.concurrency` activations: the limit, and since when. */
-  concurrencyWait?: { limit: number; since: string };
-  steps: StepView[];
-  createdAt: string;
-  updatedAt: string;
-}
+// The wire shapes live in the contract, so the client reads exactly what this file writes.
+export type { InstanceView, StepView };
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -175,7 +138,7 @@ export function instanceView(record: InstanceRecord, journal: InstanceJournal, n
 }
 
 /** One change of `GET …/instances/:id/stream`: the status, and the outcome once there is one. */
-export function statusChange(record: InstanceRecord) {
+export function statusChange(record: InstanceRecord): StatusChange {
   return {
     ...instanceSummary(record),
     ...(record.output !== undefined ? { output: record.output } : {}),
@@ -184,7 +147,7 @@ export function statusChange(record: InstanceRecord) {
 }
 
 /** The short form used in lists. */
-export function instanceSummary(record: InstanceRecord) {
+export function instanceSummary(record: InstanceRecord): InstanceSummary {
   return {
     id: record.id,
     workflow: record.workflow,

@@ -1,15 +1,11 @@
 /** An instance's log lines from `KILN_LOGS`: the stored ones, then (when following) new ones live. */
 import { DeliverPolicy, type JetStreamClient } from "@nats-io/jetstream";
-import { Streams, Subjects } from "../contract/mod.ts";
+import { Streams, Subjects, type LogLine } from "../contract/mod.ts";
 import { decodeJson } from "../infra/json-codec.ts";
 import { readSubject } from "../infra/read-subject.ts";
 
-export interface StoredLogLine {
-  ts: number;
-  level: string;
-  message: string;
-  source: string;
-}
+/** A line as stored and as served: the contract's wire shape, which the client reads. */
+export type StoredLogLine = LogLine;
 
 export async function readLogs(js: JetStreamClient, tenant: string, workflow: string, instance: string, limit: number): Promise<StoredLogLine[]> {
   const stored = await readSubject(js, Streams.logs, Subjects.logs(tenant, workflow, instance));

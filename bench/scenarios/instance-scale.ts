@@ -37,7 +37,7 @@ const SEED_IN_FLIGHT = 64;
 /** Untimed requests before each operation: a gateway's first requests also pay for warming it up. */
 const WARMUP_REQUESTS = 20;
 const TARGET_RATIO = 1.2;
-const PAGE = "50";
+const PAGE = 50;
 
 interface Operation {
   id: string;

@@ -1,4 +1,8 @@
 /** Errors of the compile pipeline; the gateway maps every `CompileError` to a 422 with `errors`. */
+import type { CompileDiagnostic } from "../../contract/api.ts";
+
+// One problem, as the 422 answer carries it: the contract's shape, which the client reads too.
+export type { CompileDiagnostic };
 
 /** Why a deploy was refused, stable for clients: see `ErrorCode` in contract/errors.ts. */
 export const CompileErrorCode = {
@@ -10,17 +14,6 @@ export const CompileErrorCode = {
   invalidComponent: "invalid_component",
 } as const;
 export type CompileErrorCode = (typeof CompileErrorCode)[keyof typeof CompileErrorCode];
-
-/**
- * One problem, pointing into the tenant's own files. `line` and `column` are 1-based; both are 0 when
- * the problem has no position (for example an uploaded component, or a file that is missing).
- */
-export interface CompileDiagnostic {
-  file: string;
-  line: number;
-  column: number;
-  message: string;
-}
 
 /** A deploy that cannot be compiled; `errors` lists every problem found, not just the first. */
 export class CompileError extends Error {

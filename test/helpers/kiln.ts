@@ -19,6 +19,7 @@ import { loadExecutorConfig, startExecutor } from "../../executor/mod.ts";
 import { loadGatewayConfig, startGateway, type RunningGateway } from "../../gateway/mod.ts";
 import { currentRuntime, launcherFor, spawnService, type RuntimeName, type ServiceProcess } from "../../infra/runtime/mod.ts";
 import { startTestNats, type TestNats } from "./nats.ts";
+import { createKilnClient, createTransport, isKilnApiError, type KilnClient, type LogLine, type RequestBody } from "../../client/mod.ts";
 
 const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 /** Survives across runs on a developer machine; CI starts from a clean clone. */
@@ -91,13 +92,15 @@ export interface TenantClient {
   readonly id: string;
   readonly token: string;
   readonly api: Api;
+  /** The typed client (client/) acting as this tenant, with its first token. */
+  readonly client: KilnClient;
   /** `source` is text, or a component's bytes with content type `application/wasm`. */
   deploy(workflow: string, source: string | Uint8Array, contentType?: string): Promise<{ status: number; body: JsonBody }>;
   create(workflow: string, body?: { id?: string; params?: unknown; retention?: Record<string, string | number> }): Promise<{ id: string; version: string }>;
   get(workflow: string, id: string): Promise<JsonBody>;
   /** Polls the instance until `done(view)` or the deadline; returns the last view. */
   waitFor(workflow: string, id: string, done: (view: JsonBody) => boolean, timeoutMs?: number): Promise<JsonBody>;
-  logs(workflow: string, id: string): Promise<{ message: string; source: string }[]>;
+  logs(workflow: string, id: string): Promise<LogLine[]>;
 }
 
 export interface TestKiln extends AsyncDisposable {
@@ -130,25 +133,11 @@ export async function fixture(name: string): Promise<string> {
   return readFile(join(REPO_ROOT, "test", "fixtures", name), "utf8");
 }
 
+/** Through the one client (client/), so the tests exercise what tenants, the bench and the CLI use. */
 async function send(baseUrl: string, request: RawRequest): Promise<RawAnswer> {
-  const { method, path, token, body } = request;
-  const headers: Record<string, string> = { ...(token === undefined ? {} : { authorization: `Bearer ${token}` }), ...request.headers };
-  const init: RequestInit = { method, headers };
-  if (body !== undefined) {
-    const raw = typeof body === "string" || body instanceof Uint8Array;
-    init.body = raw ? (body as BodyInit) : JSON.stringify(body);
-    // Bytes go without a content type unless one is given: how a test sends a body with none.
-    if (!("content-type" in headers) && !(body instanceof Uint8Array)) headers["content-type"] = "application/json";
-  }
-  const response = await fetch(`${baseUrl}${path}`, init);
-  const text = await response.text();
-  let parsed: unknown = text;
-  try {
-    parsed = text === "" ? undefined : JSON.parse(text);
-  } catch {
-    // not JSON: keep the text
-  }
-  return { status: response.status, body: parsed, headers: response.headers };
+  const { method, path, token, body, headers } = request;
+  // Text and bytes go as they are; anything else (null and numbers too) as JSON, as the client sends it.
+  return createTransport({ url: baseUrl, token }).raw(method, path, { body: body as RequestBody | undefined, headers });
 }
 
 function apiFor(baseUrl: string, token: string): Api {
@@ -230,40 +219,39 @@ export async function startKiln(options: KilnOptions = {}): Promise<TestKiln> {
       if (created.status !== 201) throw new Error(`creating tenant ${id}: ${created.status} ${JSON.stringify(created.body)}`);
       const token = created.body.token as string;
       const api = apiFor(gateway.url, token);
-      const base = `/v1/tenants/${id}/workflows`;
+      const typed = createKilnClient({ url: gateway.url, token, tenant: id });
       const client: TenantClient = {
         id,
         token,
         api,
-        deploy: (workflow, source, contentType = "application/typescript") => api("PUT", `${base}/${workflow}`, source, { "content-type": contentType }),
+        client: typed,
+        deploy: (workflow, source, contentType = "application/typescript") =>
+          typed.http.raw("PUT", `/v1/tenants/${id}/workflows/${workflow}`, { body: source, contentType }),
         async create(workflow, body = {}) {
-          const response = await api("POST", `${base}/${workflow}/instances`, body);
-          if (response.status !== 201) throw new Error(`create: ${response.status} ${JSON.stringify(response.body)}`);
-          return response.body;
+          const { id: instance, version } = await typed.workflow(workflow).create(body);
+          return { id: instance, version };
         },
-        async get(workflow, instance) {
-          const response = await api("GET", `${base}/${workflow}/instances/${instance}`);
-          if (response.status !== 200) throw new Error(`get: ${response.status} ${JSON.stringify(response.body)}`);
-          return response.body;
-        },
+        get: (workflow, instance) => typed.workflow(workflow).instance(instance).status(),
         async waitFor(workflow, instance, done, timeoutMs = 60_000) {
+          const handle = typed.workflow(workflow).instance(instance);
           const deadline = Date.now() + timeoutMs;
           let view: JsonBody;
           while (Date.now() < deadline) {
-            const response = await api("GET", `${base}/${workflow}/instances/${instance}`);
-            // 503: NATS is restarting under the gateway; a client retries.
-            if (response.status !== 503) {
-              if (response.status !== 200) throw new Error(`get: ${response.status} ${JSON.stringify(response.body)}`);
-              view = response.body;
+            try {
+              view = await handle.status();
               if (done(view)) return view;
+            } catch (error) {
+              // 503: NATS is restarting under the gateway; a client retries.
+              if (!(isKilnApiError(error) && error.status === 503)) throw error;
             }
             await new Promise((resolve) => setTimeout(resolve, 50));
           }
           throw new Error(`instance ${instance} did not reach the expected state in ${timeoutMs} ms; last: ${JSON.stringify(view)}`);
         },
         async logs(workflow, instance) {
-          const response = await api("GET", `${base}/${workflow}/instances/${instance}/logs`);
-          return response.body.lines;
+          const lines: LogLine[] = [];
+          for await (const line of typed.workflow(workflow).instance(instance).logs()) lines.push(line);
+          return lines;
         },
       };
       return client;
