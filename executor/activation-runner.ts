@@ -60,7 +60,7 @@ import type { ActivationHandlers, Sandbox } from "./sandbox/sandbox.ts";
 import type { Suspension } from "./suspension.ts";
 import type { Telemetry } from "./telemetry.ts";
 import type { TenantSettingsBoard } from "./tenant-settings.ts";
-import type { ExecutorMetrics } from "./metrics.ts";
+import type { ExecutorMetrics, SandboxKillReason } from "./metrics.ts";
 
 export interface RunnerDeps {
   resources: KilnResources;
@@ -251,9 +251,16 @@ export class ActivationRunner {
       const sandbox = deps.pool.acquire(versionKey, () => ({ glue: loaded.artifact.glue, modules: loaded.modules }));
       const freshInstance = sandbox.activations === 0;
       const replayed = journal.steps.length;
+      let killed = false;
+      // Counted once per activation: a sandbox stopped for one reason may be told to stop again.
+      const kill = (reason: SandboxKillReason, message: string) => {
+        if (!killed) deps.metrics.sandboxKilled(reason);
+        killed = true;
+        void sandbox.kill(message);
+      };
       const halt = (why: ActivationStop, reason: string) => {
         stop ??= why;
-        void sandbox.kill(reason);
+        kill(why.kind, reason);
       };
       engine = new EngineHost(
         {
@@ -268,7 +275,8 @@ export class ActivationRunner {
             return control ? { kind: "control", control } : undefined;
           },
           assureLease: () => lease.assure(),
-          killSandbox: (reason) => void sandbox.kill(reason),
+          killSandbox: (reason, kind) => kill(kind, reason),
+          stepFinished: (outcome, ms) => deps.metrics.stepFinished(outcome, ms),
           stepTimeoutMaxMs: settings.limits.stepTimeoutMaxMs,
           memoryPages,
           redact,
@@ -321,11 +329,11 @@ export class ActivationRunner {
           },
         }),
       );
-      const ran = await this.runInSandbox(sandbox, versionKey, engine, fetch, request, loaded, memoryPages, tenantLog.log, () => stop);
+      const ran = await this.runInSandbox(sandbox, kill, versionKey, engine, fetch, request, loaded, memoryPages, tenantLog.log, () => stop);
       const outcome = redactOutcome(ran, redact);
       if (outcome.kind === "memory-limit") log("warn", outcome.error.message, "engine");
       const ms = performance.now() - started;
-      deps.metrics.observeActivation(ms, engine.committed);
+      deps.metrics.activationFinished(outcome.kind, ms, engine.committed);
       const stats: ActivationStats = { ms: round(ms), loadMs: round(loadMs), replayed, committed: engine.committed, freshInstance, executor: deps.owner };
       if (outcome.kind === "suspended" && SNAPSHOT_AFTER.has(outcome.suspension.kind) && lease.lost === undefined && record.activations !== undefined) {
         await deps.journal
@@ -351,6 +359,7 @@ export class ActivationRunner {
   /** One activation in the sandbox, and what its end means. */
   private async runInSandbox(
     sandbox: Sandbox,
+    kill: (reason: SandboxKillReason, message: string) => void,
     versionKey: string,
     engine: EngineHost,
     fetch: ActivationHandlers["fetch"],
@@ -373,7 +382,7 @@ export class ActivationRunner {
       if (result.outcome === "errored" && isOutOfMemory(result.error)) {
         // Outside a step body: the sandbox's memory stays grown, so it goes (see memory-limit.ts).
         const error = memoryLimitError(memoryPages);
-        void sandbox.kill(error.message);
+        kill("memory-limit", error.message);
         return { kind: "memory-limit", error };
       }
       this.deps.pool.release(versionKey, sandbox);
@@ -390,12 +399,12 @@ export class ActivationRunner {
       // The guest broke the protocol: what it said cannot be trusted, and it would say it again.
       const refused = engine.protocolError ?? (error instanceof ProtocolError ? error : undefined);
       if (refused) {
-        void sandbox.kill(refused.message);
+        kill("protocol", refused.message);
         return { kind: "errored", error: refused.toJSON() };
       }
       if (engine.platformFailure !== undefined) return { kind: "platform-failure", error: classifyPlatformFailure(engine.platformFailure) };
       if (error instanceof SandboxKilledError && engine.suspension) return { kind: "suspended", suspension: engine.suspension };
-      void sandbox.kill("discarded after a failure");
+      kill("crash", "discarded after a failure");
       return { kind: "errored", error: crashError(error) };
     } finally {
       engine.dispose();

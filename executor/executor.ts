@@ -19,6 +19,7 @@ import { ControlBoard } from "./control-board.ts";
 import { CpuWatchdog } from "./cpu-watchdog.ts";
 import { FairDispatcher } from "./fair-dispatcher.ts";
 import { ExecutorMetrics } from "./metrics.ts";
+import { sampleQueueDepths } from "./queue-depth.ts";
 import { SandboxPool } from "./sandbox/sandbox-pool.ts";
 import { TenantDirectory } from "./tenant-directory.ts";
 import { TenantIntake } from "./tenant-intake.ts";
@@ -52,10 +53,12 @@ export async function createExecutor(config: ResolvedExecutorConfig, nc: NatsCon
   controls.listen(nc);
   const watchdog = new CpuWatchdog(config.cpuWatchdogIntervalMs, config.demoteAfterCpuMs);
   const dispatcher = new FairDispatcher(config.concurrency, config.slotReserve);
-  const metrics = new ExecutorMetrics(
-    () => dispatcher.inFlight,
-    () => pool.idleCount,
-  );
+  const intakes = new Map<string, TenantIntake>();
+  const metrics = new ExecutorMetrics({
+    runningByTenant: () => dispatcher.runningByTenant(),
+    idleSandboxes: () => pool.idleCount,
+    queueDepths: () => sampleQueueDepths(resources.jsm, [...intakes.keys()]),
+  });
   const gate = new ConcurrencyGate();
   const slots = new ConcurrencySlots({
     kv: resources.slots,
@@ -99,7 +102,6 @@ export async function createExecutor(config: ResolvedExecutorConfig, nc: NatsCon
     active.add(task);
     return task;
   };
-  const intakes = new Map<string, TenantIntake>();
   const intakeOptions = {
     js: resources.js,
     dispatcher,

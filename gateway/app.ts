@@ -61,7 +61,7 @@ export function createGatewayApp(deps: GatewayAppDeps): Hono<AuthEnv> {
   });
 
   app.get("/healthz", (c) => (deps.healthy() ? c.json({ status: "ok" }) : c.json({ status: "nats unreachable" }, 503)));
-  app.get("/metrics", (c) => c.text(deps.metrics.render(), 200, { "content-type": "text/plain; version=0.0.4" }));
+  app.get("/metrics", async (c) => c.text(await deps.metrics.render(), 200, { "content-type": deps.metrics.registry.contentType }));
 
   app.use("/v1/*", authenticate({ adminToken: deps.adminToken, tokens: deps.tokens, usage: deps.tokenUsage }));
   app.route("/v1/tenants", tenantRoutes(deps.registry, deps.secrets, deps.tokenStore));
