@@ -43,6 +43,13 @@ export interface ResolvedExecutorConfig {
    * the rest of the activation (decisions/cpu-priority.ts). 0 never demotes. @default 100
    */
   readonly demoteAfterCpuMs: number;
+  /**
+   * `KILN_EXECUTOR_PORT`: where `/metrics`, `/healthz` and `/readyz` are served (ops-server.ts); 0
+   * picks a free port (named in the startup line). Unset: no HTTP server at all, so executors
+   * started by the dozen on one machine need no port each; the metrics are still collected.
+   * @default undefined
+   */
+  readonly port: number | undefined;
   /** `KILN_SECRETS_KEY`: opens tenant secrets for `this.env`; the gateway's key. Required. */
   readonly secretsKey: Uint8Array;
 }
@@ -77,6 +84,7 @@ export function loadExecutorConfig(env: Record<string, string | undefined>): Res
     shutdownGraceMs: positiveInt(env, "KILN_SHUTDOWN_GRACE_MS", 5_000),
     cpuWatchdogIntervalMs: positiveInt(env, "KILN_CPU_WATCHDOG_INTERVAL_MS", WATCHDOG_INTERVAL_MS),
     demoteAfterCpuMs: positiveInt(env, "KILN_DEMOTE_AFTER_CPU_MS", DEMOTE_AFTER_CPU_MS),
+    port: env.KILN_EXECUTOR_PORT ? positiveInt(env, "KILN_EXECUTOR_PORT", 0) : undefined,
     secretsKey: parseSecretsKey(env.KILN_SECRETS_KEY),
   };
 }

@@ -7,6 +7,7 @@ import type { NatsConnection } from "@nats-io/nats-core";
 import { InstanceStore } from "../infra/instance-store.ts";
 import { JournalStore } from "../infra/journal-store.ts";
 import { openKilnResources } from "../infra/kiln-resources.ts";
+import { watchNatsLiveness } from "../infra/nats-liveness.ts";
 import { openQuotaStore } from "../infra/quota/mod.ts";
 import { currentRuntime, WASM_MAX_MEMORY_PAGES } from "../infra/runtime/mod.ts";
 import { createSecretsCipher } from "../infra/secrets-cipher.ts";
@@ -29,6 +30,8 @@ import { Telemetry } from "./telemetry.ts";
 export interface Executor {
   readonly id: string;
   readonly metrics: ExecutorMetrics;
+  /** What keeps it from taking work now (NATS away, a tenant's consumer not pulling, shutting down); empty when ready. */
+  notReady(): string[];
   /** Activations running right now. */
   inFlight(): number;
   /**
@@ -54,6 +57,7 @@ export async function createExecutor(config: ResolvedExecutorConfig, nc: NatsCon
   const watchdog = new CpuWatchdog(config.cpuWatchdogIntervalMs, config.demoteAfterCpuMs);
   const dispatcher = new FairDispatcher(config.concurrency, config.slotReserve);
   const intakes = new Map<string, TenantIntake>();
+  const liveness = watchNatsLiveness(nc);
   const metrics = new ExecutorMetrics({
     runningByTenant: () => dispatcher.runningByTenant(),
     idleSandboxes: () => pool.idleCount,
@@ -123,6 +127,12 @@ export async function createExecutor(config: ResolvedExecutorConfig, nc: NatsCon
   return {
     id,
     metrics,
+    notReady() {
+      if (closing) return ["shutting down"];
+      const reasons = liveness.connected() ? [] : ["NATS is not connected"];
+      for (const [tenant, intake] of intakes) if (!intake.consuming) reasons.push(`not consuming tenant ${tenant}'s work consumer`);
+      return reasons;
+    },
     inFlight: () => dispatcher.inFlight,
     async close() {
       closing = true;

@@ -40,6 +40,7 @@ const stopAll = async (): Promise<void> => {
  * after SIGINT (test/e2e/dev-process.test.ts).
  */
 const DEV_SHUTDOWN_DEADLINE_MS = 9_500;
+const DEV_EXECUTOR_PORT = 9464;
 onShutdown(stopAll, { log, deadlineMs: DEV_SHUTDOWN_DEADLINE_MS });
 
 try {
@@ -51,6 +52,8 @@ try {
     KILN_ADMIN_TOKEN: adminToken,
     KILN_SECRETS_KEY: process.env.KILN_SECRETS_KEY || (await persistentValue("secrets-key", "a secrets key (KILN_SECRETS_KEY)", generateSecretsKey)),
     KILN_COMPILE_CACHE_DIR: process.env.KILN_COMPILE_CACHE_DIR || join(dataDir, "compile-cache"),
+    // 9464, Prometheus's customary exporter port, unless another process holds it.
+    KILN_EXECUTOR_PORT: process.env.KILN_EXECUTOR_PORT || String(await findFreePort(DEV_EXECUTOR_PORT)),
   };
 
   const gateway = await startGateway(loadGatewayConfig(env));
@@ -58,7 +61,7 @@ try {
   const executor = await startExecutor(loadExecutorConfig(env));
   stops.set("executor", () => executor.close());
 
-  console.log(banner(gateway.url.replace(/\/$/, ""), adminToken, natsUrl));
+  console.log(banner(gateway.url.replace(/\/$/, ""), adminToken, natsUrl, executor.url));
 } catch (error) {
   log(`failed to start: ${error instanceof Error ? error.message : String(error)}`);
   await stopAll();
@@ -104,10 +107,11 @@ async function persistentValue(name: string, what: string, generate: () => strin
   return value;
 }
 
-function banner(url: string, adminToken: string, natsUrl: string): string {
+function banner(url: string, adminToken: string, natsUrl: string, executorUrl: string | undefined): string {
   return `
 Kiln is running.
-  gateway      ${url}
+  gateway      ${url}    (API description: ${url}/openapi.json, metrics: ${url}/metrics)
+  executor     ${executorUrl ?? "no ops endpoints"}    (/metrics, /healthz, /readyz)
   admin token  ${adminToken}
   NATS         ${natsUrl}    (logs: nats sub 'kiln.logs.acme.>' -s ${natsUrl})
 
