@@ -15,6 +15,8 @@ import { allowedMethods } from "./allowed-methods.ts";
 import { authenticate, type AuthEnv } from "./auth.ts";
 import { isCompileError, type Compiler } from "./compile/mod.ts";
 import { HttpError } from "./errors.ts";
+import { buildOpenApiDocument } from "./openapi/document.ts";
+import { OPERATIONS } from "./openapi/operations.ts";
 import type { InstanceControl } from "./instance-control.ts";
 import type { GatewayMetrics } from "./metrics.ts";
 import type { Registry } from "./registry.ts";
@@ -68,6 +70,9 @@ export function createGatewayApp(deps: GatewayAppDeps): Hono<AuthEnv> {
   app.route("/v1/tenants", tokenRoutes(deps));
   app.route("/v1/tenants", workflowRoutes(deps));
   app.route("/v1/tenants", instanceRoutes(deps));
+  // Registered last and built once from the finished route table (itself included).
+  app.get("/openapi.json", (c) => c.json(openApi));
+  const openApi = buildOpenApiDocument(app.routes, OPERATIONS);
 
   app.notFound((c) => {
     // A known path asked with the wrong method is a 405 naming the methods it has, not a 404.
