@@ -61,6 +61,7 @@ import type { Suspension } from "./suspension.ts";
 import type { Telemetry } from "./telemetry.ts";
 import type { TenantSettingsBoard } from "./tenant-settings.ts";
 import type { ExecutorMetrics, SandboxKillReason } from "./metrics.ts";
+import { serviceLogger, type Logger } from "../infra/logger.ts";
 
 export interface RunnerDeps {
   resources: KilnResources;
@@ -102,9 +103,11 @@ export class ActivationRunner {
   /** How to stop each activation that has a sandbox, for `releaseAll`. */
   private readonly running = new Set<(reason: string) => void>();
   private releasing: string | undefined;
+  private readonly log: Logger;
 
   constructor(private readonly deps: RunnerDeps) {
     this.now = deps.now ?? Date.now;
+    this.log = serviceLogger("executor").child({ executor: deps.owner });
   }
 
   /**
@@ -444,7 +447,11 @@ export class ActivationRunner {
     if (finished) {
       // Only the write that made the instance final gives its slot back; if this fails, the slot stays
       // taken until the gateway reconciles the tenant's count.
-      await deps.quotas.release(tenant, 1).catch((error: unknown) => console.warn(`[${deps.owner}] could not give back the slot of '${tenant}.${id}':`, error));
+      await deps.quotas
+        .release(tenant, 1)
+        .catch((err: unknown) =>
+          this.log.warn({ tenant, workflow, instance: id, err }, "could not give back the instance's slot; the tenant's next reconciliation will"),
+        );
     }
     if (settlement.next === undefined || settlement.event === undefined) return;
     deps.telemetry.lifecycle(tenant, workflow, id, settlement.event, { status: written.record.status, ...(stats ? { activation: stats } : {}) });

@@ -26,6 +26,7 @@ import { TenantDirectory } from "./tenant-directory.ts";
 import { TenantIntake } from "./tenant-intake.ts";
 import { TenantSettingsBoard } from "./tenant-settings.ts";
 import { Telemetry } from "./telemetry.ts";
+import { serviceLogger } from "../infra/logger.ts";
 
 export interface Executor {
   readonly id: string;
@@ -45,11 +46,13 @@ export async function createExecutor(config: ResolvedExecutorConfig, nc: NatsCon
   currentRuntime().capWasmMemory(WASM_MAX_MEMORY_PAGES);
   const resources = await openKilnResources(nc, { replicas: config.replicas, workAckWaitMs: config.workAckWaitMs });
   const id = `executor-${crypto.randomUUID().slice(0, 8)}`;
+  const log = serviceLogger("executor").child({ executor: id });
+  const warn = (message: string) => log.warn(message);
   // Loaded before any work is taken, so no activation runs with a tenant's settings missing.
   const settings = await TenantSettingsBoard.open({
     registry: resources.registry,
     cipher: await createSecretsCipher(config.secretsKey),
-    warn: (message) => console.error(`[${id}] ${message}`),
+    warn,
   });
   const pool = new SandboxPool({ maxIdle: config.maxIdleSandboxes, spareWorkers: config.spareSandboxWorkers });
   const controls = new ControlBoard();
@@ -72,7 +75,7 @@ export async function createExecutor(config: ResolvedExecutorConfig, nc: NatsCon
     heartbeatMs: activationHeartbeatMs(config),
     gate,
     onFull: (tenant) => metrics.concurrencyFull(tenant),
-    warn: (message) => console.error(`[${id}] ${message}`),
+    warn,
   });
   const runner = new ActivationRunner({
     resources,
@@ -99,7 +102,7 @@ export async function createExecutor(config: ResolvedExecutorConfig, nc: NatsCon
     const task = runner
       .process(message)
       .catch((error: unknown) => {
-        console.error(`[${id}] work message ${message.seq} failed: ${(error as Error).stack ?? String(error)}`);
+        log.error({ seq: message.seq, err: error }, "work message failed; NATS redelivers it in a second");
         message.nak(1_000);
       })
       .finally(() => active.delete(task));
@@ -113,7 +116,7 @@ export async function createExecutor(config: ResolvedExecutorConfig, nc: NatsCon
     ensureConsumer: resources.ensureWorkConsumer,
     keepAliveMs: config.workAckWaitMs / 3,
     run,
-    warn: (message: string) => console.error(`[${id}] ${message}`),
+    warn,
   };
   const tenants = new TenantDirectory(resources.registry);
   await tenants.follow({

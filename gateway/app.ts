@@ -28,6 +28,8 @@ import { instanceRoutes } from "./routes/instances.ts";
 import { tenantRoutes } from "./routes/tenants.ts";
 import { tokenRoutes } from "./routes/tokens.ts";
 import { workflowRoutes } from "./routes/workflows.ts";
+import type { Logger } from "../infra/logger.ts";
+import { requestIds } from "./request-ids.ts";
 
 export interface GatewayAppDeps {
   adminToken: string;
@@ -47,6 +49,7 @@ export interface GatewayAppDeps {
   js: JetStreamClient;
   nc: NatsConnection;
   metrics: GatewayMetrics;
+  log: Logger;
   /** Whether NATS is reachable now, for `/healthz`. */
   healthy(): boolean;
 }
@@ -98,7 +101,7 @@ export function createGatewayApp(deps: GatewayAppDeps): Hono<AuthEnv> {
       const error = { code: ErrorCode.unavailable, message: "NATS is unreachable right now; try again shortly", retryAfterMs: UNAVAILABLE_RETRY_AFTER_MS };
       return c.json({ error }, 503, { "retry-after": String(UNAVAILABLE_RETRY_AFTER_MS / 1_000) });
     }
-    console.error(`[gateway] ${c.req.method} ${c.req.path} failed:`, error);
+    deps.log.error({ ...requestIds(c.req.path), method: c.req.method, path: c.req.path, err: error }, "request failed");
     return c.json({ error: { code: ErrorCode.internal, message: "internal error; it has been logged, try again" } }, 500);
   });
 

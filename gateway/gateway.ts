@@ -17,6 +17,7 @@ import { SecretStore } from "./secret-store.ts";
 import { TokenDirectory } from "./token-directory.ts";
 import { TokenStore } from "./token-store.ts";
 import { TokenUsage } from "./token-usage.ts";
+import { serviceLogger } from "../infra/logger.ts";
 
 export async function createGateway(config: GatewayConfig, nc: NatsConnection) {
   const resources = await openKilnResources(nc, { replicas: config.replicas, workAckWaitMs: config.workAckWaitMs });
@@ -33,7 +34,8 @@ export async function createGateway(config: GatewayConfig, nc: NatsConnection) {
     () => compiler.queue.waiting,
   );
   const registry = new Registry(resources.registry);
-  const warn = (message: string) => console.warn(`[gateway] ${message}`);
+  const log = serviceLogger("gateway");
+  const warn = (message: string) => log.warn(message);
   const tokenStore = new TokenStore(resources.registry);
   const tokens = await TokenDirectory.open({ registry: resources.registry, store: tokenStore, warn });
   const app = createGatewayApp({
@@ -63,6 +65,7 @@ export async function createGateway(config: GatewayConfig, nc: NatsConnection) {
     js: resources.js,
     nc,
     metrics,
+    log,
     healthy: () => !nc.isClosed(),
   });
   return { app, resources, close: () => tokens.close() };

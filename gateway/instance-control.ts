@@ -36,6 +36,7 @@ import { becomesFinal, type AdmissionRequest, type CreateLimits, type QuotaStore
 import { enqueue } from "../infra/work-queue.ts";
 import { badRequest, conflict, HttpError, notFound, tooManyRequests } from "./errors.ts";
 import { ErrorCode } from "../contract/mod.ts";
+import { serviceLogger } from "../infra/logger.ts";
 
 /**
  * The JetStream message id of a generation's first work message: a create or restart retried by the
@@ -311,7 +312,9 @@ export class InstanceControl {
   private async releaseSlots(tenant: string, count: number): Promise<void> {
     await this.deps.quotas
       .release(tenant, count)
-      .catch((error: unknown) => console.warn(`[gateway] could not give ${count} instance slots back to tenant '${tenant}'; a reconciliation will:`, error));
+      .catch((err: unknown) =>
+        serviceLogger("gateway").warn({ tenant, count, err }, "could not give instance slots back; the tenant's next reconciliation will"),
+      );
   }
 
   private notify(ref: InstanceRef, control: ControlRequest): void {

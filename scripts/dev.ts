@@ -8,12 +8,16 @@ import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { loadExecutorConfig, startExecutor } from "../executor/mod.ts";
 import { loadGatewayConfig, startGateway } from "../gateway/mod.ts";
+import { configureLogging, loadLogSettings, serviceLogger } from "../infra/logger.ts";
 import { findFreePort, startNatsServer } from "../infra/nats-server.ts";
 import { generateSecretsKey } from "../infra/secrets-cipher.ts";
 import { onShutdown } from "../infra/shutdown.ts";
 import { ensureNatsServer } from "./nats-server-install.mjs";
 
-const log = (line: string): void => console.error(`[kiln] ${line}`);
+// People read dev's output in a terminal: compact text lines unless KILN_LOG_FORMAT says otherwise.
+configureLogging(loadLogSettings({ ...process.env, KILN_LOG_FORMAT: process.env.KILN_LOG_FORMAT || "pretty" }));
+const devLogger = serviceLogger("dev");
+const log = (line: string): void => devLogger.info(line);
 const dataDir = resolve(process.env.KILN_DATA_DIR || ".kiln");
 await mkdir(dataDir, { recursive: true });
 
@@ -110,7 +114,8 @@ async function persistentValue(name: string, what: string, generate: () => strin
 function banner(url: string, adminToken: string, natsUrl: string, executorUrl: string | undefined): string {
   return `
 Kiln is running.
-  gateway      ${url}    (API description: ${url}/openapi.json, metrics: ${url}/metrics)
+  gateway      ${url}
+  API          ${url}/openapi.json    (metrics: ${url}/metrics)
   executor     ${executorUrl ?? "no ops endpoints"}    (/metrics, /healthz, /readyz)
   admin token  ${adminToken}
   NATS         ${natsUrl}    (logs: nats sub 'kiln.logs.acme.>' -s ${natsUrl})

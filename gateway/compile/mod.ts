@@ -16,6 +16,7 @@ import { sourceVersion } from "./version.ts";
 import { normalizeSource } from "./virtual-files.ts";
 import { needsWarmUp, WARM_UP_SOURCE } from "./warm-up.ts";
 import { transpileUpload } from "./wasm-upload.ts";
+import { serviceLogger } from "../../infra/logger.ts";
 
 export { CompileError, CompileErrorCode, isCompileError, type CompileDiagnostic } from "./errors.ts";
 export type { CompileOutput, WorkflowSource } from "./types.ts";
@@ -88,7 +89,7 @@ export function createCompiler(options: CompilerOptions = {}): Compiler {
           )
           .then(
             () => undefined,
-            (error: unknown) => console.warn(`[gateway] the start-up compile failed; the first deploy will splice the engine itself: ${String(error)}`),
+            (err: unknown) => serviceLogger("gateway").warn({ err }, "the start-up compile failed; the first deploy will splice the engine itself"),
           )
       : Promise.resolve();
 

@@ -18,6 +18,7 @@ import { decodeJson, encodeJson } from "../json-codec.ts";
 import { decideAdmission, type Admission, type AdmissionRequest, type CreateLimits } from "./admission.ts";
 import { reconcileSlots, releaseSlots } from "./instance-slots.ts";
 import { fullBucket } from "./token-bucket.ts";
+import { componentLogger } from "../logger.ts";
 
 export interface QuotaStoreOptions {
   /** How many of the tenant's instances are live now, read from the instance records (a full scan). */
@@ -135,7 +136,7 @@ export class QuotaStore {
     if (this.reconciling.has(tenant) || this.now() - record.reconciledAt < this.reconcileEveryMs) return;
     this.reconciling.add(tenant);
     this.reconcile(tenant)
-      .catch((error: unknown) => console.warn(`[quota] recounting the instances of tenant '${tenant}' failed; the next refusal tries again:`, error))
+      .catch((err: unknown) => componentLogger("quota").warn({ tenant, err }, "recounting the tenant's instances failed; the next refusal tries again"))
       .finally(() => this.reconciling.delete(tenant));
   }
 
