@@ -67,6 +67,13 @@ function positiveInt(env: Record<string, string | undefined>, name: string, fall
   return value;
 }
 
+function opsPort(env: Record<string, string | undefined>): number | undefined {
+  if (!env.KILN_EXECUTOR_PORT) return undefined;
+  const port = positiveInt(env, "KILN_EXECUTOR_PORT", 0);
+  if (port > 65_535) throw new Error(`KILN_EXECUTOR_PORT must be a TCP port (0-65535), got '${env.KILN_EXECUTOR_PORT}'`);
+  return port;
+}
+
 export function loadExecutorConfig(env: Record<string, string | undefined>): ResolvedExecutorConfig {
   const natsUrl = env.KILN_NATS_URL;
   if (!natsUrl) throw new Error("KILN_NATS_URL is not set: point it at your NATS server, e.g. KILN_NATS_URL=nats://127.0.0.1:4222");
@@ -84,7 +91,7 @@ export function loadExecutorConfig(env: Record<string, string | undefined>): Res
     shutdownGraceMs: positiveInt(env, "KILN_SHUTDOWN_GRACE_MS", 5_000),
     cpuWatchdogIntervalMs: positiveInt(env, "KILN_CPU_WATCHDOG_INTERVAL_MS", WATCHDOG_INTERVAL_MS),
     demoteAfterCpuMs: positiveInt(env, "KILN_DEMOTE_AFTER_CPU_MS", DEMOTE_AFTER_CPU_MS),
-    port: env.KILN_EXECUTOR_PORT ? positiveInt(env, "KILN_EXECUTOR_PORT", 0) : undefined,
+    port: opsPort(env),
     secretsKey: parseSecretsKey(env.KILN_SECRETS_KEY),
   };
 }
