@@ -63,3 +63,16 @@ it("counts the activations, steps and latencies of an instance that completes", 
   expect(after).toMatch(/^process_cpu_seconds_total \d/m);
   expect(after).toContain("# TYPE kiln_sandbox_kills_total counter");
 });
+
+it("counts a sandbox killed for a step over its timeout, and the failed attempts' latency", async () => {
+  const before = await scrape();
+  const { id } = await acme.create("sink", { id: "stuck", params: { scenario: "timeout", timeout: "1 second" } });
+  expect((await acme.waitFor("sink", id, isFinished)).status).toBe("errored");
+  const after = await scrape();
+
+  const moved = (series: string) => sample(after, series) - sample(before, series);
+  // Two attempts (retries.limit 1), each in its own activation, each ending in a killed sandbox.
+  expect(moved('kiln_sandbox_kills_total{reason="step-limit"}')).toBe(2);
+  expect(moved('kiln_step_duration_seconds_count{outcome="failed"}')).toBe(2);
+  expect(moved('kiln_instances_finished_total{outcome="errored"}')).toBe(1);
+});
