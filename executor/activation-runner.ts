@@ -34,6 +34,7 @@ import { RevisionConflictError } from "../infra/errors.ts";
 import type { InstanceStore, StoredInstance } from "../infra/instance-store.ts";
 import { emptyJournal, type InstanceJournal, type JournalStore } from "../infra/journal-store.ts";
 import type { KilnResources } from "../infra/kiln-resources.ts";
+import { serviceLogger, type Logger } from "../infra/logger.ts";
 import { becomesFinal, type QuotaStore } from "../infra/quota/mod.ts";
 import { remapStack } from "../infra/stack-trace.ts";
 import type { ArtifactCache, LoadedArtifact } from "./artifact-cache.ts";
@@ -61,7 +62,6 @@ import type { Suspension } from "./suspension.ts";
 import type { Telemetry } from "./telemetry.ts";
 import type { TenantSettingsBoard } from "./tenant-settings.ts";
 import type { ExecutorMetrics, SandboxKillReason } from "./metrics.ts";
-import { serviceLogger, type Logger } from "../infra/logger.ts";
 
 export interface RunnerDeps {
   resources: KilnResources;

@@ -7,6 +7,7 @@ import type { NatsConnection } from "@nats-io/nats-core";
 import { InstanceStore } from "../infra/instance-store.ts";
 import { JournalStore } from "../infra/journal-store.ts";
 import { openKilnResources } from "../infra/kiln-resources.ts";
+import { serviceLogger } from "../infra/logger.ts";
 import { watchNatsLiveness } from "../infra/nats-liveness.ts";
 import { openQuotaStore } from "../infra/quota/mod.ts";
 import { currentRuntime, WASM_MAX_MEMORY_PAGES } from "../infra/runtime/mod.ts";
@@ -26,7 +27,6 @@ import { TenantDirectory } from "./tenant-directory.ts";
 import { TenantIntake } from "./tenant-intake.ts";
 import { TenantSettingsBoard } from "./tenant-settings.ts";
 import { Telemetry } from "./telemetry.ts";
-import { serviceLogger } from "../infra/logger.ts";
 
 export interface Executor {
   readonly id: string;

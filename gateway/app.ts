@@ -11,6 +11,7 @@ import { isNatsUnavailable } from "../infra/errors.ts";
 import type { InstanceStore } from "../infra/instance-store.ts";
 import type { InstanceIndex } from "../infra/instance-index.ts";
 import type { JournalStore } from "../infra/journal-store.ts";
+import type { Logger } from "../infra/logger.ts";
 import { allowedMethods } from "./allowed-methods.ts";
 import { authenticate, type AuthEnv } from "./auth.ts";
 import { isCompileError, type Compiler } from "./compile/mod.ts";
@@ -20,6 +21,7 @@ import { OPERATIONS } from "./openapi/operations.ts";
 import type { InstanceControl } from "./instance-control.ts";
 import type { GatewayMetrics } from "./metrics.ts";
 import type { Registry } from "./registry.ts";
+import { requestIds } from "./request-ids.ts";
 import type { SecretStore } from "./secret-store.ts";
 import type { TokenDirectory } from "./token-directory.ts";
 import type { TokenStore } from "./token-store.ts";
@@ -28,8 +30,6 @@ import { instanceRoutes } from "./routes/instances.ts";
 import { tenantRoutes } from "./routes/tenants.ts";
 import { tokenRoutes } from "./routes/tokens.ts";
 import { workflowRoutes } from "./routes/workflows.ts";
-import type { Logger } from "../infra/logger.ts";
-import { requestIds } from "./request-ids.ts";
 
 export interface GatewayAppDeps {
   adminToken: string;

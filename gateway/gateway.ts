@@ -4,6 +4,7 @@ import { InstanceStore } from "../infra/instance-store.ts";
 import { InstanceIndex } from "../infra/instance-index.ts";
 import { JournalStore } from "../infra/journal-store.ts";
 import { openKilnResources } from "../infra/kiln-resources.ts";
+import { serviceLogger } from "../infra/logger.ts";
 import { openQuotaStore } from "../infra/quota/mod.ts";
 import { createSecretsCipher } from "../infra/secrets-cipher.ts";
 import { resolveSettings } from "../contract/mod.ts";
@@ -17,7 +18,6 @@ import { SecretStore } from "./secret-store.ts";
 import { TokenDirectory } from "./token-directory.ts";
 import { TokenStore } from "./token-store.ts";
 import { TokenUsage } from "./token-usage.ts";
-import { serviceLogger } from "../infra/logger.ts";
 
 export async function createGateway(config: GatewayConfig, nc: NatsConnection) {
   const resources = await openKilnResources(nc, { replicas: config.replicas, workAckWaitMs: config.workAckWaitMs });

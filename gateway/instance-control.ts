@@ -32,11 +32,11 @@ import { removeInstance } from "../infra/instance-removal.ts";
 import type { InstanceStore, StoredInstance } from "../infra/instance-store.ts";
 import type { JournalStore } from "../infra/journal-store.ts";
 import { encodeJson } from "../infra/json-codec.ts";
+import { serviceLogger } from "../infra/logger.ts";
 import { becomesFinal, type AdmissionRequest, type CreateLimits, type QuotaStore } from "../infra/quota/mod.ts";
 import { enqueue } from "../infra/work-queue.ts";
 import { badRequest, conflict, HttpError, notFound, tooManyRequests } from "./errors.ts";
 import { ErrorCode } from "../contract/mod.ts";
-import { serviceLogger } from "../infra/logger.ts";
 
 /**
  * The JetStream message id of a generation's first work message: a create or restart retried by the

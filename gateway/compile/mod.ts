@@ -4,6 +4,7 @@
  * bounded by a queue, merged per version, and optionally cached on disk.
  */
 import { ARTIFACT_VERSION, type Artifact } from "../../contract/artifact.ts";
+import { serviceLogger } from "../../infra/logger.ts";
 import { originalPosition } from "../../infra/stack-trace.ts";
 import { bundleWorkflow, INTERNAL_SOURCE_PREFIX, type Bundle } from "./bundle.ts";
 import { createCompileCache, type CompileCache } from "./compile-cache.ts";
@@ -16,7 +17,6 @@ import { sourceVersion } from "./version.ts";
 import { normalizeSource } from "./virtual-files.ts";
 import { needsWarmUp, WARM_UP_SOURCE } from "./warm-up.ts";
 import { transpileUpload } from "./wasm-upload.ts";
-import { serviceLogger } from "../../infra/logger.ts";
 
 export { CompileError, CompileErrorCode, isCompileError, type CompileDiagnostic } from "./errors.ts";
 export type { CompileOutput, WorkflowSource } from "./types.ts";

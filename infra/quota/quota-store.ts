@@ -15,10 +15,10 @@ import type { KV } from "@nats-io/kv";
 import { Keys, type QuotaRecord } from "../../contract/mod.ts";
 import { isWrongLastSequence, RevisionConflictError } from "../errors.ts";
 import { decodeJson, encodeJson } from "../json-codec.ts";
+import { componentLogger } from "../logger.ts";
 import { decideAdmission, type Admission, type AdmissionRequest, type CreateLimits } from "./admission.ts";
 import { reconcileSlots, releaseSlots } from "./instance-slots.ts";
 import { fullBucket } from "./token-bucket.ts";
-import { componentLogger } from "../logger.ts";
 
 export interface QuotaStoreOptions {
   /** How many of the tenant's instances are live now, read from the instance records (a full scan). */
