@@ -244,8 +244,8 @@ export class ActivationRunner {
     let stop: ActivationStop | undefined;
     const unhooks: (() => void)[] = [];
     const outbound = new AbortController();
+    const started = performance.now();
     try {
-      const started = performance.now();
       const memoryPages = sandboxMemoryPages(settings.limits.memoryBytes);
       const [loaded, journal] = await Promise.all([deps.artifacts.get(tenant, workflow, record.version, memoryPages), this.loadJournal(record)]);
       const loadMs = performance.now() - started;
@@ -348,6 +348,8 @@ export class ActivationRunner {
       return { outcome, stats };
     } catch (error) {
       const failure = classifyPlatformFailure(error);
+      // Failed before or around the sandbox (artifact or journal load, say): still an activation run.
+      deps.metrics.activationFinished("platform-failure", performance.now() - started, engine?.committed ?? 0);
       log("error", `activation failed on the executor: [${failure.code}] ${failure.message}`, "engine");
       return { outcome: redactOutcome({ kind: "platform-failure", error: failure }, redact) };
     } finally {
