@@ -34,6 +34,7 @@ import { RevisionConflictError } from "../infra/errors.ts";
 import type { InstanceStore, StoredInstance } from "../infra/instance-store.ts";
 import { type InstanceJournal, type JournalStore } from "../infra/journal-store.ts";
 import type { KilnResources } from "../infra/kiln-resources.ts";
+import { serviceLogger, type Logger } from "../infra/logger.ts";
 import { becomesFinal, type QuotaStore } from "../infra/quota/mod.ts";
 import { remapStack } from "../infra/stack-trace.ts";
 import type { ArtifactCache, LoadedArtifact } from "./artifact-cache.ts";
@@ -60,7 +61,7 @@ import type { ActivationHandlers, Sandbox } from "./sandbox/sandbox.ts";
 import type { Suspension } from "./suspension.ts";
 import type { Telemetry } from "./telemetry.ts";
 import type { TenantSettingsBoard } from "./tenant-settings.ts";
-import type { ExecutorMetrics } from "./metrics.ts";
+import type { ExecutorMetrics, SandboxKillReason } from "./metrics.ts";
 
 export interface RunnerDeps {
   resources: KilnResources;
@@ -110,9 +111,11 @@ export class ActivationRunner {
   /** How to stop each activation that has a sandbox, for `releaseAll`. */
   private readonly running = new Set<(reason: string) => void>();
   private releasing: string | undefined;
+  private readonly log: Logger;
 
   constructor(private readonly deps: RunnerDeps) {
     this.now = deps.now ?? Date.now;
+    this.log = serviceLogger("executor").child({ executor: deps.owner });
   }
 
   /**
@@ -246,8 +249,8 @@ export class ActivationRunner {
     let stop: ActivationStop | undefined;
     const unhooks: (() => void)[] = [];
     const outbound = new AbortController();
+    const started = performance.now();
     try {
-      const started = performance.now();
       const memoryPages = sandboxMemoryPages(settings.limits.memoryBytes);
       const [loaded, journal] = await Promise.all([deps.artifacts.get(tenant, workflow, record.version, memoryPages), this.loadJournal(record)]);
       const loadMs = performance.now() - started;
@@ -256,9 +259,16 @@ export class ActivationRunner {
       const sandbox = deps.pool.acquire(versionKey, () => ({ glue: loaded.artifact.glue, modules: loaded.modules }));
       const freshInstance = sandbox.activations === 0;
       const replayed = journal.steps.length;
+      let killed = false;
+      // Counted once per activation: a sandbox stopped for one reason may be told to stop again.
+      const kill = (reason: SandboxKillReason, message: string) => {
+        if (!killed) deps.metrics.sandboxKilled(reason);
+        killed = true;
+        void sandbox.kill(message);
+      };
       const halt = (why: ActivationStop, reason: string) => {
         stop ??= why;
-        void sandbox.kill(reason);
+        kill(why.kind, reason);
       };
       engine = new EngineHost(
         {
@@ -273,7 +283,8 @@ export class ActivationRunner {
             return control ? { kind: "control", control } : undefined;
           },
           assureLease: () => lease.assure(),
-          killSandbox: (reason) => void sandbox.kill(reason),
+          killSandbox: (reason, kind) => kill(kind, reason),
+          stepFinished: (outcome, ms) => deps.metrics.stepFinished(outcome, ms),
           stepTimeoutMaxMs: settings.limits.stepTimeoutMaxMs,
           memoryPages,
           redact,
@@ -326,11 +337,11 @@ export class ActivationRunner {
           },
         }),
       );
-      const ran = await this.runInSandbox(sandbox, versionKey, engine, fetch, request, loaded, memoryPages, tenantLog.log, () => stop);
+      const ran = await this.runInSandbox(sandbox, kill, versionKey, engine, fetch, request, loaded, memoryPages, tenantLog.log, () => stop);
       const outcome = redactOutcome(ran, redact);
       if (outcome.kind === "memory-limit") log("warn", outcome.error.message, "engine");
       const ms = performance.now() - started;
-      deps.metrics.observeActivation(ms, engine.committed);
+      deps.metrics.activationFinished(outcome.kind, ms, engine.committed);
       const stats: ActivationStats = { ms: round(ms), loadMs: round(loadMs), replayed, committed: engine.committed, freshInstance, executor: deps.owner };
       if (savesSnapshot(outcome) && lease.lost === undefined && record.activations !== undefined) {
         await deps.journal
@@ -342,6 +353,8 @@ export class ActivationRunner {
       return { outcome, stats };
     } catch (error) {
       const failure = classifyPlatformFailure(error);
+      // Failed before or around the sandbox (artifact or journal load, say): still an activation run.
+      deps.metrics.activationFinished("platform-failure", performance.now() - started, engine?.committed ?? 0);
       log("error", `activation failed on the executor: [${failure.code}] ${failure.message}`, "engine");
       return { outcome: redactOutcome({ kind: "platform-failure", error: failure }, redact) };
     } finally {
@@ -356,6 +369,7 @@ export class ActivationRunner {
   /** One activation in the sandbox, and what its end means. */
   private async runInSandbox(
     sandbox: Sandbox,
+    kill: (reason: SandboxKillReason, message: string) => void,
     versionKey: string,
     engine: EngineHost,
     fetch: ActivationHandlers["fetch"],
@@ -378,7 +392,7 @@ export class ActivationRunner {
       if (result.outcome === "errored" && isOutOfMemory(result.error)) {
         // Outside a step body: the sandbox's memory stays grown, so it goes (see memory-limit.ts).
         const error = memoryLimitError(memoryPages);
-        void sandbox.kill(error.message);
+        kill("memory-limit", error.message);
         return { kind: "memory-limit", error };
       }
       this.deps.pool.release(versionKey, sandbox);
@@ -395,12 +409,12 @@ export class ActivationRunner {
       // The guest broke the protocol: what it said cannot be trusted, and it would say it again.
       const refused = engine.protocolError ?? (error instanceof ProtocolError ? error : undefined);
       if (refused) {
-        void sandbox.kill(refused.message);
+        kill("protocol", refused.message);
         return { kind: "errored", error: refused.toJSON() };
       }
       if (engine.platformFailure !== undefined) return { kind: "platform-failure", error: classifyPlatformFailure(engine.platformFailure) };
       if (error instanceof SandboxKilledError && engine.suspension) return { kind: "suspended", suspension: engine.suspension };
-      void sandbox.kill("discarded after a failure");
+      kill("crash", "discarded after a failure");
       return { kind: "errored", error: crashError(error) };
     } finally {
       engine.dispose();
@@ -440,7 +454,11 @@ export class ActivationRunner {
     if (finished) {
       // Only the write that made the instance final gives its slot back; if this fails, the slot stays
       // taken until the gateway reconciles the tenant's count.
-      await deps.quotas.release(tenant, 1).catch((error: unknown) => console.warn(`[${deps.owner}] could not give back the slot of '${tenant}.${id}':`, error));
+      await deps.quotas
+        .release(tenant, 1)
+        .catch((err: unknown) =>
+          this.log.warn({ tenant, workflow, instance: id, err }, "could not give back the instance's slot; the tenant's next reconciliation will"),
+        );
     }
     if (settlement.next === undefined || settlement.event === undefined) return;
     deps.telemetry.lifecycle(tenant, workflow, id, settlement.event, { status: written.record.status, ...(stats ? { activation: stats } : {}) });

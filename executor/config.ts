@@ -43,6 +43,13 @@ export interface ResolvedExecutorConfig {
    * the rest of the activation (decisions/cpu-priority.ts). 0 never demotes. @default 100
    */
   readonly demoteAfterCpuMs: number;
+  /**
+   * `KILN_EXECUTOR_PORT`: where `/metrics`, `/healthz` and `/readyz` are served (ops-server.ts); 0
+   * picks a free port (named in the startup line). Unset: no HTTP server at all, so executors
+   * started by the dozen on one machine need no port each; the metrics are still collected.
+   * @default undefined
+   */
+  readonly port: number | undefined;
   /** `KILN_SECRETS_KEY`: opens tenant secrets for `this.env`; the gateway's key. Required. */
   readonly secretsKey: Uint8Array;
 }
@@ -58,6 +65,13 @@ function positiveInt(env: Record<string, string | undefined>, name: string, fall
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a whole number ≥ 0, got '${raw}'`);
   return value;
+}
+
+function opsPort(env: Record<string, string | undefined>): number | undefined {
+  if (!env.KILN_EXECUTOR_PORT) return undefined;
+  const port = positiveInt(env, "KILN_EXECUTOR_PORT", 0);
+  if (port > 65_535) throw new Error(`KILN_EXECUTOR_PORT must be a TCP port (0-65535), got '${env.KILN_EXECUTOR_PORT}'`);
+  return port;
 }
 
 export function loadExecutorConfig(env: Record<string, string | undefined>): ResolvedExecutorConfig {
@@ -77,6 +91,7 @@ export function loadExecutorConfig(env: Record<string, string | undefined>): Res
     shutdownGraceMs: positiveInt(env, "KILN_SHUTDOWN_GRACE_MS", 5_000),
     cpuWatchdogIntervalMs: positiveInt(env, "KILN_CPU_WATCHDOG_INTERVAL_MS", WATCHDOG_INTERVAL_MS),
     demoteAfterCpuMs: positiveInt(env, "KILN_DEMOTE_AFTER_CPU_MS", DEMOTE_AFTER_CPU_MS),
+    port: opsPort(env),
     secretsKey: parseSecretsKey(env.KILN_SECRETS_KEY),
   };
 }

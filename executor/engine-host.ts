@@ -39,8 +39,10 @@ export interface EngineHostDeps {
    * step body, else to the reason it does not (see LeaseKeeper).
    */
   assureLease(): Promise<string | undefined>;
-  /** Stops the sandbox (step timeout, step CPU budget). */
-  killSandbox(reason: string): void;
+  /** Stops the sandbox: a step attempt over a limit (timeout, CPU budget, memory), or a guest breaking the protocol. */
+  killSandbox(reason: string, kind: "step-limit" | "protocol"): void;
+  /** Told of every step attempt that ends, with its wall time, for the metrics. */
+  stepFinished?(outcome: "ok" | "failed", durationMs: number): void;
   /** The tenant's `limits.stepTimeoutMaxMs`: a step asking for a longer `timeout` fails. */
   stepTimeoutMaxMs: number;
   /** The sandbox's memory cap in Wasm pages, for the error of a step body that runs out of it. */
@@ -126,7 +128,7 @@ export class EngineHost {
   private refuse(error: ProtocolError): string {
     this.protocolError ??= error;
     this.deps.log("error", error.message);
-    this.deps.killSandbox(error.message);
+    this.deps.killSandbox(error.message, "protocol");
     // The guest never reads this (its sandbox is gone); it says the same to anything that does.
     return JSON.stringify({ action: "reject", error: error.toJSON() } satisfies EngineResponse);
   }
@@ -301,7 +303,7 @@ export class EngineHost {
     const step = this.running;
     if (!step) return;
     this.running = undefined;
-    this.deps.killSandbox(error.message);
+    this.deps.killSandbox(error.message, "step-limit");
     try {
       const outcome = await this.recordFailure(step, step.attempt, step.startedAt, error, false);
       // The sandbox is gone either way: resume in a fresh activation, after the retry delay if any.
@@ -327,6 +329,7 @@ export class EngineHost {
       ...(request.sensitive ? { sensitive: true as const } : {}),
     };
     await this.commitRecord(record);
+    this.deps.stepFinished?.("ok", record.completedAt - startedAt);
     this.deps.log("debug", `step "${request.name}" completed in ${record.completedAt - startedAt} ms (attempt ${request.attempt})`);
     return { action: "continue", completedAt: record.completedAt };
   }
@@ -376,6 +379,7 @@ export class EngineHost {
     const list = this.journal.attempts.get(key) ?? [];
     list.push(failed);
     this.journal.attempts.set(key, list);
+    this.deps.stepFinished?.("failed", failedAt - startedAt);
     this.deps.log("warn", `step "${name}" attempt ${attempt} failed: ${error.name}: ${error.message}`);
     if (retrying) return { kind: "retry", delayMs: failed.retryDelayMs ?? retryDelayMs(retries, attempt) };
     const record: StepRecord = {

@@ -7,6 +7,8 @@ import type { NatsConnection } from "@nats-io/nats-core";
 import { InstanceStore } from "../infra/instance-store.ts";
 import { JournalStore } from "../infra/journal-store.ts";
 import { openKilnResources } from "../infra/kiln-resources.ts";
+import { serviceLogger } from "../infra/logger.ts";
+import { watchNatsLiveness } from "../infra/nats-liveness.ts";
 import { openQuotaStore } from "../infra/quota/mod.ts";
 import { currentRuntime, WASM_MAX_MEMORY_PAGES } from "../infra/runtime/mod.ts";
 import { createSecretsCipher } from "../infra/secrets-cipher.ts";
@@ -19,6 +21,7 @@ import { ControlBoard } from "./control-board.ts";
 import { CpuWatchdog } from "./cpu-watchdog.ts";
 import { FairDispatcher } from "./fair-dispatcher.ts";
 import { ExecutorMetrics } from "./metrics.ts";
+import { sampleQueueDepths } from "./queue-depth.ts";
 import { SandboxPool } from "./sandbox/sandbox-pool.ts";
 import { TenantDirectory } from "./tenant-directory.ts";
 import { TenantIntake } from "./tenant-intake.ts";
@@ -28,6 +31,8 @@ import { Telemetry } from "./telemetry.ts";
 export interface Executor {
   readonly id: string;
   readonly metrics: ExecutorMetrics;
+  /** What keeps it from taking work now (NATS away, a tenant's consumer not pulling, shutting down); empty when ready. */
+  notReady(): string[];
   /** Activations running right now. */
   inFlight(): number;
   /**
@@ -41,21 +46,26 @@ export async function createExecutor(config: ResolvedExecutorConfig, nc: NatsCon
   currentRuntime().capWasmMemory(WASM_MAX_MEMORY_PAGES);
   const resources = await openKilnResources(nc, { replicas: config.replicas, workAckWaitMs: config.workAckWaitMs });
   const id = `executor-${crypto.randomUUID().slice(0, 8)}`;
+  const log = serviceLogger("executor").child({ executor: id });
+  const warn = (message: string) => log.warn(message);
   // Loaded before any work is taken, so no activation runs with a tenant's settings missing.
   const settings = await TenantSettingsBoard.open({
     registry: resources.registry,
     cipher: await createSecretsCipher(config.secretsKey),
-    warn: (message) => console.error(`[${id}] ${message}`),
+    warn,
   });
   const pool = new SandboxPool({ maxIdle: config.maxIdleSandboxes, spareWorkers: config.spareSandboxWorkers });
   const controls = new ControlBoard();
   controls.listen(nc);
   const watchdog = new CpuWatchdog(config.cpuWatchdogIntervalMs, config.demoteAfterCpuMs);
   const dispatcher = new FairDispatcher(config.concurrency, config.slotReserve);
-  const metrics = new ExecutorMetrics(
-    () => dispatcher.inFlight,
-    () => pool.idleCount,
-  );
+  const intakes = new Map<string, TenantIntake>();
+  const liveness = watchNatsLiveness(nc);
+  const metrics = new ExecutorMetrics({
+    runningByTenant: () => dispatcher.runningByTenant(),
+    idleSandboxes: () => pool.idleCount,
+    queueDepths: () => sampleQueueDepths(resources.jsm, [...intakes.keys()]),
+  });
   const gate = new ConcurrencyGate();
   const slots = new ConcurrencySlots({
     kv: resources.slots,
@@ -65,7 +75,7 @@ export async function createExecutor(config: ResolvedExecutorConfig, nc: NatsCon
     heartbeatMs: activationHeartbeatMs(config),
     gate,
     onFull: (tenant) => metrics.concurrencyFull(tenant),
-    warn: (message) => console.error(`[${id}] ${message}`),
+    warn,
   });
   const runner = new ActivationRunner({
     resources,
@@ -92,14 +102,13 @@ export async function createExecutor(config: ResolvedExecutorConfig, nc: NatsCon
     const task = runner
       .process(message)
       .catch((error: unknown) => {
-        console.error(`[${id}] work message ${message.seq} failed: ${(error as Error).stack ?? String(error)}`);
+        log.error({ seq: message.seq, err: error }, "work message failed; NATS redelivers it in a second");
         message.nak(1_000);
       })
       .finally(() => active.delete(task));
     active.add(task);
     return task;
   };
-  const intakes = new Map<string, TenantIntake>();
   const intakeOptions = {
     js: resources.js,
     dispatcher,
@@ -107,7 +116,7 @@ export async function createExecutor(config: ResolvedExecutorConfig, nc: NatsCon
     ensureConsumer: resources.ensureWorkConsumer,
     keepAliveMs: config.workAckWaitMs / 3,
     run,
-    warn: (message: string) => console.error(`[${id}] ${message}`),
+    warn,
   };
   const tenants = new TenantDirectory(resources.registry);
   await tenants.follow({
@@ -121,6 +130,12 @@ export async function createExecutor(config: ResolvedExecutorConfig, nc: NatsCon
   return {
     id,
     metrics,
+    notReady() {
+      if (closing) return ["shutting down"];
+      const reasons = liveness.connected() ? [] : ["NATS is not connected"];
+      for (const [tenant, intake] of intakes) if (!intake.consuming) reasons.push(`not consuming tenant ${tenant}'s work consumer`);
+      return reasons;
+    },
     inFlight: () => dispatcher.inFlight,
     async close() {
       closing = true;

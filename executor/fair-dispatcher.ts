@@ -29,6 +29,11 @@ export class FairDispatcher {
     return this.running;
   }
 
+  /** Activations running now, per tenant (a copy). */
+  runningByTenant(): ReadonlyMap<string, number> {
+    return new Map(this.held);
+  }
+
   /** Resolves with a release function once a slot is this tenant's. */
   async acquire(tenant: string): Promise<() => void> {
     await new Promise<void>((grant) => {

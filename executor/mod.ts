@@ -1,19 +1,33 @@
 /** The executor service: public entry. */
 import type { NatsConnection } from "@nats-io/nats-core";
+import { listenHttp } from "../infra/http-listener.ts";
 import { connectService } from "../infra/nats-connection.ts";
+import { createOpsApp } from "./ops-server.ts";
 import { createExecutor, type Executor } from "./executor.ts";
 import { loadExecutorConfig, type ResolvedExecutorConfig } from "./config.ts";
 
 export { createExecutor, loadExecutorConfig, type Executor, type ResolvedExecutorConfig };
 
-/** Connects to NATS (unless given a connection) and starts an executor; `close` undoes both. */
-export async function startExecutor(config: ResolvedExecutorConfig, options: { nc?: NatsConnection } = {}): Promise<Executor> {
+export interface RunningExecutor extends Executor {
+  /** Base URL of its ops endpoints (`/metrics`, `/healthz`, `/readyz`) when `config.port` is set. */
+  readonly url: string | undefined;
+}
+
+/**
+ * Connects to NATS (unless given a connection), starts an executor and, when `config.port` is set,
+ * its ops endpoints; `close` undoes all three.
+ */
+export async function startExecutor(config: ResolvedExecutorConfig, options: { nc?: NatsConnection } = {}): Promise<RunningExecutor> {
   const nc = options.nc ?? (await connectService(config.natsUrl, "kiln-executor"));
   const executor = await createExecutor(config, nc);
+  const ops = config.port === undefined ? undefined : await listenHttp(createOpsApp(executor.metrics, executor).fetch, config.port);
   return {
     ...executor,
+    url: ops?.url,
     async close() {
+      // The ops endpoints stay up through the shutdown grace, so /readyz says "shutting down".
       await executor.close();
+      await ops?.close();
       if (!options.nc) await nc.drain();
     },
   };

@@ -35,12 +35,18 @@ export class TenantIntake {
   private closed = false;
   private readonly done: Promise<void>;
   private wake: (() => void) | undefined;
+  private pulling = false;
 
   constructor(
     readonly tenant: string,
     private readonly options: TenantIntakeOptions,
   ) {
     this.done = this.serve();
+  }
+
+  /** Whether it is pulling from the tenant's consumer now (false while setting it up again after a failure). */
+  get consuming(): boolean {
+    return this.pulling && !this.closed;
   }
 
   /** Stops pulling; messages already started run on (the executor waits for them). */
@@ -58,9 +64,12 @@ export class TenantIntake {
         const consumer = await this.options.js.consumers.get(Streams.work, workConsumer(this.tenant));
         this.messages = await consumer.consume({ max_messages: PREFETCH });
         if (this.closed) await this.messages.close();
+        this.pulling = true;
         await this.take(this.messages);
       } catch (error) {
         this.options.warn(`taking work for tenant ${this.tenant} failed (${(error as Error).message}); retrying in ${RETRY_MS} ms`);
+      } finally {
+        this.pulling = false;
       }
       if (!this.closed) await new Promise<void>((resolve) => setTimeout((this.wake = resolve), RETRY_MS));
     }

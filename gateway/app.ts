@@ -11,13 +11,17 @@ import { isNatsUnavailable } from "../infra/errors.ts";
 import type { InstanceStore } from "../infra/instance-store.ts";
 import type { InstanceIndex } from "../infra/instance-index.ts";
 import type { JournalStore } from "../infra/journal-store.ts";
+import type { Logger } from "../infra/logger.ts";
 import { allowedMethods } from "./allowed-methods.ts";
 import { authenticate, type AuthEnv } from "./auth.ts";
 import { isCompileError, type Compiler } from "./compile/mod.ts";
 import { HttpError } from "./errors.ts";
+import { buildOpenApiDocument } from "./openapi/document.ts";
+import { OPERATIONS } from "./openapi/operations.ts";
 import type { InstanceControl } from "./instance-control.ts";
 import type { GatewayMetrics } from "./metrics.ts";
 import type { Registry } from "./registry.ts";
+import { requestIds } from "./request-ids.ts";
 import type { SecretStore } from "./secret-store.ts";
 import type { TokenDirectory } from "./token-directory.ts";
 import type { TokenStore } from "./token-store.ts";
@@ -45,6 +49,7 @@ export interface GatewayAppDeps {
   js: JetStreamClient;
   nc: NatsConnection;
   metrics: GatewayMetrics;
+  log: Logger;
   /** Whether NATS is reachable now, for `/healthz`. */
   healthy(): boolean;
 }
@@ -61,13 +66,16 @@ export function createGatewayApp(deps: GatewayAppDeps): Hono<AuthEnv> {
   });
 
   app.get("/healthz", (c) => (deps.healthy() ? c.json({ status: "ok" }) : c.json({ status: "nats unreachable" }, 503)));
-  app.get("/metrics", (c) => c.text(deps.metrics.render(), 200, { "content-type": "text/plain; version=0.0.4" }));
+  app.get("/metrics", async (c) => c.text(await deps.metrics.render(), 200, { "content-type": deps.metrics.registry.contentType }));
 
   app.use("/v1/*", authenticate({ adminToken: deps.adminToken, tokens: deps.tokens, usage: deps.tokenUsage }));
   app.route("/v1/tenants", tenantRoutes(deps.registry, deps.secrets, deps.tokenStore));
   app.route("/v1/tenants", tokenRoutes(deps));
   app.route("/v1/tenants", workflowRoutes(deps));
   app.route("/v1/tenants", instanceRoutes(deps));
+  // Registered last and built once from the finished route table (itself included).
+  app.get("/openapi.json", (c) => c.json(openApi));
+  const openApi = buildOpenApiDocument(app.routes, OPERATIONS);
 
   app.notFound((c) => {
     // A known path asked with the wrong method is a 405 naming the methods it has, not a 404.
@@ -93,7 +101,7 @@ export function createGatewayApp(deps: GatewayAppDeps): Hono<AuthEnv> {
       const error = { code: ErrorCode.unavailable, message: "NATS is unreachable right now; try again shortly", retryAfterMs: UNAVAILABLE_RETRY_AFTER_MS };
       return c.json({ error }, 503, { "retry-after": String(UNAVAILABLE_RETRY_AFTER_MS / 1_000) });
     }
-    console.error(`[gateway] ${c.req.method} ${c.req.path} failed:`, error);
+    deps.log.error({ ...requestIds(c.req.path), method: c.req.method, path: c.req.path, err: error }, "request failed");
     return c.json({ error: { code: ErrorCode.internal, message: "internal error; it has been logged, try again" } }, 500);
   });
 

@@ -4,6 +4,7 @@ import { InstanceStore } from "../infra/instance-store.ts";
 import { InstanceIndex } from "../infra/instance-index.ts";
 import { JournalStore } from "../infra/journal-store.ts";
 import { openKilnResources } from "../infra/kiln-resources.ts";
+import { serviceLogger } from "../infra/logger.ts";
 import { openQuotaStore } from "../infra/quota/mod.ts";
 import { createSecretsCipher } from "../infra/secrets-cipher.ts";
 import { resolveSettings } from "../contract/mod.ts";
@@ -32,7 +33,8 @@ export async function createGateway(config: GatewayConfig, nc: NatsConnection) {
     () => compiler.queue.active,
     () => compiler.queue.waiting,
   );
-  const warn = (message: string) => console.warn(`[gateway] ${message}`);
+  const log = serviceLogger("gateway");
+  const warn = (message: string) => log.warn(message);
   const registry = await Registry.open(resources.registry, warn);
   const tokenStore = new TokenStore(resources.registry);
   const tokens = await TokenDirectory.open({ registry: resources.registry, store: tokenStore, warn });
@@ -63,6 +65,7 @@ export async function createGateway(config: GatewayConfig, nc: NatsConnection) {
     js: resources.js,
     nc,
     metrics,
+    log,
     healthy: () => !nc.isClosed(),
   });
   return {

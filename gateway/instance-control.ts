@@ -32,6 +32,7 @@ import { removeInstance } from "../infra/instance-removal.ts";
 import type { InstanceStore, StoredInstance } from "../infra/instance-store.ts";
 import type { JournalStore } from "../infra/journal-store.ts";
 import { encodeJson } from "../infra/json-codec.ts";
+import { serviceLogger } from "../infra/logger.ts";
 import { becomesFinal, type AdmissionRequest, type CreateLimits, type QuotaStore } from "../infra/quota/mod.ts";
 import { enqueue } from "../infra/work-queue.ts";
 import { badRequest, conflict, HttpError, notFound, tooManyRequests } from "./errors.ts";
@@ -311,7 +312,9 @@ export class InstanceControl {
   private async releaseSlots(tenant: string, count: number): Promise<void> {
     await this.deps.quotas
       .release(tenant, count)
-      .catch((error: unknown) => console.warn(`[gateway] could not give ${count} instance slots back to tenant '${tenant}'; a reconciliation will:`, error));
+      .catch((err: unknown) =>
+        serviceLogger("gateway").warn({ tenant, count, err }, "could not give instance slots back; the tenant's next reconciliation will"),
+      );
   }
 
   private notify(ref: InstanceRef, control: ControlRequest): void {

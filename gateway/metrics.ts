@@ -1,23 +1,45 @@
-/** The gateway's Prometheus metrics. */
-import { Counter, Gauge, Histogram, renderMetrics, type Metric } from "../infra/metrics-registry.ts";
+/** The gateway's Prometheus metrics, served on its `/metrics`. */
+import { Counter, createPrometheusRegistry, Gauge, Histogram, seconds, type Registry } from "../infra/prometheus-registry.ts";
 
 export class GatewayMetrics {
-  private readonly requests = new Counter("kiln_http_requests_total", "HTTP requests by method and status.");
-  private readonly createsRefused = new Counter(
-    "kiln_creates_refused_total",
-    "Creates answered 429 by tenant and code: too_many_instances (limits.maxInstances) or create_rate_exceeded (limits.createsPerSecond).",
-  );
-  private readonly deploys = new Histogram("kiln_deploy_duration_seconds", "Time to answer a deploy.", [0.05, 0.2, 1, 5, 10, 20, 60]);
-  private readonly all: Metric[];
+  readonly registry: Registry = createPrometheusRegistry();
+  private readonly requests = new Counter({
+    name: "kiln_http_requests_total",
+    help: "HTTP requests by method and status.",
+    labelNames: ["method", "status"],
+    registers: [this.registry],
+  });
+  private readonly createsRefused = new Counter({
+    name: "kiln_creates_refused_total",
+    help: "Creates answered 429 by tenant and code: too_many_instances (limits.maxInstances) or create_rate_exceeded (limits.createsPerSecond).",
+    labelNames: ["tenant", "code"],
+    registers: [this.registry],
+  });
+  private readonly deploys = new Histogram({
+    name: "kiln_deploy_duration_seconds",
+    help: "Time to answer a deploy.",
+    buckets: [0.05, 0.2, 1, 5, 10, 20, 60],
+    registers: [this.registry],
+  });
 
   constructor(compilesActive: () => number, compilesWaiting: () => number) {
-    this.all = [
-      this.requests,
-      this.createsRefused,
-      this.deploys,
-      new Gauge("kiln_compiles_active", "Compiles running now.", compilesActive),
-      new Gauge("kiln_compiles_waiting", "Compiles waiting for a slot.", compilesWaiting),
-    ];
+    const registers = [this.registry];
+    new Gauge({
+      name: "kiln_compiles_active",
+      help: "Compiles running now.",
+      registers,
+      collect() {
+        this.set(compilesActive());
+      },
+    });
+    new Gauge({
+      name: "kiln_compiles_waiting",
+      help: "Compiles waiting for a slot.",
+      registers,
+      collect() {
+        this.set(compilesWaiting());
+      },
+    });
   }
 
   request(method: string, status: number): void {
@@ -29,10 +51,11 @@ export class GatewayMetrics {
   }
 
   deploy(durationMs: number): void {
-    this.deploys.observe(durationMs / 1000);
+    this.deploys.observe(seconds(durationMs));
   }
 
-  render(): string {
-    return renderMetrics(this.all);
+  /** The Prometheus text exposition. */
+  render(): Promise<string> {
+    return this.registry.metrics();
   }
 }

@@ -8,13 +8,17 @@ import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { loadExecutorConfig, startExecutor } from "../executor/mod.ts";
 import { loadGatewayConfig, startGateway } from "../gateway/mod.ts";
+import { configureLogging, loadLogSettings, serviceLogger } from "../infra/logger.ts";
 import { findFreePort, startNatsServer } from "../infra/nats-server.ts";
 import { currentRuntime } from "../infra/runtime/mod.ts";
 import { generateSecretsKey } from "../infra/secrets-cipher.ts";
 import { onShutdown } from "../infra/shutdown.ts";
 import { ensureNatsServer } from "./nats-server-install.mjs";
 
-const log = (line: string): void => console.error(`[kiln] ${line}`);
+// People read dev's output in a terminal: compact text lines unless KILN_LOG_FORMAT says otherwise.
+configureLogging(loadLogSettings({ ...process.env, KILN_LOG_FORMAT: process.env.KILN_LOG_FORMAT || "pretty" }));
+const devLogger = serviceLogger("dev");
+const log = (line: string): void => devLogger.info(line);
 const dataDir = resolve(process.env.KILN_DATA_DIR || ".kiln");
 await mkdir(dataDir, { recursive: true });
 
@@ -41,6 +45,7 @@ const stopAll = async (): Promise<void> => {
  * after SIGINT (test/e2e/dev-process.test.ts).
  */
 const DEV_SHUTDOWN_DEADLINE_MS = 9_500;
+const DEV_EXECUTOR_PORT = 9464;
 onShutdown(stopAll, { log, deadlineMs: DEV_SHUTDOWN_DEADLINE_MS });
 
 try {
@@ -52,6 +57,8 @@ try {
     KILN_ADMIN_TOKEN: adminToken,
     KILN_SECRETS_KEY: process.env.KILN_SECRETS_KEY || (await persistentValue("secrets-key", "a secrets key (KILN_SECRETS_KEY)", generateSecretsKey)),
     KILN_COMPILE_CACHE_DIR: process.env.KILN_COMPILE_CACHE_DIR || join(dataDir, "compile-cache"),
+    // 9464, Prometheus's customary exporter port, unless another process holds it.
+    KILN_EXECUTOR_PORT: process.env.KILN_EXECUTOR_PORT || String(await findFreePort(DEV_EXECUTOR_PORT)),
   };
 
   const gateway = await startGateway(loadGatewayConfig(env));
@@ -59,7 +66,7 @@ try {
   const executor = await startExecutor(loadExecutorConfig(env));
   stops.set("executor", () => executor.close());
 
-  console.log(banner(gateway.url.replace(/\/$/, ""), adminToken, natsUrl));
+  console.log(banner(gateway.url.replace(/\/$/, ""), adminToken, natsUrl, executor.url));
   // spawn-service.ts waits for this line (the benchmark runs dev as one of its configurations).
   console.error(`kiln dev running on ${gateway.url} (${currentRuntime().description}, NATS ${natsUrl})`);
 } catch (error) {
@@ -107,10 +114,12 @@ async function persistentValue(name: string, what: string, generate: () => strin
   return value;
 }
 
-function banner(url: string, adminToken: string, natsUrl: string): string {
+function banner(url: string, adminToken: string, natsUrl: string, executorUrl: string | undefined): string {
   return `
 Kiln is running.
   gateway      ${url}
+  API          ${url}/openapi.json    (metrics: ${url}/metrics)
+  executor     ${executorUrl ?? "no ops endpoints"}    (/metrics, /healthz, /readyz)
   admin token  ${adminToken}
   NATS         ${natsUrl}    (logs: nats sub 'kiln.logs.acme.>' -s ${natsUrl})
 

@@ -4,6 +4,7 @@
  * bounded by a queue, merged per version, and optionally cached on disk.
  */
 import { ARTIFACT_VERSION, type Artifact } from "../../contract/artifact.ts";
+import { serviceLogger } from "../../infra/logger.ts";
 import { originalPosition } from "../../infra/stack-trace.ts";
 import { bundleWorkflow, INTERNAL_SOURCE_PREFIX, type Bundle } from "./bundle.ts";
 import { createCompileCache, type CompileCache } from "./compile-cache.ts";
@@ -88,7 +89,7 @@ export function createCompiler(options: CompilerOptions = {}): Compiler {
           )
           .then(
             () => undefined,
-            (error: unknown) => console.warn(`[gateway] the start-up compile failed; the first deploy will splice the engine itself: ${String(error)}`),
+            (err: unknown) => serviceLogger("gateway").warn({ err }, "the start-up compile failed; the first deploy will splice the engine itself"),
           )
       : Promise.resolve();
 

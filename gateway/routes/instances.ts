@@ -46,7 +46,7 @@ const MAX_BATCH = 100;
 const MAX_BATCH_BYTES = 1024 * 1024;
 
 /** `restart` may name a completed step to run again from, keeping the steps before it. */
-const restartBody = z
+export const restartInstanceBody = z
   .object({
     from: z
       .object({
@@ -58,7 +58,7 @@ const restartBody = z
   })
   .strict();
 
-const createBody = z
+export const createInstanceBody = z
   .object({
     id: z.string().regex(INSTANCE_ID, "instance ids are letters, digits, '_' and '-', up to 100 characters").optional(),
     params: z.unknown().optional(),
@@ -69,10 +69,10 @@ const createBody = z
 const retentionOf = (body: { retention?: z.infer<typeof retentionSchema> | undefined }) =>
   body.retention === undefined ? undefined : instanceRetention(body.retention);
 
-const instanceId = z.string().regex(INSTANCE_ID, "instance ids are letters, digits, '_' and '-', up to 100 characters");
+export const instanceId = z.string().regex(INSTANCE_ID, "instance ids are letters, digits, '_' and '-', up to 100 characters");
 
 /** `POST …/instances/terminate`: up to `MAX_BATCH` instances at once. */
-const terminateBody = z.object({ ids: z.array(instanceId).min(1).max(MAX_BATCH, `a batch holds at most ${MAX_BATCH} instances`) }).strict();
+export const terminateInstancesBody = z.object({ ids: z.array(instanceId).min(1).max(MAX_BATCH, `a batch holds at most ${MAX_BATCH} instances`) }).strict();
 
 export interface InstanceRouteDeps {
   nc: NatsConnection;
@@ -108,7 +108,7 @@ export function instanceRoutes(deps: InstanceRouteDeps) {
 
   app.post("/:t/workflows/:w/instances", requireScope("run"), async (c) => {
     const { t, w } = c.req.param();
-    const body = parseBody(createBody, await readJson(c, MAX_PARAMS_BYTES, "the request body", {}));
+    const body = parseBody(createInstanceBody, await readJson(c, MAX_PARAMS_BYTES, "the request body", {}));
     const version = await latestVersion(t, w);
     const record = await deps.control.create(t, w, version, { id: body.id ?? crypto.randomUUID(), params: body.params ?? null, retention: retentionOf(body) });
     return c.json({ id: record.id, version: record.version }, 201);
@@ -117,7 +117,7 @@ export function instanceRoutes(deps: InstanceRouteDeps) {
   app.post("/:t/workflows/:w/instances/batch", requireScope("run"), async (c) => {
     const { t, w } = c.req.param();
     const body = await readJson(c, MAX_BATCH_BYTES, "the batch");
-    const items = parseBody(z.array(createBody).min(1).max(MAX_BATCH, `a batch holds at most ${MAX_BATCH} instances`), body);
+    const items = parseBody(z.array(createInstanceBody).min(1).max(MAX_BATCH, `a batch holds at most ${MAX_BATCH} instances`), body);
     const ids = items.map((item) => item.id ?? crypto.randomUUID());
     const duplicate = ids.find((id, index) => ids.indexOf(id) !== index);
     if (duplicate) throw badRequest(`instance id '${duplicate}' appears twice in the batch`);
@@ -136,7 +136,7 @@ export function instanceRoutes(deps: InstanceRouteDeps) {
 
   app.post("/:t/workflows/:w/instances/terminate", requireScope("run"), async (c) => {
     const { t, w } = c.req.param();
-    const { ids } = parseBody(terminateBody, await readJson(c, MAX_BATCH_BYTES, "the request body"));
+    const { ids } = parseBody(terminateInstancesBody, await readJson(c, MAX_BATCH_BYTES, "the request body"));
     await latestVersion(t, w);
     const results = await Promise.all(
       [...new Set(ids)].map(async (id) => {
@@ -207,7 +207,7 @@ export function instanceRoutes(deps: InstanceRouteDeps) {
   app.post("/:t/workflows/:w/instances/:id/:action{pause|resume|terminate|restart}", requireScope("run"), async (c) => {
     const ref = refOf(c.req.param());
     const action = c.req.param("action") as LifecycleAction;
-    const body = action === "restart" ? parseBody(restartBody, await readJson(c, 4096, "the request body", {})) : {};
+    const body = action === "restart" ? parseBody(restartInstanceBody, await readJson(c, 4096, "the request body", {})) : {};
     await loadInstance(ref);
     const record = await deps.control.apply(ref, action, body.from);
     return c.json({ id: record.id, status: record.status, ...(record.control ? { pending: record.control } : {}) });

@@ -11,7 +11,7 @@ import type { SecretStore } from "../secret-store.ts";
 import type { TokenStore } from "../token-store.ts";
 import { parseBody } from "../validation.ts";
 
-const createTenantBody = z.object({ id: z.string().regex(TENANT_NAME, "tenant ids are lowercase letters, digits and '-', up to 63 characters") });
+export const createTenantBody = z.object({ id: z.string().regex(TENANT_NAME, "tenant ids are lowercase letters, digits and '-', up to 63 characters") });
 
 /** Secret values are API keys and certificates, not documents. */
 const MAX_SECRET_BYTES = 64 * 1024;

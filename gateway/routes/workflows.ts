@@ -22,7 +22,7 @@ const MAX_WASM_BYTES = 64 * 1024 * 1024;
 const TYPESCRIPT = new Set(["application/typescript", "text/typescript", "application/x-typescript", "text/plain"]);
 const JAVASCRIPT = new Set(["application/javascript", "text/javascript"]);
 
-const filesBody = z.object({
+export const deployFilesBody = z.object({
   files: z.record(z.string().min(1).max(256), z.string()).refine((files) => Object.keys(files).length > 0, "at least one file is needed"),
   entry: z.string().min(1),
 });
@@ -69,7 +69,7 @@ async function readDeployable(c: Context, tenant: string, sourceLimitBytes: numb
     // JSON escaping may double the text (newlines, quotes), so the body may be larger than the
     // source it holds; the files themselves are measured once parsed.
     const json = await withinSourceLimit(tenant, sourceLimitBytes, () => readJson(c, 2 * sourceLimitBytes + 64 * 1024, "the source files"));
-    const body = parseBody(filesBody, json);
+    const body = parseBody(deployFilesBody, json);
     const encoder = new TextEncoder();
     const totalBytes = Object.values(body.files).reduce((sum, text) => sum + encoder.encode(text).length, 0);
     if (totalBytes > sourceLimitBytes) throw sourceTooLarge(tenant, sourceLimitBytes);

@@ -15,6 +15,7 @@ import type { KV } from "@nats-io/kv";
 import { Keys, type QuotaRecord } from "../../contract/mod.ts";
 import { isWrongLastSequence, RevisionConflictError } from "../errors.ts";
 import { decodeJson, encodeJson } from "../json-codec.ts";
+import { componentLogger } from "../logger.ts";
 import { decideAdmission, type Admission, type AdmissionRequest, type CreateLimits } from "./admission.ts";
 import { reconcileSlots, releaseSlots } from "./instance-slots.ts";
 import { fullBucket } from "./token-bucket.ts";
@@ -135,7 +136,7 @@ export class QuotaStore {
     if (this.reconciling.has(tenant) || this.now() - record.reconciledAt < this.reconcileEveryMs) return;
     this.reconciling.add(tenant);
     this.reconcile(tenant)
-      .catch((error: unknown) => console.warn(`[quota] recounting the instances of tenant '${tenant}' failed; the next refusal tries again:`, error))
+      .catch((err: unknown) => componentLogger("quota").warn({ tenant, err }, "recounting the tenant's instances failed; the next refusal tries again"))
       .finally(() => this.reconciling.delete(tenant));
   }
 

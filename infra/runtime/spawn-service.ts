@@ -45,8 +45,12 @@ export interface ServiceProcess extends AsyncDisposable {
 const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const STOP_GRACE_MS = 30_000;
 const LOG_TAIL_CHARS = 4_000;
-/** `kiln executor executor-1a2b3c4d running (deno 2.9.6, NATS …)`, `kiln gateway running on http://… (…)`: see service-main.ts and scripts/dev.ts. */
-const STARTED = /^kiln (?:gateway|executor|dev)(?: (\S+))? running(?: on (\S+))? \(([^,]+),/m;
+/**
+ * `kiln executor executor-1a2b3c4d running on http://… (deno 2.9.6, NATS …)`, `kiln gateway running on
+ * http://… (…)`, `kiln dev running on …`: the message of service-main.ts's startup log line (inside a JSON
+ * record or a pretty line), or scripts/dev.ts's.
+ */
+const STARTED = /\bkiln (?:gateway|executor|dev)(?: (\S+))? running(?: on (\S+))? \(([^,]+),/;
 
 const live = new Set<ChildProcess>();
 let exitHookInstalled = false;

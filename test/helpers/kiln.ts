@@ -50,6 +50,8 @@ export interface TestExecutor {
   readonly description: string;
   /** The process it runs in (this test process when in-process), to read its `/proc/<pid>/status`. */
   readonly pid: number;
+  /** Base URL of its ops endpoints (`/metrics`, `/readyz`), when started with `KILN_EXECUTOR_PORT`. */
+  readonly url: string | undefined;
   /** Stops taking work and lets running activations finish (SIGTERM for a child process). */
   close(): Promise<void>;
 }
@@ -191,10 +193,10 @@ export async function startKiln(options: KilnOptions = {}): Promise<TestKiln> {
     if (runtime === undefined) {
       const inProcess = await startExecutor(loadExecutorConfig(executorEnv));
       const { name, description } = currentRuntime();
-      executor = { id: inProcess.id, runtime: name, description, pid: process.pid, close: () => inProcess.close() };
+      executor = { id: inProcess.id, runtime: name, description, pid: process.pid, url: inProcess.url, close: () => inProcess.close() };
     } else {
       const child = await spawnChild("executor", runtime, executorEnv);
-      executor = { id: child.id!, runtime: child.runtime, description: child.description, pid: child.pid, close: () => child.stop() };
+      executor = { id: child.id!, runtime: child.runtime, description: child.description, pid: child.pid, url: child.url, close: () => child.stop() };
     }
     executors.push(executor);
     return executor;

@@ -24,10 +24,7 @@ afterAll(async () => {
 
 function host(overrides: Partial<HttpHostDeps> = {}) {
   const lines: string[] = [];
-  const metrics = new ExecutorMetrics(
-    () => 0,
-    () => 0,
-  );
+  const metrics = new ExecutorMetrics({ runningByTenant: () => new Map(), idleSandboxes: () => 0, queueDepths: async () => new Map() });
   const serve = createHttpHost({
     settings: () => resolveSettings({ egress: { allow: [`127.0.0.1:${port}`] } }),
     stepRemainingMs: () => 10_000,
@@ -47,14 +44,14 @@ it("answers a call with the response and logs method, host, status and time — 
   expect(new TextDecoder().decode(body)).toBe("ok");
   expect(lines).toEqual([expect.stringMatching(new RegExp(`^fetch GET 127\\.0\\.0\\.1:${port} → 200 in \\d+ ms$`))]);
   expect(lines.join("\n")).not.toContain("secret-token");
-  expect(metrics.render()).toContain('kiln_fetch_requests_total{tenant="acme",outcome="ok"} 1');
+  expect(await metrics.render()).toContain('kiln_fetch_requests_total{tenant="acme",outcome="ok"} 1');
 });
 
 it("refuses a forged or malformed request instead of trusting it", async () => {
   const { serve, metrics } = host();
   const { answer } = await serve({ method: "GET", url: 42, headers: "none" });
   expect(answer).toMatchObject({ ok: false, error: { tag: "invalid" } });
-  expect(metrics.render()).toContain('kiln_fetch_requests_total{tenant="acme",outcome="invalid"} 1');
+  expect(await metrics.render()).toContain('kiln_fetch_requests_total{tenant="acme",outcome="invalid"} 1');
 });
 
 it("refuses a call outside a step body", async () => {

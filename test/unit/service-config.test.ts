@@ -38,3 +38,15 @@ describe("the doctor's config", () => {
     expect(() => loadDoctorConfig({ KILN_NATS_URL: "nats://x:4222", KILN_REPLICAS: "three" })).toThrow(/KILN_REPLICAS must be a whole number ≥ 0, got 'three'/);
   });
 });
+
+describe("KILN_EXECUTOR_PORT", () => {
+  it("serves no ops endpoints when unset or empty, any free port with 0, and refuses a non-number", () => {
+    const env = { ...base, KILN_SECRETS_KEY: KEY };
+    expect(loadExecutorConfig(env).port).toBeUndefined();
+    expect(loadExecutorConfig({ ...env, KILN_EXECUTOR_PORT: "" }).port).toBeUndefined();
+    expect(loadExecutorConfig({ ...env, KILN_EXECUTOR_PORT: "0" }).port).toBe(0);
+    expect(loadExecutorConfig({ ...env, KILN_EXECUTOR_PORT: "9464" }).port).toBe(9464);
+    expect(() => loadExecutorConfig({ ...env, KILN_EXECUTOR_PORT: "70000" })).toThrow("got '70000'");
+    expect(() => loadExecutorConfig({ ...env, KILN_EXECUTOR_PORT: "metrics" })).toThrow("KILN_EXECUTOR_PORT must be a whole number ≥ 0, got 'metrics'");
+  });
+});
