@@ -12,6 +12,7 @@ import { createCompiler } from "./compile/mod.ts";
 import type { GatewayConfig } from "./config.ts";
 import { InstanceControl } from "./instance-control.ts";
 import { GatewayMetrics } from "./metrics.ts";
+import { watchReadiness } from "./readiness.ts";
 import { Registry } from "./registry.ts";
 import { SecretStore } from "./secret-store.ts";
 import { TokenDirectory } from "./token-directory.ts";
@@ -36,6 +37,7 @@ export async function createGateway(config: GatewayConfig, nc: NatsConnection) {
   const warn = (message: string) => console.warn(`[gateway] ${message}`);
   const tokenStore = new TokenStore(resources.registry);
   const tokens = await TokenDirectory.open({ registry: resources.registry, store: tokenStore, warn });
+  const readiness = watchReadiness(nc);
   const app = createGatewayApp({
     adminToken: config.adminToken,
     registry,
@@ -64,6 +66,7 @@ export async function createGateway(config: GatewayConfig, nc: NatsConnection) {
     nc,
     metrics,
     healthy: () => !nc.isClosed(),
+    ready: () => readiness.ready(),
   });
   return { app, resources, close: () => tokens.close() };
 }
