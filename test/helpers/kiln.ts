@@ -97,7 +97,7 @@ export interface TenantClient {
   get(workflow: string, id: string): Promise<JsonBody>;
   /** Polls the instance until `done(view)` or the deadline; returns the last view. */
   waitFor(workflow: string, id: string, done: (view: JsonBody) => boolean, timeoutMs?: number): Promise<JsonBody>;
-  logs(workflow: string, id: string): Promise<{ message: string; source: string }[]>;
+  logs(workflow: string, id: string): Promise<{ ts: number; level: string; message: string; source: string }[]>;
 }
 
 export interface TestKiln extends AsyncDisposable {
@@ -121,6 +121,8 @@ export interface TestKiln extends AsyncDisposable {
   startExecutor(env?: Record<string, string>, runtime?: string): Promise<TestExecutor>;
   /** An executor in a child process (on `KILN_TEST_RUNTIME`, else this Node), to be killed like a crashed machine. */
   spawnExecutor(env?: Record<string, string>): Promise<ServiceProcess>;
+  /** Another gateway on the same NATS in a child process (on `KILN_TEST_RUNTIME`, else this Node), to be killed mid-request. */
+  spawnGateway(): Promise<ServiceProcess>;
   /** Counts activations per executor from the `running` lifecycle events published from now on. */
   watchActivations(): Promise<ActivationWatch>;
   close(): Promise<void>;
@@ -224,6 +226,7 @@ export async function startKiln(options: KilnOptions = {}): Promise<TestKiln> {
     startGateway: startOneGateway,
     startExecutor: startOne,
     spawnExecutor: (env = {}) => spawnChild("executor", TEST_RUNTIME ?? "node", { ...baseEnv, ...options.executorEnv, ...env }),
+    spawnGateway: () => spawnChild("gateway", TEST_RUNTIME ?? "node", gatewayEnv),
     watchActivations: async () => watchRunningEvents(await nats.connect()),
     async tenant(id) {
       const created = await adminApi("POST", "/v1/tenants", { id });
