@@ -56,12 +56,15 @@ it(
     let kills: readonly Kill[] = [];
     try {
       const ids = Array.from({ length: INSTANCES }, (_, i) => `chaos-${i}`);
-      const created = await acme.api(
-        "POST",
-        `/v1/tenants/acme/workflows/${WORKFLOW}/instances/batch`,
-        ids.map((id) => ({ id, params: { scenario: "chaos", sleepMs: 200 + Math.floor(random() * 1_300) } })),
-      );
-      expect(created.status, JSON.stringify(created.body)).toBe(201);
+      // Batches of 100, the most one holds.
+      for (let start = 0; start < INSTANCES; start += 100) {
+        const created = await acme.api(
+          "POST",
+          `/v1/tenants/acme/workflows/${WORKFLOW}/instances/batch`,
+          ids.slice(start, start + 100).map((id) => ({ id, params: { scenario: "chaos", sleepMs: 200 + Math.floor(random() * 1_300) } })),
+        );
+        expect(created.status, JSON.stringify(created.body)).toBe(201);
+      }
       // Events in a random order over a few seconds: some arrive before the wait (buffered), some after.
       for (const index of ids.map((_, i) => i).sort(() => random() - 0.5)) {
         const sent = await acme.api("POST", `/v1/tenants/acme/workflows/${WORKFLOW}/instances/chaos-${index}/events/go`, { n: index });
