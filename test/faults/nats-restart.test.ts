@@ -7,9 +7,9 @@
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { eventually } from "../helpers/eventually.ts";
-import { FAULTS_SCALE } from "../helpers/faults.ts";
+import { FAULTS_SCALE, sendAccepted } from "../helpers/faults.ts";
 import { journalStepRecords } from "../helpers/journal.ts";
-import { fixture, isFinished, startKiln, type Api, type TenantClient, type TestKiln } from "../helpers/kiln.ts";
+import { fixture, isFinished, startKiln, type TenantClient, type TestKiln } from "../helpers/kiln.ts";
 
 const INSTANCES = FAULTS_SCALE === "full" ? 100 : 20;
 /** Long enough to see the outage from outside; a buffered request times out meanwhile. */
@@ -30,16 +30,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await kiln?.close();
 });
-
-/** Sends until accepted, following the gateway's advice on a 503; any other answer fails. */
-async function sendAccepted(api: Api, path: string, body: unknown): Promise<void> {
-  for (;;) {
-    const sent = await api("POST", path, body);
-    if (sent.status === 202) return;
-    expect(sent.status, JSON.stringify(sent.body)).toBe(503);
-    await new Promise((resolve) => setTimeout(resolve, Number(sent.body.error.retryAfterMs)));
-  }
-}
 
 it("completes every instance across a NATS SIGKILL and restart, answering 503 with advice meanwhile", async () => {
   await kiln.spawnExecutor({ KILN_HOLD_MS: "100" });

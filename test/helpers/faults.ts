@@ -5,8 +5,9 @@
  *   const churn = startExecutorChurn(kiln, { executors: 3, random: seeded(seed) });
  *   … await churn.stop(); churn.kills // when each SIGKILL landed
  */
+import { expect } from "vitest";
 import type { ServiceProcess } from "../../infra/runtime/mod.ts";
-import type { TestKiln } from "./kiln.ts";
+import type { Api, TestKiln } from "./kiln.ts";
 
 /**
  * `full` under `npm run test:faults`; `short` (the default) in `npm test` and CI, which must stay
@@ -115,4 +116,17 @@ export async function startExecutorChurn(kiln: TestKiln, options: ChurnOptions):
       await Promise.allSettled(live.splice(0).map((executor) => executor.stop()));
     },
   };
+}
+
+/**
+ * POSTs until the gateway accepts (202), following its advice (`retryAfterMs`) on a 503 as a client
+ * should while NATS restarts or fails over; any other answer fails the test.
+ */
+export async function sendAccepted(api: Api, path: string, body: unknown): Promise<void> {
+  for (;;) {
+    const sent = await api("POST", path, body);
+    if (sent.status === 202) return;
+    expect(sent.status, JSON.stringify(sent.body)).toBe(503);
+    await new Promise((resolve) => setTimeout(resolve, Number(sent.body.error.retryAfterMs)));
+  }
 }
