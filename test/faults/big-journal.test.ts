@@ -33,7 +33,7 @@ let nc: NatsConnection;
 beforeAll(async () => {
   kiln = await startKiln({ executors: 0 });
   acme = await kiln.tenant("acme");
-  const deployed = await acme.deploy(WORKFLOW, await fixture("faults.ts"));
+  const deployed = await acme.deploy(WORKFLOW, await fixture("kitchen-sink.ts"));
   expect(deployed.status, JSON.stringify(deployed.body)).toBe(201);
   nc = await kiln.nats.connect();
 });
@@ -84,7 +84,7 @@ async function runThroughKill(id: string, params: unknown, killAt: number) {
 }
 
 it(`replays a ${MANY_STEPS}-step journal after the executor running it is SIGKILLed`, async () => {
-  const { finished, atKill, last } = await runThroughKill("many", { scenario: "many-steps", steps: MANY_STEPS, spinMs: SPIN_MS }, MANY_STEPS / 3);
+  const { finished, atKill, last } = await runThroughKill("many", { scenario: "many-steps", count: MANY_STEPS, spinMs: SPIN_MS }, MANY_STEPS / 3);
   console.log(`big journal: ${MANY_STEPS} steps; killed with ${atKill} journal keys; the finishing activation replayed ${last.replayed} in ${last.ms} ms`);
   expect(finished).toMatchObject({ status: "complete", output: { sum: (MANY_STEPS * (MANY_STEPS + 1)) / 2 } });
   expect(last.replayed).toBeGreaterThanOrEqual(atKill - 1);
@@ -95,7 +95,7 @@ it(`replays a ${MANY_STEPS}-step journal after the executor running it is SIGKIL
 }, 300_000);
 
 it(`replays ${BIG_STEPS} step results of ${BIG_CHARS} characters after the executor running them is SIGKILLed`, async () => {
-  const { finished, atKill, last } = await runThroughKill("big", { scenario: "big-payloads", steps: BIG_STEPS, chars: BIG_CHARS }, BIG_STEPS / 2);
+  const { finished, atKill, last } = await runThroughKill("big", { scenario: "big-payloads", count: BIG_STEPS, chars: BIG_CHARS }, BIG_STEPS / 2);
   console.log(`big payloads: killed with ${atKill} journal keys; the finishing activation replayed ${last.replayed}`);
   expect(finished).toMatchObject({ status: "complete", output: { lengths: Array(BIG_STEPS).fill(BIG_CHARS), intact: true } });
   expect(last.replayed).toBeGreaterThan(0);

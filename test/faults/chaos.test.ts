@@ -31,7 +31,7 @@ let acme: TenantClient;
 beforeAll(async () => {
   kiln = await startKiln({ executors: 0 });
   acme = await kiln.tenant("acme");
-  const deployed = await acme.deploy(WORKFLOW, await fixture("faults.ts"));
+  const deployed = await acme.deploy(WORKFLOW, await fixture("kitchen-sink.ts"));
   expect(deployed.status, JSON.stringify(deployed.body)).toBe(201);
   // The default create rate (300/s) would refuse the whole batch of 200 at once.
   expect((await kiln.adminApi("PUT", "/v1/tenants/acme/settings", { limits: { createsPerSecond: 10_000 } })).status).toBe(200);
@@ -61,7 +61,7 @@ it(
         const created = await acme.api(
           "POST",
           `/v1/tenants/acme/workflows/${WORKFLOW}/instances/batch`,
-          ids.slice(start, start + 100).map((id) => ({ id, params: { scenario: "chaos", sleepMs: 200 + Math.floor(random() * 1_300) } })),
+          ids.slice(start, start + 100).map((id) => ({ id, params: { scenario: "chaos", sleep: 200 + Math.floor(random() * 1_300) } })),
         );
         expect(created.status, JSON.stringify(created.body)).toBe(201);
       }

@@ -32,7 +32,7 @@ beforeAll(async () => {
   cluster = await startTestNatsCluster();
   kiln = await startKiln({ nats: cluster, executors: 0, serviceEnv: { KILN_REPLICAS: "3" }, executorEnv: { KILN_HOLD_MS: "100" } });
   acme = await kiln.tenant("acme");
-  const deployed = await acme.deploy(WORKFLOW, await fixture("faults.ts"));
+  const deployed = await acme.deploy(WORKFLOW, await fixture("kitchen-sink.ts"));
   expect(deployed.status, JSON.stringify(deployed.body)).toBe(201);
 });
 
@@ -52,7 +52,7 @@ describe.skipIf(!full)("3-node cluster (npm run test:faults)", () => {
     const created = await acme.api(
       "POST",
       `/v1/tenants/acme/workflows/${WORKFLOW}/instances/batch`,
-      ids.map((id, i) => ({ id, params: { scenario: "chaos", sleepMs: 300 + 150 * (i % 20) } })),
+      ids.map((id, i) => ({ id, params: { scenario: "chaos", sleep: 300 + 150 * (i % 20) } })),
     );
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     const eventPath = (i: number) => `/v1/tenants/acme/workflows/${WORKFLOW}/instances/cluster-${i}/events/go`;

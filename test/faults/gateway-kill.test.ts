@@ -31,7 +31,7 @@ const queued = new Set<string>();
 beforeAll(async () => {
   kiln = await startKiln({ executors: 0 });
   acme = await kiln.tenant("acme");
-  const deployed = await acme.deploy(WORKFLOW, await fixture("faults.ts"));
+  const deployed = await acme.deploy(WORKFLOW, await fixture("kitchen-sink.ts"));
   expect(deployed.status, JSON.stringify(deployed.body)).toBe(201);
   expect((await kiln.adminApi("PUT", "/v1/tenants/acme/settings", { limits: { createsPerSecond: 100_000 } })).status).toBe(200);
   nc = await kiln.nats.connect();
@@ -54,7 +54,7 @@ beforeAll(async () => {
       api(
         "POST",
         `/v1/tenants/acme/workflows/${WORKFLOW}/instances/batch`,
-        ids.slice(b * 100, b * 100 + 100).map((id) => ({ id, params: { scenario: "many-steps", steps: 3 } })),
+        ids.slice(b * 100, b * 100 + 100).map((id) => ({ id, params: { scenario: "many-steps", count: 3 } })),
       ).then(
         (response) => `answered ${response.status}`,
         (error: unknown) => `failed (${(error as Error).message})`,

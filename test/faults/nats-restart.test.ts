@@ -23,7 +23,7 @@ let acme: TenantClient;
 beforeAll(async () => {
   kiln = await startKiln({ executors: 1, executorEnv: { KILN_HOLD_MS: "100" } });
   acme = await kiln.tenant("acme");
-  const deployed = await acme.deploy(WORKFLOW, await fixture("faults.ts"));
+  const deployed = await acme.deploy(WORKFLOW, await fixture("kitchen-sink.ts"));
   expect(deployed.status, JSON.stringify(deployed.body)).toBe(201);
 });
 
@@ -37,7 +37,7 @@ it("completes every instance across a NATS SIGKILL and restart, answering 503 wi
   const created = await acme.api(
     "POST",
     `/v1/tenants/acme/workflows/${WORKFLOW}/instances/batch`,
-    ids.map((id, i) => ({ id, params: { scenario: "chaos", sleepMs: 300 + 100 * (i % 20) } })),
+    ids.map((id, i) => ({ id, params: { scenario: "chaos", sleep: 300 + 100 * (i % 20) } })),
   );
   expect(created.status, JSON.stringify(created.body)).toBe(201);
   const eventPath = (i: number) => `/v1/tenants/acme/workflows/${WORKFLOW}/instances/nats-${i}/events/go`;
