@@ -21,6 +21,7 @@ const HOLD_MS = 100;
 const CONCURRENCY = 8;
 /** Healthy: 30 instances in ~20 s, 200 in ~1–2 min on the loaded 2-core machine. A lost instance never finishes. */
 const FINISH_WITHIN_MS = FAULTS_SCALE === "full" ? 600_000 : 240_000;
+const EVENTS_OVER_MS = 10_000;
 const BODIES = ["a", "b", "c"];
 const STEPS = ["a#1", "b#1", "c#1", "go#1", "nap#1"];
 const WORKFLOW = "faults";
@@ -65,11 +66,12 @@ it(
         );
         expect(created.status, JSON.stringify(created.body)).toBe(201);
       }
-      // Events in a random order over a few seconds: some arrive before the wait (buffered), some after.
+      // Events in a random order over ~EVENTS_OVER_MS: some arrive before the wait (buffered), some
+      // after, and the run lasts through several kills even at the small size.
       for (const index of ids.map((_, i) => i).sort(() => random() - 0.5)) {
         const sent = await acme.api("POST", `/v1/tenants/acme/workflows/${WORKFLOW}/instances/chaos-${index}/events/go`, { n: index });
         expect(sent.status, JSON.stringify(sent.body)).toBe(202);
-        await new Promise((resolve) => setTimeout(resolve, random() * 30));
+        await new Promise((resolve) => setTimeout(resolve, (random() * 2 * EVENTS_OVER_MS) / INSTANCES));
       }
 
       const deadline = startedAt + FINISH_WITHIN_MS;
