@@ -52,6 +52,8 @@ export interface GatewayAppDeps {
   log: Logger;
   /** Whether NATS is reachable now, for `/healthz`. */
   healthy(): boolean;
+  /** Whether the NATS connection is up now (not reconnecting), for `/readyz`. */
+  ready(): boolean;
 }
 
 /** How long a client should wait before retrying while NATS is unreachable. */
@@ -66,6 +68,14 @@ export function createGatewayApp(deps: GatewayAppDeps): Hono<AuthEnv> {
   });
 
   app.get("/healthz", (c) => (deps.healthy() ? c.json({ status: "ok" }) : c.json({ status: "nats unreachable" }, 503)));
+  // Not ready while NATS reconnects: every other route would answer 503 meanwhile.
+  app.get("/readyz", (c) =>
+    deps.ready()
+      ? c.json({ status: "ready" })
+      : c.json({ status: "not ready", reason: "NATS is unreachable; reconnecting", retryAfterMs: UNAVAILABLE_RETRY_AFTER_MS }, 503, {
+          "retry-after": String(UNAVAILABLE_RETRY_AFTER_MS / 1_000),
+        }),
+  );
   app.get("/metrics", async (c) => c.text(await deps.metrics.render(), 200, { "content-type": deps.metrics.registry.contentType }));
 
   app.use("/v1/*", authenticate({ adminToken: deps.adminToken, tokens: deps.tokens, usage: deps.tokenUsage }));

@@ -13,6 +13,7 @@ import { createCompiler } from "./compile/mod.ts";
 import type { GatewayConfig } from "./config.ts";
 import { InstanceControl } from "./instance-control.ts";
 import { GatewayMetrics } from "./metrics.ts";
+import { watchReadiness } from "./readiness.ts";
 import { Registry } from "./registry.ts";
 import { SecretStore } from "./secret-store.ts";
 import { TokenDirectory } from "./token-directory.ts";
@@ -38,6 +39,7 @@ export async function createGateway(config: GatewayConfig, nc: NatsConnection) {
   const registry = await Registry.open(resources.registry, warn);
   const tokenStore = new TokenStore(resources.registry);
   const tokens = await TokenDirectory.open({ registry: resources.registry, store: tokenStore, warn });
+  const readiness = watchReadiness(nc);
   const app = createGatewayApp({
     adminToken: config.adminToken,
     registry,
@@ -67,6 +69,7 @@ export async function createGateway(config: GatewayConfig, nc: NatsConnection) {
     metrics,
     log,
     healthy: () => !nc.isClosed(),
+    ready: () => readiness.ready(),
   });
   return {
     app,

@@ -28,9 +28,20 @@ export function isWrongLastSequence(error: unknown): boolean {
 /**
  * NATS could not be reached or did not answer in time: nothing about the request was wrong, so the
  * same request may succeed later. A JetStream API error with a 5xx status (e.g. 503, no leader during
- * a cluster election) counts too.
+ * a cluster election) counts too, and so does an error caused by one of these: a publish to a stream
+ * whose leader just died has no responder until the cluster elects another, and nats.js reports that
+ * as "jetstream is not enabled" with the no-responders error as its cause (seen in
+ * test/faults/cluster.test.ts, where the gateway answered an event with 500 instead of 503).
  */
 export function isNatsUnavailable(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; depth < 4 && current instanceof Error; depth++, current = current.cause) {
+    if (isUnavailableItself(current)) return true;
+  }
+  return false;
+}
+
+function isUnavailableItself(error: Error): boolean {
   if (
     error instanceof TimeoutError ||
     error instanceof NoRespondersError ||

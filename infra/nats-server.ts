@@ -45,6 +45,16 @@ export interface NatsServerOptions {
    * @default findNatsServer()
    */
   readonly binary?: string;
+  /**
+   * The server's name; each node of a JetStream cluster needs its own.
+   * @default "kiln"
+   */
+  readonly serverName?: string;
+  /**
+   * Join a cluster: this node's route port on 127.0.0.1 and the other nodes' route URLs.
+   * @default a standalone server
+   */
+  readonly cluster?: { readonly name: string; readonly port: number; readonly routes: readonly string[] };
 }
 
 export interface NatsServer extends AsyncDisposable {
@@ -118,7 +128,9 @@ wait "$server"`;
 async function launch(binary: string, storeDir: string, lock: StoreLock, ownsStoreDir: boolean, options: NatsServerOptions): Promise<NatsServer> {
   // Port -1 makes the server bind a random free port itself and log it. Probing a port with
   // node:net and handing it over would race with every other test starting a server meanwhile.
-  const args = ["-a", HOST, "-p", String(options.port ?? -1), "-js", "-sd", storeDir, "-n", "kiln"];
+  const args = ["-a", HOST, "-p", String(options.port ?? -1), "-js", "-sd", storeDir, "-n", options.serverName ?? "kiln"];
+  const { cluster } = options;
+  if (cluster) args.push("--cluster_name", cluster.name, "--cluster", `nats://${HOST}:${cluster.port}`, "--routes", cluster.routes.join(","));
   const child = spawn("sh", ["-c", SUPERVISOR, "nats-server-supervisor", binary, ...args], {
     stdio: ["pipe", "ignore", "pipe"],
     // Its own process group: a terminal Ctrl-C reaches only our process, which then stops the

@@ -102,6 +102,7 @@ export const rows: Row[] = [
   { name: "DELETE the workflow list", method: "DELETE", path: `${A}/workflows`, status: 405, code: ErrorCode.methodNotAllowed, allow: "GET" },
   { name: "GET the tenant list", method: "GET", path: "/v1/tenants", status: 405, code: ErrorCode.methodNotAllowed, allow: "POST" },
   { name: "POST /healthz", method: "POST", path: "/healthz", token: "none", status: 405, code: ErrorCode.methodNotAllowed, allow: "GET" },
+  { name: "POST /readyz", method: "POST", path: "/readyz", token: "none", status: 405, code: ErrorCode.methodNotAllowed, allow: "GET" },
 
   // Bodies that are not JSON, or not declared as JSON.
   { name: "malformed JSON", method: "POST", path: I, body: '{"id": "x",', status: 400, code: ErrorCode.badRequest, says: "not valid JSON" },

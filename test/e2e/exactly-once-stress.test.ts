@@ -12,26 +12,15 @@
  */
 import { spawnSync } from "node:child_process";
 import { jetstream, jetstreamManager, type ConsumerInfo } from "@nats-io/jetstream";
-import { Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  Buckets,
-  decodeKeyToken,
-  ENVELOPE_VERSION,
-  FINAL_STATUSES,
-  Keys,
-  Streams,
-  Subjects,
-  workConsumer,
-  type Envelope,
-  type LifecycleEvent,
-} from "../../contract/mod.ts";
+import { ENVELOPE_VERSION, FINAL_STATUSES, Streams, Subjects, workConsumer, type Envelope, type LifecycleEvent } from "../../contract/mod.ts";
 import { nanos } from "../../infra/nats-duration.ts";
 import { launcherFor } from "../../infra/runtime/mod.ts";
 import { enqueue } from "../../infra/work-queue.ts";
 import { startCpuBurner } from "../helpers/cpu-burner.ts";
 import { startKilnWithKitchenSink, TEST_RUNTIME, type JsonBody, type TenantClient, type TestExecutor, type TestKiln } from "../helpers/kiln.ts";
+import { journalStepRecords } from "../helpers/journal.ts";
 import { bodyRuns } from "../helpers/shared-work.ts";
 
 /**
@@ -289,28 +278,6 @@ async function waitUntilFinished(events: EventLog, ids: string[], timeoutMs: num
   const deadline = Date.now() + timeoutMs;
   while (unfinished().length > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
   return unfinished();
-}
-
-/**
- * Each instance's step records in generation 0 of `kiln_journal`, as sorted `<step name>#<occurrence>`:
- * keys `<prefix>.<step>.<occurrence>`, leaving out attempts, deadlines and the snapshot.
- */
-async function journalStepRecords(nc: NatsConnection, tenant: string, workflow: string, ids: string[]): Promise<Map<string, string[]>> {
-  const journal = await new Kvm(nc).open(Buckets.journal);
-  const keys: string[] = [];
-  for await (const key of await journal.keys(`${tenant}.>`)) keys.push(key);
-  const records = new Map<string, string[]>();
-  for (const id of ids) {
-    const prefix = `${Keys.journalPrefix({ tenant, workflow, instance: id }, 0)}.`;
-    const steps = keys
-      .filter((key) => key.startsWith(prefix))
-      .map((key) => key.slice(prefix.length).split("."))
-      .flatMap(([step, occurrence, ...rest]) =>
-        step !== undefined && occurrence !== undefined && rest.length === 0 ? [`${decodeKeyToken(step)}#${occurrence}`] : [],
-      );
-    records.set(id, steps.sort());
-  }
-  return records;
 }
 
 /** An instance's log lines and lifecycle events in time order: what a failure shows. */

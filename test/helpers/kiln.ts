@@ -39,6 +39,10 @@ export interface KilnOptions {
   executors?: number;
   /** Extra environment for executors (e.g. `KILN_HOLD_MS`). */
   executorEnv?: Record<string, string>;
+  /** Extra environment for the gateway and every executor (e.g. `KILN_REPLICAS`). */
+  serviceEnv?: Record<string, string>;
+  /** The NATS to run on, owned (and stopped) by the Kiln from now on. @default a private `startTestNats()` */
+  nats?: TestNats;
 }
 
 /** An executor of a test Kiln, in this process or a child process. */
@@ -126,6 +130,8 @@ export interface TestKiln extends AsyncDisposable {
   startExecutor(env?: Record<string, string>, runtime?: string): Promise<TestExecutor>;
   /** An executor in a child process (on `KILN_TEST_RUNTIME`, else this Node), to be killed like a crashed machine. */
   spawnExecutor(env?: Record<string, string>): Promise<ServiceProcess>;
+  /** Another gateway on the same NATS in a child process (on `KILN_TEST_RUNTIME`, else this Node), to be killed mid-request. */
+  spawnGateway(): Promise<ServiceProcess>;
   /** Counts activations per executor from the `running` lifecycle events published from now on. */
   watchActivations(): Promise<ActivationWatch>;
   close(): Promise<void>;
@@ -162,8 +168,13 @@ async function watchRunningEvents(nc: NatsConnection): Promise<ActivationWatch> 
 }
 
 export async function startKiln(options: KilnOptions = {}): Promise<TestKiln> {
-  const nats = await startTestNats();
-  const baseEnv = { KILN_NATS_URL: nats.url, KILN_WORK_ACK_WAIT_MS: String(TEST_WORK_ACK_WAIT_MS), KILN_SECRETS_KEY: TEST_SECRETS_KEY };
+  const nats = options.nats ?? (await startTestNats());
+  const baseEnv = {
+    KILN_NATS_URL: nats.url,
+    KILN_WORK_ACK_WAIT_MS: String(TEST_WORK_ACK_WAIT_MS),
+    KILN_SECRETS_KEY: TEST_SECRETS_KEY,
+    ...options.serviceEnv,
+  };
   const gatewayEnv = { ...baseEnv, KILN_PORT: "0", KILN_ADMIN_TOKEN: ADMIN_TOKEN, KILN_COMPILE_CACHE_DIR: TEST_COMPILE_CACHE_DIR };
   const children: ServiceProcess[] = [];
   const spawnChild = async (name: "gateway" | "executor", runtime: string, env: Record<string, string>) => {
@@ -215,6 +226,7 @@ export async function startKiln(options: KilnOptions = {}): Promise<TestKiln> {
     startGateway: startOneGateway,
     startExecutor: startOne,
     spawnExecutor: (env = {}) => spawnChild("executor", TEST_RUNTIME ?? "node", { ...baseEnv, ...options.executorEnv, ...env }),
+    spawnGateway: () => spawnChild("gateway", TEST_RUNTIME ?? "node", gatewayEnv),
     watchActivations: async () => watchRunningEvents(await nats.connect()),
     async tenant(id) {
       const created = await adminApi("POST", "/v1/tenants", { id });

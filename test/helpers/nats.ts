@@ -23,12 +23,12 @@ export interface TestNats extends AsyncDisposable {
    */
   connect(options?: NodeConnectionOptions): Promise<NatsConnection>;
   /**
-   * Stops the server (SIGTERM, as an operator would) and starts it again on the same port and
-   * store dir, optionally staying down for `downMs` first. Resolves once every connection made
+   * Stops the server (SIGTERM, as an operator would; SIGKILL with `kill`, as a crash would) and
+   * starts it again on the same port and store dir, optionally staying down for `downMs` first. Resolves once every connection made
    * with `connect()` is back: nats.js buffers a request sent while disconnected, but a JetStream
    * request buffered that way times out instead of being answered after the reconnect.
    */
-  restart(options?: { downMs?: number }): Promise<void>;
+  restart(options?: { downMs?: number; kill?: boolean }): Promise<void>;
   /** Closes tracked connections, stops the server, removes the store dir. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -86,9 +86,11 @@ export async function startTestNats(): Promise<TestNats> {
       void nc.closed().then(() => connections.delete(nc));
       return nc;
     },
-    async restart({ downMs = 0 } = {}) {
+    async restart({ downMs = 0, kill = false } = {}) {
       if (stopping) throw new Error("restart() after stop(): this TestNats is disposed");
       const back = [...connections].map((nc) => reconnected(nc));
+      // The supervisor leads the server's process group: SIGKILL all of it, then stop() only reaps.
+      if (kill) process.kill(-server.pid, "SIGKILL");
       await server.stop();
       if (downMs > 0) await new Promise((done) => setTimeout(done, downMs));
       server = await startNatsServer({ storeDir, port });
