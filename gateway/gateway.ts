@@ -3,6 +3,7 @@ import type { NatsConnection } from "@nats-io/nats-core";
 import { InstanceStore } from "../infra/instance-store.ts";
 import { InstanceIndex } from "../infra/instance-index.ts";
 import { JournalStore } from "../infra/journal-store.ts";
+import { watchNatsLiveness } from "../infra/nats-liveness.ts";
 import { openKilnResources } from "../infra/kiln-resources.ts";
 import { serviceLogger } from "../infra/logger.ts";
 import { openQuotaStore } from "../infra/quota/mod.ts";
@@ -13,7 +14,6 @@ import { createCompiler } from "./compile/mod.ts";
 import type { GatewayConfig } from "./config.ts";
 import { InstanceControl } from "./instance-control.ts";
 import { GatewayMetrics } from "./metrics.ts";
-import { watchReadiness } from "./readiness.ts";
 import { Registry } from "./registry.ts";
 import { SecretStore } from "./secret-store.ts";
 import { TokenDirectory } from "./token-directory.ts";
@@ -39,7 +39,9 @@ export async function createGateway(config: GatewayConfig, nc: NatsConnection) {
   const registry = await Registry.open(resources.registry, warn);
   const tokenStore = new TokenStore(resources.registry);
   const tokens = await TokenDirectory.open({ registry: resources.registry, store: tokenStore, warn });
-  const readiness = watchReadiness(nc);
+  // Not ready while NATS reconnects (the connection is not closed, so /healthz stays ok and nothing
+  // restarts the gateway), because every request would answer 503 meanwhile.
+  const nats = watchNatsLiveness(nc);
   const app = createGatewayApp({
     adminToken: config.adminToken,
     registry,
@@ -69,7 +71,7 @@ export async function createGateway(config: GatewayConfig, nc: NatsConnection) {
     metrics,
     log,
     healthy: () => !nc.isClosed(),
-    ready: () => readiness.ready(),
+    ready: () => nats.connected(),
   });
   return {
     app,
