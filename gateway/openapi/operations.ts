@@ -20,6 +20,12 @@ export const OPERATIONS: Record<string, OperationDeclaration> = {
     public: true,
     responses: { 200: "NATS is reachable", 503: "NATS is unreachable" },
   },
+  "GET /readyz": {
+    summary: "Whether the gateway can serve requests: its NATS connection is up, not reconnecting",
+    tag: "operations",
+    public: true,
+    responses: { 200: "Ready", 503: "NATS is reconnecting; retry after Retry-After" },
+  },
   "GET /metrics": { summary: "Prometheus metrics (text exposition format)", tag: "operations", public: true, responses: { 200: "The metrics" } },
   "GET /openapi.json": { summary: "This document", tag: "operations", public: true, responses: { 200: "The OpenAPI 3.1 document" } },
 
