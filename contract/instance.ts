@@ -17,6 +17,11 @@ export const INSTANCE_STATUSES = Object.values(InstanceStatus);
 /** Statuses an instance never leaves except by `restart`. */
 export const FINAL_STATUSES: ReadonlySet<InstanceStatus> = new Set(["errored", "terminated", "complete"]);
 
+/** Whether some activation may be running the instance at `now` (its lease has not expired). */
+export function isLeaseLive(record: InstanceRecord, now: number): boolean {
+  return record.lease !== undefined && record.lease.expiresAt > now;
+}
+
 /** A lifecycle change requested by the tenant, applied by the executor at the next step boundary. */
 export type ControlRequest = "pause" | "terminate";
 

@@ -143,6 +143,9 @@ export const stepKey = (name: string, occurrence: number) => `${encodeKeyToken(n
 /** The occurrence count in a step key. */
 export const stepOccurrence = (key: string) => Number(key.split(".")[1]);
 
+/** The step name in a step key (`stepKey` the other way). */
+export const stepName = (key: string) => decodeKeyToken(key.split(".")[0]!);
+
 /** A step as the API names it: its name and its occurrence count in the run, from 1. */
 export interface StepAddress {
   name: string;

@@ -13,6 +13,7 @@ import {
   ENVELOPE_VERSION,
   FINAL_STATUSES,
   instanceRef,
+  isLeaseLive,
   Keys,
   stepKey,
   stepOccurrence,
@@ -72,8 +73,6 @@ export interface NewInstance {
   /** The instance's own retention, over the tenant's defaults. */
   retention?: InstanceRecord["retention"];
 }
-
-const isLive = (record: InstanceRecord, now: number) => record.lease !== undefined && record.lease.expiresAt > now;
 
 export class InstanceControl {
   constructor(private readonly deps: InstanceControlDeps) {}
@@ -161,7 +160,7 @@ export class InstanceControl {
     for (let attempt = 0; attempt < MAX_REMOVE_TRIES; attempt++) {
       const stored = await this.deps.instances.get(ref);
       if (!stored) throw notFound(`instance '${ref.instance}'`);
-      if (isLive(stored.record, Date.now())) {
+      if (isLeaseLive(stored.record, Date.now())) {
         if (!force) throw conflict(`instance '${ref.instance}' is running; terminate it first, or delete with ?force=1 to stop it now`);
         this.notify(ref, "terminate");
       }
@@ -198,7 +197,7 @@ export class InstanceControl {
       if (record.status === target) return undefined;
       if (FINAL_STATUSES.has(record.status)) throw conflict(`instance '${id}' is ${record.status}; it cannot be ${target}`);
       const now = Date.now();
-      if (isLive(record, now)) {
+      if (isLeaseLive(record, now)) {
         if (record.control === "terminate" || record.control === control) return undefined;
         return { ...record, control, updatedAt: now };
       }

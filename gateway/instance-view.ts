@@ -3,10 +3,10 @@
  * carrier, generation) never show.
  */
 import {
-  decodeKeyToken,
   FINAL_STATUSES,
   isConcurrencyWaitCurrent,
   stepKey,
+  stepName,
   stepOccurrence,
   type AttemptRecord,
   type InstanceRecord,
@@ -80,7 +80,7 @@ function pendingViews(record: InstanceRecord, journal: InstanceJournal): StepVie
   for (const [key, attempts] of journal.attempts) {
     if (done.has(key)) continue;
     views.push({
-      name: decodeKeyToken(key.split(".")[0]!),
+      name: stepName(key),
       count: stepOccurrence(key),
       type: "do",
       status: record.status === "running" ? "running" : "retrying",
@@ -91,7 +91,7 @@ function pendingViews(record: InstanceRecord, journal: InstanceJournal): StepVie
   for (const [key, deadline] of journal.deadlines) {
     if (done.has(key)) continue;
     views.push({
-      name: decodeKeyToken(key.split(".")[0]!),
+      name: stepName(key),
       count: stepOccurrence(key),
       type: "waitForEvent",
       status: "waiting",

@@ -3,8 +3,7 @@
  * activation. A pure function of the instance record, the message and the time; the runner does the
  * compare-and-set and settles the message.
  */
-import { FINAL_STATUSES, type EnvelopeReason, type InstanceRecord } from "../../contract/mod.ts";
-import { isLeaseLive } from "./lease.ts";
+import { FINAL_STATUSES, isLeaseLive, type EnvelopeReason, type InstanceRecord } from "../../contract/mod.ts";
 import { decideExpiry, type ExpiryDecision, type RetentionPolicy } from "./retention.ts";
 
 /** How long to wait before looking again at an instance another activation is running. */

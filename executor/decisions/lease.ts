@@ -19,11 +19,6 @@ export function isHolder(record: InstanceRecord, holder: LeaseHolder): boolean {
   return record.lease?.owner === holder.owner && record.generation === holder.generation && record.activations === holder.activation;
 }
 
-/** Whether some activation may be running the instance at `now`. */
-export function isLeaseLive(record: InstanceRecord, now: number): boolean {
-  return record.lease !== undefined && record.lease.expiresAt > now;
-}
-
 /** The record with `holder`'s lease extended to `now + leaseMs`, or why it is not `holder`'s any more. */
 export function renewLease(
   current: InstanceRecord,
