@@ -283,6 +283,8 @@ export class ActivationRunner {
             return control ? { kind: "control", control } : undefined;
           },
           assureLease: () => lease.assure(),
+          stepPermitUntil: () => lease.stepPermitUntil(),
+          publishStepPermit: (until) => sandbox.setStepPermit(until),
           killSandbox: (reason, kind) => kill(kind, reason),
           stepFinished: (outcome, ms) => deps.metrics.stepFinished(outcome, ms),
           stepTimeoutMaxMs: settings.limits.stepTimeoutMaxMs,
@@ -315,7 +317,14 @@ export class ActivationRunner {
       });
       // Terminate does not wait for a step boundary: whatever the guest runs, its sandbox goes now.
       const terminate = () => halt({ kind: "terminate" }, "the instance was terminated");
-      unhooks.push(deps.controls.onRequest(ref, (control) => control === "terminate" && terminate()));
+      // Any request (a pause too) withdraws the step permit at once: the next step start asks, and the
+      // engine answers it with the pause.
+      unhooks.push(
+        deps.controls.onRequest(ref, (control) => {
+          sandbox.setStepPermit(0);
+          if (control === "terminate") terminate();
+        }),
+      );
       if (deps.controls.get(ref) === "terminate") terminate();
       const release = (reason: string) => halt({ kind: "release", reason }, reason);
       this.running.add(release);
@@ -380,11 +389,17 @@ export class ActivationRunner {
     stopped: () => ActivationStop | undefined,
   ): Promise<ActivationOutcome> {
     try {
-      const answer = await sandbox.activate(JSON.stringify(request), {
-        call: (call) => engine.handle(call),
-        fetch,
-        log: (level, text) => log(asLevel(level), text),
-      });
+      engine.refreshStepPermit();
+      const answer = await sandbox.activate(
+        JSON.stringify(request),
+        {
+          call: (call) => engine.handle(call),
+          stepStarted: (call) => engine.stepStarted(call),
+          fetch,
+          log: (level, text) => log(asLevel(level), text),
+        },
+        engine.stepPermitTerms(),
+      );
       const result = parseActivationResult(answer);
       if (result.outcome === "suspended" && !engine.suspension) {
         throw new ProtocolError("activate result", "it answered 'suspended', but no engine.call answer asked it to suspend");

@@ -23,6 +23,7 @@ import type { InstanceJournal, JournalStore } from "../infra/journal-store.ts";
 import { isOutOfMemory, memoryLimitError } from "./memory-limit.ts";
 import { redactError } from "./redact-secrets.ts";
 import type { RunningAttempt } from "./decisions/cpu-budget.ts";
+import type { StepPermitTerms } from "./sandbox/channel.ts";
 import type { Suspension } from "./suspension.ts";
 
 export interface EngineHostDeps {
@@ -45,6 +46,13 @@ export interface EngineHostDeps {
   stepFinished?(outcome: "ok" | "failed", durationMs: number): void;
   /** The tenant's `limits.stepTimeoutMaxMs`: a step asking for a longer `timeout` fails. */
   stepTimeoutMaxMs: number;
+  /**
+   * Until when (epoch ms) the lease leaves room to start a step body, 0 when it does not or is lost:
+   * the step permit's horizon (see sandbox/step-permit.js).
+   */
+  stepPermitUntil(): number;
+  /** Hands the sandbox a step permit: until when it may start a first attempt without asking (0: ask). */
+  publishStepPermit(until: number): void;
   /** The sandbox's memory cap in Wasm pages, for the error of a step body that runs out of it. */
   memoryPages: number;
   /** Takes the tenant's secret values out of an error message before it is recorded. */
@@ -121,7 +129,53 @@ export class EngineHost {
       this.suspension = { kind: "superseded", reason: error.message };
       response = { action: "suspend" };
     }
+    this.refreshStepPermit();
     return JSON.stringify(response);
+  }
+
+  /**
+   * Renews the sandbox's step permit, or withdraws it: granted while no step body runs, nothing asks
+   * the activation to stop, and the lease leaves room to start a body (exactly what `startStep` checks
+   * when asked). Called before every answer, so the guest finds it fresh when it goes on.
+   */
+  refreshStepPermit(): void {
+    const grant = !this.disposed && this.running === undefined && this.suspension === undefined && this.deps.interruption() === undefined;
+    this.deps.publishStepPermit(grant ? this.deps.stepPermitUntil() : 0);
+  }
+
+  /** What the sandbox needs to judge a step permit: steps with earlier attempts always ask (retry delays). */
+  stepPermitTerms(): StepPermitTerms {
+    return { keysWithAttempts: [...this.journal.attempts.keys()], stepTimeoutMaxMs: this.deps.stepTimeoutMaxMs };
+  }
+
+  /**
+   * The sandbox started a step's first attempt under its permit and says so (without waiting): the
+   * same bookkeeping as an asked `step`, after the same checks of what the guest sent. A start the
+   * permit could not cover is a protocol error, as a forged `step` would be.
+   */
+  stepStarted(requestJson: string): void {
+    if (this.disposed) return;
+    try {
+      const request = parseEngineRequest(requestJson);
+      const refusal = this.permitRefusal(request);
+      if (refusal !== undefined) throw new ProtocolError("engine.call request", refusal);
+      const step = request as Extract<EngineRequest, { op: "step" }>;
+      this.timeouts.set(step.key, step.timeoutMs);
+      this.beginAttempt(step, 1);
+    } catch (error) {
+      if (!(error instanceof ProtocolError)) throw error;
+      this.refuse(error);
+    }
+  }
+
+  private permitRefusal(request: EngineRequest): string | undefined {
+    if (request.op !== "step") return `a '${request.op}' request was sent as a permitted step start`;
+    const what = `step "${request.name}" (key ${request.key}) was started under a step permit`;
+    if (this.recordedKeys.has(request.key)) return `${what}, but it is already in the journal; replay it from the activation request`;
+    if (this.journal.attempts.has(request.key)) return `${what}, but it has earlier attempts: its next one must be asked for`;
+    if (request.timeoutMs > this.deps.stepTimeoutMaxMs) return `${what} with a timeout over the tenant's limit`;
+    if (this.running) return `${what} while step "${this.running.name}" runs`;
+    return undefined;
   }
 
   /** Stops a guest that broke the protocol: nothing it sent is recorded, and the instance errors. */
@@ -165,6 +219,7 @@ export class EngineHost {
   /** Clears the step timer when the activation ends. */
   dispose(): void {
     this.disposed = true;
+    this.deps.publishStepPermit(0);
     if (this.running) clearTimeout(this.running.timer);
     this.running = undefined;
   }
@@ -242,6 +297,10 @@ export class EngineHost {
       return { action: "suspend" };
     }
     if (this.disposed) return { action: "suspend" };
+    return this.beginAttempt(step, attempt);
+  }
+
+  private beginAttempt(step: { seq: number; key: string; name: string; retries: ResolvedRetries }, attempt: number): EngineResponse {
     const { seq, key, name, retries } = step;
     const startedAt = this.deps.now();
     const timeoutMs = this.timeouts.get(key) ?? DEFAULT_STEP_TIMEOUT_MS;

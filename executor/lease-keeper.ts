@@ -11,7 +11,7 @@
  */
 import type { InstanceRef } from "../contract/mod.ts";
 import type { InstanceStore } from "../infra/instance-store.ts";
-import { leavesRoomForStep, renewLease, type LeaseHolder } from "./decisions/lease.ts";
+import { leavesRoomForStep, renewLease, stepPermitUntil, type LeaseHolder } from "./decisions/lease.ts";
 
 export interface LeaseKeeperOptions {
   instances: InstanceStore;
@@ -59,6 +59,11 @@ export class LeaseKeeper {
     if (this.lostReason === undefined && !leavesRoomForStep(this.expiresAt, now(), leaseMs)) await this.renew();
     if (this.lostReason !== undefined) return this.lostReason;
     return leavesRoomForStep(this.expiresAt, now(), leaseMs) ? undefined : "the lease on the instance could not be renewed in time";
+  }
+
+  /** Until when a step body may start without asking `assure` (the step permit's horizon); 0 once lost. */
+  stepPermitUntil(): number {
+    return this.lostReason === undefined ? stepPermitUntil(this.expiresAt, this.options.leaseMs) : 0;
   }
 
   /** One renewal at a time; a NATS failure keeps the old expiry, which `assure` then judges. */

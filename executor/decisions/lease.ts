@@ -41,3 +41,12 @@ export function renewLease(
 export function leavesRoomForStep(expiresAt: number, now: number, leaseMs: number): boolean {
   return expiresAt - now >= leaseMs / 2;
 }
+
+/**
+ * The last moment (epoch ms, exclusive) at which a lease expiring at `expiresAt` still leaves room
+ * to start a step body: a sandbox holding a step permit with this horizon starts a body only when
+ * `leavesRoomForStep` would have said yes (sandbox/step-permit.js).
+ */
+export function stepPermitUntil(expiresAt: number, leaseMs: number): number {
+  return expiresAt - leaseMs / 2;
+}

@@ -26,6 +26,11 @@ export const CHANNEL_MAX_BYTES = 72 * 1024 * 1024;
 
 export interface ChannelBuffers {
   control: SharedArrayBuffer;
+  /**
+   * One BigInt64: the step permit, until when (epoch ms) the guest may start a step's first attempt
+   * without asking; 0 when it must ask. See step-permit.js.
+   */
+  permit: SharedArrayBuffer;
   /** Growable (ES2024): the host grows it for a large answer; the guest's views track its length. */
   data: SharedArrayBuffer;
 }
@@ -37,6 +42,7 @@ const GrowableSharedArrayBuffer = SharedArrayBuffer as unknown as new (byteLengt
 export function createChannelBuffers(): ChannelBuffers {
   return {
     control: new SharedArrayBuffer(4 * Int32Array.BYTES_PER_ELEMENT),
+    permit: new SharedArrayBuffer(BigInt64Array.BYTES_PER_ELEMENT),
     data: new GrowableSharedArrayBuffer(CHANNEL_INITIAL_BYTES, { maxByteLength: CHANNEL_MAX_BYTES }),
   };
 }
@@ -69,10 +75,25 @@ export function writeResponse(buffers: ChannelBuffers, response: string, body?: 
  * wait or about to make a call (guest-call.js).
  */
 export function stopGuest(buffers: ChannelBuffers): void {
+  setStepPermit(buffers, 0);
   const control = new Int32Array(buffers.control);
   Atomics.store(control, ChannelSlot.stopped, 1);
   Atomics.store(control, ChannelSlot.state, ChannelState.stopped);
   Atomics.notify(control, ChannelSlot.state);
+}
+
+/** Host side: grants the step permit until `until` (epoch ms), or withdraws it with 0. */
+export function setStepPermit(buffers: ChannelBuffers, until: number): void {
+  Atomics.store(new BigInt64Array(buffers.permit), 0, BigInt(Math.max(0, Math.floor(until))));
+}
+
+/**
+ * What the sandbox needs, besides the permit, to judge a step start on its own: steps with earlier
+ * attempts (their retry delay is the host's to judge) and the tenant's step timeout limit.
+ */
+export interface StepPermitTerms {
+  keysWithAttempts: string[];
+  stepTimeoutMaxMs: number;
 }
 
 /** What a blocked guest reads back: the JSON text and the raw bytes after it, if any. */
@@ -90,6 +111,8 @@ export type WorkerMessage =
   | { type: "thread"; tid?: number }
   | { type: "ready" }
   | { type: "call"; request: string }
+  /** A step's first attempt started under the step permit: said, not asked; the guest does not wait. */
+  | { type: "step-started"; request: string }
   /** What the guest claims is a `kiln:workflow/http` request: validated by the host, never trusted. */
   | { type: "http"; request: unknown }
   | { type: "log"; level: string; message: string }
@@ -101,6 +124,7 @@ export type BlockingMessage = Extract<WorkerMessage, { type: "call" | "http" }>;
 
 /** Messages from the host to a sandbox worker. */
 export type HostMessage =
-  { type: "load"; glue: string; modules: Record<string, WebAssembly.Module>; buffers: ChannelBuffers } | { type: "activate"; request: string };
+  | { type: "load"; glue: string; modules: Record<string, WebAssembly.Module>; buffers: ChannelBuffers }
+  | { type: "activate"; request: string; stepPermits: StepPermitTerms };
 
 export type { HttpAnswer };

@@ -6,6 +6,7 @@
 import { readlinkSync } from "node:fs";
 import { parentPort } from "node:worker_threads";
 import { createGuestCall } from "./guest-call.js";
+import { RUN_FIRST_ATTEMPT, startsUnderPermit } from "./step-permit.js";
 
 /**
  * The shape of jco's async-instantiation glue (gateway/compile/transpile.ts).
@@ -24,6 +25,8 @@ if (globalThis.process) globalThis.process.env = {};
 
 /** Set by `load`; the host sends `activate` only after `ready`. @type {(request: string) => string} */
 let activate;
+/** The current activation's step-permit terms (see step-permit.js). */
+let permitTerms = { keysWithAttempts: /** @type {ReadonlySet<string>} */ (new Set()), stepTimeoutMaxMs: 0 };
 
 /** @param {unknown} error what was thrown: usually an Error, but a component can throw anything */
 function fail(error) {
@@ -68,11 +71,20 @@ async function load({ glue, modules, buffers }) {
   post({ type: "thread", tid: threadId() });
   /** @type {(message: import("./channel.ts").BlockingMessage) => import("./channel.ts").GuestAnswer} */
   const call = createGuestCall(buffers, post);
+  const permit = new BigInt64Array(buffers.permit);
+  /** @param {string} request */
+  const engineCall = (request) => {
+    if (startsUnderPermit(request, Number(Atomics.load(permit, 0)), Date.now(), permitTerms)) {
+      post({ type: "step-started", request });
+      return RUN_FIRST_ATTEMPT;
+    }
+    return call({ type: "call", request }).text;
+  };
   /** @type {(level: string, message: string) => void} */
   const log = (level, message) => post({ type: "log", level, message });
   const glueModule = /** @type {Glue} */ (await import(`data:text/javascript,${encodeURIComponent(glue)}`));
   const instance = await glueModule.instantiate((name) => modules[name], {
-    "kiln:workflow/engine": { call: (/** @type {string} */ request) => call({ type: "call", request }).text },
+    "kiln:workflow/engine": { call: engineCall },
     "kiln:workflow/logging": { log },
     "kiln:workflow/http": httpImport(call),
   });
@@ -84,6 +96,7 @@ port.on("message", (/** @type {HostMessage} */ message) => {
   if (message.type === "load") {
     load(message).catch(fail);
   } else if (message.type === "activate") {
+    permitTerms = { keysWithAttempts: new Set(message.stepPermits.keysWithAttempts), stepTimeoutMaxMs: message.stepPermits.stepTimeoutMaxMs };
     try {
       post({ type: "result", result: activate(message.request) });
     } catch (error) {

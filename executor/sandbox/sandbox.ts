@@ -4,7 +4,17 @@
  * discarded after a trap, a timeout or a limit. Its thread serves no other version, ever.
  */
 import type { Worker } from "node:worker_threads";
-import { createChannelBuffers, stopGuest, writeResponse, type ChannelBuffers, type HostMessage, type HttpAnswer, type WorkerMessage } from "./channel.ts";
+import {
+  createChannelBuffers,
+  setStepPermit,
+  stopGuest,
+  writeResponse,
+  type ChannelBuffers,
+  type HostMessage,
+  type HttpAnswer,
+  type StepPermitTerms,
+  type WorkerMessage,
+} from "./channel.ts";
 import { SandboxCrashedError, SandboxKilledError } from "./errors.ts";
 import { ThreadClock } from "./thread-clock.ts";
 import { demoteThread, restoreThread } from "./thread-priority.ts";
@@ -18,6 +28,11 @@ export interface ActivationHandlers {
   /** Serves one `engine.call`; the guest stays blocked until the answer is written. */
   call(request: string): Promise<string>;
   /**
+   * Told, not asked: the guest started a step's first attempt under its step permit and goes on.
+   * Needed only by an activation that grants permits (`setStepPermit`).
+   */
+  stepStarted?(request: string): void;
+  /**
    * Serves one `http.fetch` (`request` as the guest sent it, unvalidated); the guest stays blocked until
    * the answer is written. Never rejects: every failure is an answer. @default refuses every request
    */
@@ -28,6 +43,9 @@ export interface ActivationHandlers {
 const NO_HTTP: { answer: HttpAnswer; body?: Uint8Array } = {
   answer: { ok: false, error: { tag: "refused", val: "fetch refused: this sandbox serves no http capability" } },
 };
+
+/** An activation that never grants a step permit: every step start is asked for. */
+const NO_STEP_PERMITS: StepPermitTerms = { keysWithAttempts: [], stepTimeoutMaxMs: 0 };
 
 export class Sandbox {
   private readonly buffers: ChannelBuffers = createChannelBuffers();
@@ -76,7 +94,7 @@ export class Sandbox {
   }
 
   /** Runs one activation; rejects with `SandboxKilledError` / `SandboxCrashedError` if the sandbox dies. */
-  async activate(request: string, handlers: ActivationHandlers): Promise<string> {
+  async activate(request: string, handlers: ActivationHandlers, stepPermits: StepPermitTerms = NO_STEP_PERMITS): Promise<string> {
     await this.ready;
     if (this.deadReason) throw this.deadReason;
     if (this.current) throw new Error("sandbox is busy: activations run one at a time");
@@ -84,9 +102,14 @@ export class Sandbox {
       this.current = { handlers, resolve, reject };
       this.activations++;
       this.clock.activationStarted();
-      const message: HostMessage = { type: "activate", request };
+      const message: HostMessage = { type: "activate", request, stepPermits };
       this.worker.postMessage(message);
     });
+  }
+
+  /** Grants the guest a step permit until `until` (epoch ms), or withdraws it with 0 (see step-permit.js). */
+  setStepPermit(until: number): void {
+    if (this.alive) setStepPermit(this.buffers, until);
   }
 
   /** CPU this sandbox's thread has used so far, in milliseconds (see thread-clock.ts). */
@@ -143,6 +166,11 @@ export class Sandbox {
           },
           (error: unknown) => void this.kill(`engine call failed: ${(error as Error).message}`),
         );
+        return;
+      case "step-started":
+        if (!current) return;
+        if (current.handlers.stepStarted) current.handlers.stepStarted(message.request);
+        else void this.kill("the guest started a step under a permit this activation never granted");
         return;
       case "http":
         if (!current) return;

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { instanceRecord } from "../helpers/instance-record.ts";
 import { ErrorCode, PlatformError, type InstanceRecord } from "../../contract/mod.ts";
 import { BUSY_RETRY_MS, decideClaim } from "../../executor/decisions/claim.ts";
-import { isHolder, leavesRoomForStep, renewLease, type LeaseHolder } from "../../executor/decisions/lease.ts";
+import { isHolder, leavesRoomForStep, renewLease, stepPermitUntil, type LeaseHolder } from "../../executor/decisions/lease.ts";
 import { workflowCpuLimitError } from "../../executor/decisions/cpu-budget.ts";
 import { decideSettle, MAX_CPU_LIMIT_RETRIES, MAX_INTERNAL_FAILURES, platformRetryDelayMs, type ActivationOutcome } from "../../executor/decisions/settle.ts";
 import { memoryLimitError } from "../../executor/memory-limit.ts";
@@ -135,6 +135,15 @@ describe("lease", () => {
     expect(leavesRoomForStep(NOW + LEASE_MS / 2 - 1, NOW, LEASE_MS)).toBe(false);
     // The stalled-executor case: the lease ran out while the event loop was blocked.
     expect(leavesRoomForStep(NOW, NOW + 1, LEASE_MS)).toBe(false);
+  });
+
+  it("gives a step permit no later than the last moment the lease leaves room for a body", () => {
+    for (const expiresAt of [NOW, NOW + LEASE_MS / 2, NOW + LEASE_MS]) {
+      const until = stepPermitUntil(expiresAt, LEASE_MS);
+      // The sandbox starts under the permit only while now < until.
+      for (const now of [until - 1_000, until - 1, until - 0.5]) expect(leavesRoomForStep(expiresAt, now, LEASE_MS)).toBe(true);
+      expect(leavesRoomForStep(expiresAt, until + 1, LEASE_MS)).toBe(false);
+    }
   });
 });
 
