@@ -115,9 +115,13 @@ function segmentsOf(step: StepView, anchorMs: number, nowMs: number): Segment[] 
   const until = ms(step.until);
   if (step.type === "sleep") {
     const start = startedAt ?? anchorMs;
-    const end = until ?? completedAt ?? nowMs;
-    const open = step.status === "sleeping";
-    return [{ kind: "sleep", startMs: start, endMs: end, open, label: `${open ? "sleeping" : "slept"} ${formatDuration(end - start)}` }];
+    if (step.status === "sleeping") {
+      // Drawn up to now, not to its end: a day's sleep would squeeze every other step to a line.
+      const wakes = until === undefined ? "" : `, wakes in ${formatDuration(Math.max(0, until - nowMs))}`;
+      return [{ kind: "sleep", startMs: start, endMs: Math.max(start, nowMs), open: true, label: `sleeping${wakes}` }];
+    }
+    const end = until ?? completedAt ?? start;
+    return [{ kind: "sleep", startMs: start, endMs: end, open: false, label: `slept ${formatDuration(end - start)}` }];
   }
 
   // waitForEvent: done (with the event or a timeout), or still waiting until `until`.

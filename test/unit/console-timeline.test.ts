@@ -98,6 +98,16 @@ describe("the step timeline layout", () => {
     ]);
   });
 
+  it("draws a sleep still going up to now, not to its end a day later", () => {
+    const layout = layoutTimeline(
+      view("sleeping", [{ name: "nap", count: 1, type: "sleep", status: "sleeping", attempts: 1, startedAt: at(1_000), until: at(86_400_000) }]),
+      T0 + 4_000,
+    );
+    expect(kinds(layout, 0)).toEqual([{ kind: "sleep", from: 1_000, to: 4_000, open: true, attempt: undefined }]);
+    expect(layout.rows[0]!.segments[0]!.label).toBe("sleeping, wakes in 23 h 59 min");
+    expect(layout.endMs - T0).toBe(4_000);
+  });
+
   it("shows a wait that timed out with its error", () => {
     const layout = layoutTimeline(
       view("errored", [
