@@ -12,6 +12,7 @@ import { logPanel } from "./log-panel.ts";
 import { errorBox, pause, type PageContext } from "./page.ts";
 import { routeHref } from "./router.ts";
 import { statusBadge } from "./status-badge.ts";
+import { stepsTable } from "./steps-table.ts";
 import { layoutTimeline } from "./timeline.ts";
 import { timelineElement } from "./timeline-svg.ts";
 
@@ -79,6 +80,7 @@ export function instancePage(context: PageContext, workflow: string, id: string)
       timeline,
       h("p", { class: "muted" }, `${view.steps.length} steps over ${formatDuration(layout.endMs - layout.startMs)}`),
       timelineElement(layout),
+      stepsTable(view.steps),
     );
     replaceChildren(result, outcome(view));
     params.textContent = formatJson(view.params);

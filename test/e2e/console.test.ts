@@ -155,6 +155,9 @@ describe.skipIf(browserMissing)("the web console in headless Chromium", () => {
     expect(await timeline.locator('g.row[data-step="approval"] [data-kind="wait"]').count()).toBe(1);
     expect(await page.locator('[data-testid="failed-attempts"] li').allTextContents()).toEqual(["charge card · attempt 1 · Error: card processor unavailable"]);
 
+    const chargeRow = page.locator('[data-testid="steps"] tr[data-step="charge card"] td');
+    expect(await chargeRow.allTextContents()).toEqual(["charge card", "do", "complete", "2", expect.any(String), '{"charged":42}']);
+
     // The wait is drawn from when it began, not from when its event was taken.
     const approval = ((await acme.get("demo", "order-1")).steps as Array<{ name: string; startedAt: string; completedAt: string }>).find(
       (step) => step.name === "approval",
