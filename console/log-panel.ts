@@ -3,7 +3,7 @@
  * (`GET …/logs?follow=1`, server-sent events read by the typed client). Follows until the reader
  * leaves the page; a dropped stream is opened again from the start.
  */
-import type { InstanceHandle, LogLine } from "../client/mod.ts";
+import { isKilnApiError, type InstanceHandle, type LogLine } from "../client/mod.ts";
 import { h } from "./dom.ts";
 import { describeError, pause } from "./page.ts";
 
@@ -43,6 +43,11 @@ export function logPanel(instance: InstanceHandle, signal: AbortSignal): HTMLEle
         for await (const line of instance.logs({ follow: true, signal })) append(line);
       } catch (error) {
         if (signal.aborted) return;
+        // A refusal (no such instance, a token without `read`) will not change by asking again.
+        if (isKilnApiError(error) && error.status < 500 && error.retryAfterMs === undefined) {
+          state.textContent = `No logs: ${describeError(error)}`;
+          return;
+        }
         state.textContent = `Log stream closed: ${describeError(error)}; reconnecting…`;
       }
       await pause(RECONNECT_DELAY_MS, signal);

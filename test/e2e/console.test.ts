@@ -104,6 +104,9 @@ describe.skipIf(browserMissing)("the web console in headless Chromium", () => {
     // Kept in this tab's sessionStorage, not in a cookie or localStorage.
     expect(await page.evaluate(() => sessionStorage.length)).toBe(1);
     expect(await page.evaluate(() => localStorage.length)).toBe(0);
+    // A reload keeps the tab signed in.
+    await page.reload();
+    await card.waitFor();
     await snapshot();
     await page.locator(".shell").screenshot({ path: join(SCREENSHOTS, "workflows.png") });
   });
@@ -211,5 +214,12 @@ describe.skipIf(browserMissing)("the web console in headless Chromium", () => {
     expect(seen.slice(0, -1).filter((html) => html.includes(FOREIGN_ID))).toEqual([]);
     expect(pageErrors).toEqual([]);
     expect(cspViolations).toEqual([]);
+  });
+
+  it("signs out, forgetting the token", async () => {
+    await page.goto(`${kiln.gateway.url}/console#/workflows`);
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.locator('[data-testid="sign-in"]').waitFor();
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
   });
 });
