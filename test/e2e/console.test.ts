@@ -185,10 +185,16 @@ describe.skipIf(browserMissing)("the web console in headless Chromium", () => {
     await snapshot();
   });
 
-  it("shows instances by status", async () => {
+  it("shows instances by status and by creation time", async () => {
     await acme.create("demo", { id: "order-3", params: { customer: "edsger" } });
     await page.goto(`${kiln.gateway.url}/console#/workflows/demo?status=terminated`);
     await expect.poll(() => page.locator("tr[data-instance]").evaluateAll((rows) => rows.map((row) => row.getAttribute("data-instance")))).toEqual(["order-2"]);
+    // By creation time: nothing was created after 2999; everything before it.
+    await page.goto(`${kiln.gateway.url}/console#/workflows/demo?after=2999-01-01T00:00`);
+    await page.getByText("No instances match.").waitFor();
+    expect(await page.locator('input[name="after"]').inputValue()).toBe("2999-01-01T00:00");
+    await page.goto(`${kiln.gateway.url}/console#/workflows/demo?before=2999-01-01T00:00`);
+    await page.locator('tr[data-instance="order-1"]').waitFor();
     await page.goto(`${kiln.gateway.url}/console#/workflows/demo`);
     await page.locator('tr[data-instance="order-3"]').waitFor();
     await expect.poll(() => page.locator("tr[data-instance] .status").allTextContents()).toEqual(expect.arrayContaining(["complete", "terminated"]));
