@@ -157,17 +157,19 @@ function ticksFor(startMs: number, endMs: number): TimelineTick[] {
 
 /** The timeline of `view` as it stands at `nowMs`. */
 export function layoutTimeline(view: InstanceView, nowMs: number): TimelineLayout {
-  const startMs = ms(view.createdAt) ?? nowMs;
+  const createdMs = ms(view.createdAt) ?? nowMs;
   const final = FINAL_STATUSES.has(view.status);
   const rows: TimelineRow[] = [];
-  let anchorMs = startMs;
+  let anchorMs = createdMs;
   for (const step of view.steps) {
     const segments = segmentsOf(step, anchorMs, nowMs);
     for (const segment of segments) anchorMs = Math.max(anchorMs, segment.endMs);
     rows.push({ name: step.name, count: step.count, type: step.type, status: step.status, segments });
   }
+  // createdAt is the gateway's clock, step times the executors': a step is never clipped for their skew.
+  const startMs = Math.min(createdMs, ...rows.flatMap((row) => row.segments.map((segment) => segment.startMs)));
   const ends = rows.flatMap((row) => row.segments.map((segment) => segment.endMs));
   // A running instance's axis reaches now; an ended one's stops where it ended.
-  const endMs = Math.max(startMs + 1, ...ends, final ? (ms(view.updatedAt) ?? startMs) : nowMs);
+  const endMs = Math.max(startMs + 1, ...ends, final ? (ms(view.updatedAt) ?? createdMs) : nowMs);
   return { startMs, endMs, rows, ticks: ticksFor(startMs, endMs) };
 }

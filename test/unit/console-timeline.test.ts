@@ -127,6 +127,13 @@ describe("the step timeline layout", () => {
     expect(layout.rows[0]!.segments[0]).toMatchObject({ kind: "wait", error: { name: "WaitForEventTimeoutError" } });
   });
 
+  it("starts the axis at the earliest step when an executor's clock is behind the gateway's", () => {
+    const kept: StepView = { name: "kept", count: 1, type: "do", status: "complete", attempts: 1, startedAt: at(-5_000), completedAt: at(-4_000) };
+    const layout = layoutTimeline(view("complete", [kept]), T0 + 60_000);
+    expect(layout.startMs - T0).toBe(-5_000);
+    expect(kinds(layout, 0)).toEqual([{ kind: "attempt", from: -5_000, to: -4_000, open: false, attempt: 1 }]);
+  });
+
   it("labels the axis from +0 with at most eight ticks", () => {
     const layout = layoutTimeline(view("running", []), T0 + 95_000);
     expect(layout.ticks[0]).toEqual({ ms: T0, label: "+0" });
