@@ -488,6 +488,9 @@ export class EngineHost {
     const now = this.deps.now();
     if (event) {
       this.consumedEvents.add(event.seq);
+      // A wait that suspended before its event came began when its deadline was fixed, not now: the
+      // status view (and the console's timeline) shows how long it waited.
+      const fixedDeadline = this.journal.deadlines.get(request.key);
       const record: StepRecord = {
         kind: "event",
         status: "ok",
@@ -496,7 +499,7 @@ export class EngineHost {
         key: request.key,
         event: { type: event.type, payload: event.payload, timestamp: event.timestamp },
         inboxSeq: event.seq,
-        startedAt: now,
+        startedAt: fixedDeadline === undefined ? now : Math.min(now, fixedDeadline - request.timeoutMs),
         completedAt: now,
       };
       await this.commitRecord(record);

@@ -15,6 +15,7 @@ import type { Logger } from "../infra/logger.ts";
 import { allowedMethods } from "./allowed-methods.ts";
 import { authenticate, type AuthEnv } from "./auth.ts";
 import { isCompileError, type Compiler } from "./compile/mod.ts";
+import { consoleAssets, type ConsoleAssets } from "./console-assets.ts";
 import { HttpError } from "./errors.ts";
 import { buildOpenApiDocument } from "./openapi/document.ts";
 import { OPERATIONS } from "./openapi/operations.ts";
@@ -26,6 +27,7 @@ import type { SecretStore } from "./secret-store.ts";
 import type { TokenDirectory } from "./token-directory.ts";
 import type { TokenStore } from "./token-store.ts";
 import type { TokenUsage } from "./token-usage.ts";
+import { consoleRoutes } from "./routes/console.ts";
 import { instanceRoutes } from "./routes/instances.ts";
 import { tenantRoutes } from "./routes/tenants.ts";
 import { tokenRoutes } from "./routes/tokens.ts";
@@ -54,6 +56,8 @@ export interface GatewayAppDeps {
   healthy(): boolean;
   /** Whether the NATS connection is up now (not reconnecting), for `/readyz`. */
   ready(): boolean;
+  /** The web console's files. @default `console/` bundled on the first request, then kept in memory */
+  consoleAssets?: () => Promise<ConsoleAssets>;
 }
 
 /** How long a client should wait before retrying while NATS is unreachable. */
@@ -77,6 +81,9 @@ export function createGatewayApp(deps: GatewayAppDeps): Hono<AuthEnv> {
         }),
   );
   app.get("/metrics", async (c) => c.text(await deps.metrics.render(), 200, { "content-type": deps.metrics.registry.contentType }));
+
+  // Public: the page carries no data; its API calls carry the tenant's token.
+  app.route("/console", consoleRoutes(deps.consoleAssets ?? consoleAssets()));
 
   app.use("/v1/*", authenticate({ adminToken: deps.adminToken, tokens: deps.tokens, usage: deps.tokenUsage }));
   app.route("/v1/tenants", tenantRoutes(deps.registry, deps.secrets, deps.tokenStore));

@@ -29,6 +29,11 @@ export const OPERATIONS: Record<string, OperationDeclaration> = {
   "GET /metrics": { summary: "Prometheus metrics (text exposition format)", tag: "operations", public: true, responses: { 200: "The metrics" } },
   "GET /openapi.json": { summary: "This document", tag: "operations", public: true, responses: { 200: "The OpenAPI 3.1 document" } },
 
+  // The web console: public files; the page signs in with a tenant token and calls the /v1 routes with it.
+  "GET /console": { summary: "The web console (HTML)", tag: "console", public: true, responses: { 200: "The console page", 304: "Not modified (ETag)" } },
+  "GET /console/app.js": { summary: "The web console's script", tag: "console", public: true, responses: { 200: "JavaScript", 304: "Not modified (ETag)" } },
+  "GET /console/app.css": { summary: "The web console's stylesheet", tag: "console", public: true, responses: { 200: "CSS", 304: "Not modified (ETag)" } },
+
   "POST /v1/tenants": {
     summary: "Create a tenant and its first token (platform admin)",
     tag: "tenants",
