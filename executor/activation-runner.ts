@@ -37,6 +37,7 @@ import type { KilnResources } from "../infra/kiln-resources.ts";
 import { serviceLogger, type Logger } from "../infra/logger.ts";
 import { becomesFinal, type QuotaStore } from "../infra/quota/mod.ts";
 import { remapStack } from "../infra/stack-trace.ts";
+import { withdrawWork } from "../infra/work-queue.ts";
 import type { ArtifactCache, LoadedArtifact } from "./artifact-cache.ts";
 import type { ConcurrencySlots, SlotSeat } from "./concurrency-slots.ts";
 import type { ControlBoard } from "./control-board.ts";
@@ -160,9 +161,15 @@ export class ActivationRunner {
     const { instances, owner, config, settings } = this.deps;
     const ref = instanceRef({ ...envelope, id: envelope.instance });
     const retention = this.retentionOf(envelope.tenant);
+    const { reason, createdAt } = envelope;
+    let rereads = 0;
     for (;;) {
       const stored = await instances.get(ref);
-      const decision = decideClaim(stored?.record, { reason: envelope.reason, seq: message.seq }, this.now(), { owner, leaseMs: config.leaseMs, retention });
+      const decision = decideClaim(stored?.record, { reason, seq: message.seq, createdAt, rereads }, this.now(), {
+        owner,
+        leaseMs: config.leaseMs,
+        retention,
+      });
       if (decision.do === "claim") {
         const { concurrency } = settings.settings(envelope.tenant).limits;
         const slot = await seat.take(concurrency);
@@ -181,6 +188,13 @@ export class ActivationRunner {
           case "later":
             message.nak(decision.delayMs);
             return undefined;
+          case "reread":
+            await sleep(decision.delayMs);
+            rereads++;
+            continue;
+          case "discard":
+            await this.discardStart(envelope, message, decision.why);
+            return undefined;
           case "expire":
             await removeInstance(this.removal, ref, stored!.revision);
             this.deps.telemetry.lifecycle(ref.tenant, ref.workflow, ref.instance, "expired");
@@ -197,6 +211,26 @@ export class ActivationRunner {
         if (!(error instanceof RevisionConflictError)) throw error;
       }
     }
+  }
+
+  /**
+   * Takes a start whose create never completed off the stream. Whoever removes it gives back the
+   * quota slot the gateway reserved for it, so a gateway cleaning up after a failed create and an
+   * executor (or two, after a late ack) discarding it never both do.
+   */
+  private async discardStart(envelope: Envelope, message: JsMsg, why: string): Promise<void> {
+    const { tenant, workflow, instance, createdAt } = envelope;
+    const removed = await withdrawWork(this.deps.resources.jsm, message.seq);
+    message.ack();
+    // If giving the slot back fails, it stays taken until the tenant's next recount: high, never low.
+    const released =
+      removed &&
+      createdAt !== undefined &&
+      (await this.deps.quotas.releaseDiscardedStart(tenant, createdAt).catch((err: unknown) => {
+        this.log.warn({ tenant, err }, "could not give back the slot of a discarded start; the tenant's next reconciliation will");
+        return false;
+      }));
+    this.log.warn({ tenant, workflow, instance, seq: message.seq, removed, released }, `discarded a start message: ${why}`);
   }
 
   /** Says in the status why the instance is not running yet. Only informative: a lost race or NATS trouble skips it. */
@@ -465,6 +499,8 @@ export class ActivationRunner {
     if (settlement.event === "complete" || settlement.event === "errored") deps.metrics.instanceFinished(settlement.event);
   }
 }
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Milliseconds to 0.01 ms: finer is noise, coarser hides warm activations. */
 function round(ms: number): number {

@@ -17,7 +17,7 @@ import { isWrongLastSequence, RevisionConflictError } from "../errors.ts";
 import { decodeJson, encodeJson } from "../json-codec.ts";
 import { componentLogger } from "../logger.ts";
 import { decideAdmission, type Admission, type AdmissionRequest, type CreateLimits } from "./admission.ts";
-import { reconcileSlots, releaseSlots } from "./instance-slots.ts";
+import { reconcileSlots, releaseDiscardedStart, releaseSlots } from "./instance-slots.ts";
 import { fullBucket } from "./token-bucket.ts";
 
 export interface QuotaStoreOptions {
@@ -72,6 +72,22 @@ export class QuotaStore {
   /** Gives `count` slots back: instances made final, or reserved for creates that failed. */
   release(tenant: string, count: number): Promise<void> {
     return count <= 0 ? Promise.resolve() : this.serially(tenant, () => this.releaseNow(tenant, count));
+  }
+
+  /**
+   * Gives back the slot of a start message discarded without its record, created at `createdAt`,
+   * unless a recount may have done so already (see `releaseDiscardedStart`). Resolves whether it did.
+   */
+  releaseDiscardedStart(tenant: string, createdAt: number): Promise<boolean> {
+    return this.serially(tenant, async () => {
+      for (let attempt = 0; attempt < MAX_CAS_TRIES; attempt++) {
+        const stored = await this.get(tenant);
+        const next = stored && releaseDiscardedStart(stored.record, createdAt);
+        if (!stored || !next) return false;
+        if (await this.write(tenant, next, stored.revision)) return true;
+      }
+      throw new RevisionConflictError(`the quota of tenant '${tenant}' kept changing; gave up releasing a slot after ${MAX_CAS_TRIES} tries`);
+    });
   }
 
   private async reserveNow(tenant: string, request: AdmissionRequest, limits: CreateLimits): Promise<Admission> {
