@@ -49,5 +49,5 @@ export function reconcileSlots(atStart: QuotaRecord, counted: number, current: Q
  * never low.
  */
 export function releaseDiscardedStart(quota: QuotaRecord, createdAt: number): QuotaRecord | undefined {
-  return createdAt - CREATE_DEADLINE_MS > quota.reconciledAt ? releaseSlots(quota, 1) : undefined;
+  return createdAt - CREATE_DEADLINE_MS > (quota.recountedAt ?? quota.reconciledAt) ? releaseSlots(quota, 1) : undefined;
 }

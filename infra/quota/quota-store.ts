@@ -134,7 +134,8 @@ export class QuotaStore {
     for (let attempt = 0; attempt < MAX_CAS_TRIES && !atStart; attempt++) {
       const stored = await this.get(tenant);
       if (!stored || this.now() - stored.record.reconciledAt < this.reconcileEveryMs) return;
-      const claimed = { ...stored.record, reconciledAt: this.now() };
+      const now = this.now();
+      const claimed = { ...stored.record, reconciledAt: now, recountedAt: now };
       if (await this.write(tenant, claimed, stored.revision)) atStart = claimed;
     }
     if (!atStart) return;
@@ -171,6 +172,7 @@ export class QuotaStore {
         released: 0,
         ...fullBucket(limits.createsPerSecond, now),
         reconciledAt: now,
+        recountedAt: 0,
       };
       try {
         const revision = await this.kv.create(Keys.quota(tenant), encodeJson(record));

@@ -144,6 +144,13 @@ describe("a start discarded without its record (contract/create-order.ts)", () =
     expect(releaseDiscardedStart(recounted, T0 - 60_000)).toBeUndefined();
   });
 
+  it("counts only recounts, not the record's creation (counted before any of its reservations); records from before read reconciledAt", () => {
+    const fresh = quota({ admitted: 4, reconciledAt: T0, recountedAt: 0 });
+    expect(liveInstances(releaseDiscardedStart(fresh, T0 + 1)!)).toBe(3);
+    const recounted = quota({ admitted: 4, reconciledAt: T0, recountedAt: T0 });
+    expect(releaseDiscardedStart(recounted, T0 + 1)).toBeUndefined();
+  });
+
   it("never releases below zero live", () => {
     const empty = quota({ admitted: 3, released: 3, reconciledAt: T0 });
     expect(liveInstances(releaseDiscardedStart(empty, T0 + CREATE_DEADLINE_MS + 1)!)).toBe(0);
