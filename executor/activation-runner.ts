@@ -46,6 +46,7 @@ import { decideClaim } from "./decisions/claim.ts";
 import type { RetentionPolicy } from "./decisions/retention.ts";
 import { purgeInstanceData, removeInstance, type InstanceRemovalDeps } from "../infra/instance-removal.ts";
 import { markConcurrencyWait } from "./decisions/concurrency-slot.ts";
+import { discardReleasesSlot } from "./decisions/start-without-record.ts";
 import type { LeaseHolder } from "./decisions/lease.ts";
 import { decideSettle, type ActivationOutcome, type Settlement } from "./decisions/settle.ts";
 import { createHttpHost } from "./egress/mod.ts";
@@ -216,20 +217,24 @@ export class ActivationRunner {
   /**
    * Takes a start whose create never completed off the stream. Whoever removes it gives back the
    * quota slot the gateway reserved for it, so a gateway cleaning up after a failed create and an
-   * executor (or two, after a late ack) discarding it never both do.
+   * executor (or two, after a late ack) discarding it never both do; and only if the create never
+   * wrote its record, whose deletion (say, while the start waited in a backlog) gave the slot back.
    */
   private async discardStart(envelope: Envelope, message: JsMsg, why: string): Promise<void> {
     const { tenant, workflow, instance, createdAt } = envelope;
     const removed = await withdrawWork(this.deps.resources.jsm, message.seq);
     message.ack();
     // If giving the slot back fails, it stays taken until the tenant's next recount: high, never low.
-    const released =
-      removed &&
-      createdAt !== undefined &&
-      (await this.deps.quotas.releaseDiscardedStart(tenant, createdAt).catch((err: unknown) => {
-        this.log.warn({ tenant, err }, "could not give back the slot of a discarded start; the tenant's next reconciliation will");
-        return false;
-      }));
+    let released = false;
+    if (removed && createdAt !== undefined) {
+      released = await this.deps.instances
+        .trace(instanceRef({ ...envelope, id: instance }))
+        .then((trace) => discardReleasesSlot(trace, createdAt) && this.deps.quotas.releaseDiscardedStart(tenant, createdAt))
+        .catch((err: unknown) => {
+          this.log.warn({ tenant, err }, "could not give back the slot of a discarded start; the tenant's next reconciliation will");
+          return false;
+        });
+    }
     this.log.warn({ tenant, workflow, instance, seq: message.seq, removed, released }, `discarded a start message: ${why}`);
   }
 

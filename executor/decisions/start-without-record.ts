@@ -7,7 +7,7 @@
  * A foreign record is waited for like a missing one: it may be deleted and this create's written
  * after it, within the gateway's deadline.
  */
-import { ORPHAN_START_GRACE_MS } from "../../contract/mod.ts";
+import { CREATE_DEADLINE_MS, ORPHAN_START_GRACE_MS } from "../../contract/mod.ts";
 
 /** In-process re-reads of the record before the message goes back with a delay: after 1, 2, 4 … 64 ms. */
 export const MAX_RECORD_REREADS = 7;
@@ -39,4 +39,35 @@ export function decideStartWithoutRecord(createdAt: number, rereads: number, now
     delayMs: Math.max(1, Math.min(Math.max(ageMs, MIN_RECORD_WAIT_MS), ORPHAN_START_GRACE_MS - ageMs)),
     why: "its instance record is not there yet",
   };
+}
+
+/** What a discarded start's instance key holds when it is discarded. */
+export type RecordTrace =
+  /** Nothing was ever written there. */
+  | { kind: "never" }
+  /** The mark a removed record leaves (`DELETE`, expiry), with the time of removal. */
+  | { kind: "removed"; at: number }
+  /** Another create's record. */
+  | { kind: "record"; createdAt: number };
+
+/** How far the clocks of gateways, executors and NATS may disagree (contract/create-order.ts). */
+const CLOCK_MARGIN_MS = ORPHAN_START_GRACE_MS - CREATE_DEADLINE_MS;
+
+/**
+ * Whether the executor that removed a discarded start (`createdAt` its create's) gives back the slot
+ * the gateway took for it: only if that create certainly never wrote its record. A record it wrote
+ * and that was deleted since had its slot given back by whoever deleted it, so the trace must
+ * predate the create: nothing ever, a removal from before it, or a record created before it (which
+ * made this create's write fail). Anything else keeps the slot until the tenant's next recount:
+ * high, never low.
+ */
+export function discardReleasesSlot(trace: RecordTrace, createdAt: number): boolean {
+  switch (trace.kind) {
+    case "never":
+      return true;
+    case "removed":
+      return trace.at < createdAt - CLOCK_MARGIN_MS;
+    case "record":
+      return trace.createdAt < createdAt - CLOCK_MARGIN_MS;
+  }
 }

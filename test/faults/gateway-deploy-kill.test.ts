@@ -127,7 +127,7 @@ it("leaves every new version fully registered (artifact whole, latest) or absent
       const info = await artifacts.info(artifactName("acme", name, v));
       expect(info && !info.deleted, `${what}: the artifact of ${v}`).toBeTruthy();
       const artifact = decodeArtifact((await artifacts.getBlob(artifactName("acme", name, v)))!);
-      expect(artifact.coreModules.length, `${what}: the artifact of ${v}`).toBeGreaterThan(0);
+      expect(Object.keys(artifact.coreModules).length, `${what}: the artifact of ${v}`).toBeGreaterThan(0);
     }
   }
 });

@@ -5,9 +5,9 @@
  */
 import { describe, expect, it } from "vitest";
 import { instanceRecord } from "../helpers/instance-record.ts";
-import { ErrorCode, ORPHAN_START_GRACE_MS, PlatformError, type InstanceRecord } from "../../contract/mod.ts";
+import { CREATE_DEADLINE_MS, ErrorCode, ORPHAN_START_GRACE_MS, PlatformError, type InstanceRecord } from "../../contract/mod.ts";
 import { BUSY_RETRY_MS, decideClaim } from "../../executor/decisions/claim.ts";
-import { MAX_RECORD_REREADS, MIN_RECORD_WAIT_MS } from "../../executor/decisions/start-without-record.ts";
+import { discardReleasesSlot, MAX_RECORD_REREADS, MIN_RECORD_WAIT_MS } from "../../executor/decisions/start-without-record.ts";
 import { isHolder, leavesRoomForStep, renewLease, type LeaseHolder } from "../../executor/decisions/lease.ts";
 import { workflowCpuLimitError } from "../../executor/decisions/cpu-budget.ts";
 import { decideSettle, MAX_CPU_LIMIT_RETRIES, MAX_INTERNAL_FAILURES, platformRetryDelayMs, type ActivationOutcome } from "../../executor/decisions/settle.ts";
@@ -147,6 +147,19 @@ describe("claim of a start queued before its record (contract/create-order.ts)",
       expect(decideClaim(other, start(), NOW, ME).do).toBe("reread");
       expect(decideClaim(other, { ...start(), createdAt: NOW - ORPHAN_START_GRACE_MS }, NOW, ME).do).toBe("discard");
     }
+  });
+
+  it("gives the discarded start's slot back only if its create certainly never wrote the record (a deletion gave it back)", () => {
+    const margin = ORPHAN_START_GRACE_MS - CREATE_DEADLINE_MS;
+    expect(discardReleasesSlot({ kind: "never" }, CREATED)).toBe(true);
+    // Deleted while the start waited in a backlog: whoever deleted it gave the slot back.
+    expect(discardReleasesSlot({ kind: "removed", at: CREATED + 60_000 }, CREATED)).toBe(false);
+    expect(discardReleasesSlot({ kind: "removed", at: CREATED - margin + 1 }, CREATED)).toBe(false);
+    // A removal, or another create's record, from before this create began: this one never wrote.
+    expect(discardReleasesSlot({ kind: "removed", at: CREATED - margin - 1 }, CREATED)).toBe(true);
+    expect(discardReleasesSlot({ kind: "record", createdAt: CREATED - margin - 1 }, CREATED)).toBe(true);
+    // Another create's record from after it: this one's may have been written and deleted before.
+    expect(discardReleasesSlot({ kind: "record", createdAt: CREATED + 1_000 }, CREATED)).toBe(false);
   });
 
   it("leaves messages without a createdAt (older gateways' starts, every other reason) to the record", () => {
