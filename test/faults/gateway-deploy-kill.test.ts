@@ -5,9 +5,9 @@
  * either fully there (registered, its artifact whole, runnable) or absent, and a redeploy of the
  * same source works either way: `unchanged` exactly when the version was fully there.
  *
- * Every workflow already runs a base version; the kill lands while a new version of each is being
- * deployed, after a seeded number of the deploys' writes (artifact chunks and metadata, registry
- * records). The versions are compiled once beforehand (into the test compile cache), so the deploys
+ * Every workflow already runs a base version; the kill lands while new versions of them are being
+ * deployed one after another, after a seeded number of the deploys' writes (artifact chunks and
+ * metadata, registry records). The versions are compiled once beforehand (into the test compile cache), so the deploys
  * spend their time on those writes and no compiler process outlives the killed gateway.
  */
 import { Objm } from "@nats-io/obj";
@@ -75,14 +75,17 @@ beforeAll(async () => {
   const answers: string[] = [];
   await countWrites(
     async () => {
-      const settled = await Promise.all(
-        versions.map((_, i) =>
-          deploy(api, workflow(i), variant(base, i)).then(
+      // One after another: the kill lands in one of them, after some answered 201 and before the
+      // rest reach a gateway that is gone.
+      const settled: string[] = [];
+      for (const [i] of versions.entries()) {
+        settled.push(
+          await deploy(api, workflow(i), variant(base, i)).then(
             ({ status, body }) => `answered ${status}${status === 201 ? "" : ` ${JSON.stringify(body)}`}`,
             (error: unknown) => `failed (${(error as Error).message})`,
           ),
-        ),
-      );
+        );
+      }
       answers.push(...settled);
     },
     (count) => {
@@ -109,6 +112,7 @@ it("leaves every new version fully registered (artifact whole, latest) or absent
   const fresh = await kiln.startGateway();
   const api = kiln.api(acme.token, fresh.url);
   const artifacts = await new Objm(nc).open(Buckets.artifacts);
+  const found: string[] = [];
   for (const [i, { version, answer, answered201 }] of deploys.entries()) {
     const name = workflow(i);
     const view = await api("GET", `/v1/tenants/acme/workflows/${name}`);
@@ -121,6 +125,8 @@ it("leaves every new version fully registered (artifact whole, latest) or absent
     ).toEqual([]);
     expect(registered, what).toContain(baseVersion);
     const hasNew = registered.includes(version);
+    const stored = await artifacts.info(artifactName("acme", name, version));
+    found.push(`${name}: ${hasNew ? "registered" : stored && !stored.deleted ? "artifact stored, not registered" : "absent"}`);
     if (answered201) expect(hasNew, what).toBe(true);
     expect(view.body.latestVersion, what).toBe(hasNew ? version : baseVersion);
     for (const v of registered) {
@@ -130,6 +136,7 @@ it("leaves every new version fully registered (artifact whole, latest) or absent
       expect(Object.keys(artifact.coreModules).length, `${what}: the artifact of ${v}`).toBeGreaterThan(0);
     }
   }
+  console.log(`gateway deploy kill: seed ${seed}: the new versions ${found.join(", ")}`);
 });
 
 it("runs an instance of every registered version to the end, and takes a redeploy of the same source, unchanged exactly when it was fully there", async () => {
