@@ -48,15 +48,10 @@ import { ErrorCode } from "../contract/mod.ts";
 const restartMessageId = (ref: InstanceRef, generation: number) => `${Keys.instance(ref)}.g${generation}.restart`;
 
 /** A create that could not write its record in time: nothing was created (contract/create-order.ts). */
-const overDeadline = (id: string) =>
-  new HttpError(
-    503,
-    ErrorCode.unavailable,
-    `creating instance '${id}' took over ${CREATE_DEADLINE_MS} ms, so it was given up; nothing was created, try again`,
-    {
-      retryAfterMs: 1_000,
-    },
-  );
+function overDeadline(id: string): HttpError {
+  const message = `creating instance '${id}' took over ${CREATE_DEADLINE_MS} ms, so it was given up; nothing was created, try again`;
+  return new HttpError(503, ErrorCode.unavailable, message, { retryAfterMs: 1_000 });
+}
 
 /** A delete races the instance's own progress at most this often before it gives up. */
 const MAX_REMOVE_TRIES = 10;
