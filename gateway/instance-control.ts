@@ -270,6 +270,12 @@ export class InstanceControl {
       enqueueResume = false;
       if (FINAL_STATUSES.has(record.status)) throw conflict(`instance '${id}' is ${record.status}; only a paused instance can be resumed`);
       if (record.control === "pause") return { ...record, control: undefined, updatedAt: Date.now() };
+      // Queued and not running: the resume that queued it may have died before its message went out
+      // (the record is written first), so a retried resume queues one again. A spare one is harmless.
+      if (record.status === "queued" && !isLeaseLive(record, Date.now())) {
+        enqueueResume = true;
+        return undefined;
+      }
       if (record.status !== "paused") return undefined;
       enqueueResume = true;
       return { ...record, status: "queued", updatedAt: Date.now() };
