@@ -190,7 +190,7 @@ export class ActivationRunner {
             message.nak(decision.delayMs);
             return undefined;
           case "reread":
-            await sleep(decision.delayMs);
+            if (decision.delayMs > 0) await sleep(decision.delayMs);
             rereads++;
             continue;
           case "discard":

@@ -9,8 +9,11 @@
  */
 import { CREATE_DEADLINE_MS, ORPHAN_START_GRACE_MS } from "../../contract/mod.ts";
 
-/** In-process re-reads of the record before the message goes back with a delay: after 1, 2, 4 … 64 ms. */
-export const MAX_RECORD_REREADS = 7;
+/**
+ * In-process re-reads of the record before the message goes back with a delay: at once (the read's
+ * own round trip is about what the gateway's write is behind), then after 1, 2, 4 … 64 ms.
+ */
+export const MAX_RECORD_REREADS = 8;
 
 /** The shortest delay a start waiting for its record is nak'd with; later ones grow with its age. */
 export const MIN_RECORD_WAIT_MS = 250;
@@ -33,7 +36,9 @@ export function decideStartWithoutRecord(createdAt: number, rereads: number, now
   if (ageMs >= ORPHAN_START_GRACE_MS) {
     return { do: "discard", why: `its instance record never appeared in ${ORPHAN_START_GRACE_MS} ms: the create did not complete and was never answered 201` };
   }
-  if (rereads < MAX_RECORD_REREADS) return { do: "reread", delayMs: 2 ** rereads, why: "the gateway writes the record right after the start" };
+  if (rereads < MAX_RECORD_REREADS) {
+    return { do: "reread", delayMs: rereads === 0 ? 0 : 2 ** (rereads - 1), why: "the gateway writes the record right after the start" };
+  }
   return {
     do: "later",
     delayMs: Math.max(1, Math.min(Math.max(ageMs, MIN_RECORD_WAIT_MS), ORPHAN_START_GRACE_MS - ageMs)),
