@@ -69,6 +69,8 @@ beforeAll(async () => {
       ),
     ),
   );
+  // Every write has reached the counter once the flush is back (a lagging counter may kill after the answers).
+  await nc.flush();
   expect(killed, `the batches ${answers.join(", ")} before ${killAfter} writes`).toBeDefined();
   await killed;
   for (const watch of watches) watch.unsubscribe();
