@@ -12,7 +12,7 @@
  * while the tenant is at its limit.
  */
 import type { KV } from "@nats-io/kv";
-import { Keys, type QuotaRecord } from "../../contract/mod.ts";
+import { CREATE_DEADLINE_MS, Keys, type QuotaRecord } from "../../contract/mod.ts";
 import { isWrongLastSequence, RevisionConflictError } from "../errors.ts";
 import { decodeJson, encodeJson } from "../json-codec.ts";
 import { componentLogger } from "../logger.ts";
@@ -30,7 +30,9 @@ export interface QuotaStoreOptions {
   /**
    * How long a recount waits before and after its scan, so that a create or a finish that was
    * half-way (slot taken but record not written yet, or record final but slot not given back) when
-   * the scan passed is complete on both counts. @default 2_000
+   * the scan passed is complete on both counts. A gateway writes a record within
+   * `CREATE_DEADLINE_MS` of taking its slot or never (contract/create-order.ts), so after that
+   * wait no create is half-way; a finish is given as long. @default CREATE_DEADLINE_MS (10 s)
    */
   reconcileGraceMs?: number;
 }
@@ -58,7 +60,7 @@ export class QuotaStore {
   ) {
     this.now = options.now ?? Date.now;
     this.reconcileEveryMs = options.reconcileEveryMs ?? 60_000;
-    this.reconcileGraceMs = options.reconcileGraceMs ?? 2_000;
+    this.reconcileGraceMs = options.reconcileGraceMs ?? CREATE_DEADLINE_MS;
   }
 
   /**
