@@ -27,6 +27,12 @@ export const envelopeSchema = z.object({
   reason: z.enum(["start", "wake", "event", "retry", "resume", "restart"]),
   attempt: z.number().int().nonnegative(),
   enqueuedAt: z.number().int().nonnegative(),
+  /**
+   * On a `start` queued before its instance record (see create-order.ts): the `createdAt` of the
+   * record it starts, which tells that record from another create's of the same id. Absent on
+   * every other message, and on starts queued after their record by gateways from before.
+   */
+  createdAt: z.number().int().nonnegative().optional(),
 });
 export type Envelope = z.infer<typeof envelopeSchema>;
 

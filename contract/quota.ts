@@ -17,6 +17,11 @@ export interface QuotaRecord {
   readonly tokens: number;
   /** When `tokens` was last brought up to date, in ms since the epoch. */
   readonly refilledAt: number;
-  /** When a gateway last started recounting the live instances, in ms since the epoch. */
+  /** When a gateway last started recounting the live instances (or created the record), in ms since the epoch. */
   readonly reconciledAt: number;
+  /**
+   * When the latest recount began, 0 if none did since the record was created (whose count was
+   * taken before any of its reservations). Absent in records from before it: `reconciledAt` stands in.
+   */
+  readonly recountedAt?: number;
 }

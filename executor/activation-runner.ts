@@ -37,6 +37,7 @@ import type { KilnResources } from "../infra/kiln-resources.ts";
 import { serviceLogger, type Logger } from "../infra/logger.ts";
 import { becomesFinal, type QuotaStore } from "../infra/quota/mod.ts";
 import { remapStack } from "../infra/stack-trace.ts";
+import { withdrawWork } from "../infra/work-queue.ts";
 import type { ArtifactCache, LoadedArtifact } from "./artifact-cache.ts";
 import type { ConcurrencySlots, SlotSeat } from "./concurrency-slots.ts";
 import type { ControlBoard } from "./control-board.ts";
@@ -45,6 +46,7 @@ import { decideClaim } from "./decisions/claim.ts";
 import type { RetentionPolicy } from "./decisions/retention.ts";
 import { purgeInstanceData, removeInstance, type InstanceRemovalDeps } from "../infra/instance-removal.ts";
 import { markConcurrencyWait } from "./decisions/concurrency-slot.ts";
+import { discardReleasesSlot } from "./decisions/start-without-record.ts";
 import type { LeaseHolder } from "./decisions/lease.ts";
 import { decideSettle, type ActivationOutcome, type Settlement } from "./decisions/settle.ts";
 import { createHttpHost } from "./egress/mod.ts";
@@ -160,9 +162,15 @@ export class ActivationRunner {
     const { instances, owner, config, settings } = this.deps;
     const ref = instanceRef({ ...envelope, id: envelope.instance });
     const retention = this.retentionOf(envelope.tenant);
+    const { reason, createdAt } = envelope;
+    let rereads = 0;
     for (;;) {
       const stored = await instances.get(ref);
-      const decision = decideClaim(stored?.record, { reason: envelope.reason, seq: message.seq }, this.now(), { owner, leaseMs: config.leaseMs, retention });
+      const decision = decideClaim(stored?.record, { reason, seq: message.seq, createdAt, rereads }, this.now(), {
+        owner,
+        leaseMs: config.leaseMs,
+        retention,
+      });
       if (decision.do === "claim") {
         const { concurrency } = settings.settings(envelope.tenant).limits;
         const slot = await seat.take(concurrency);
@@ -181,6 +189,13 @@ export class ActivationRunner {
           case "later":
             message.nak(decision.delayMs);
             return undefined;
+          case "reread":
+            if (decision.delayMs > 0) await sleep(decision.delayMs);
+            rereads++;
+            continue;
+          case "discard":
+            await this.discardStart(envelope, message, decision.why);
+            return undefined;
           case "expire":
             await removeInstance(this.removal, ref, stored!.revision);
             this.deps.telemetry.lifecycle(ref.tenant, ref.workflow, ref.instance, "expired");
@@ -197,6 +212,30 @@ export class ActivationRunner {
         if (!(error instanceof RevisionConflictError)) throw error;
       }
     }
+  }
+
+  /**
+   * Takes a start whose create never completed off the stream. Whoever removes it gives back the
+   * quota slot the gateway reserved for it, so a gateway cleaning up after a failed create and an
+   * executor (or two, after a late ack) discarding it never both do; and only if the create never
+   * wrote its record, whose deletion (say, while the start waited in a backlog) gave the slot back.
+   */
+  private async discardStart(envelope: Envelope, message: JsMsg, why: string): Promise<void> {
+    const { tenant, workflow, instance, createdAt } = envelope;
+    const removed = await withdrawWork(this.deps.resources.jsm, message.seq);
+    message.ack();
+    // If giving the slot back fails, it stays taken until the tenant's next recount: high, never low.
+    let released = false;
+    if (removed && createdAt !== undefined) {
+      released = await this.deps.instances
+        .trace(instanceRef({ ...envelope, id: instance }))
+        .then((trace) => discardReleasesSlot(trace, createdAt) && this.deps.quotas.releaseDiscardedStart(tenant, createdAt))
+        .catch((err: unknown) => {
+          this.log.warn({ tenant, err }, "could not give back the slot of a discarded start; the tenant's next reconciliation will");
+          return false;
+        });
+    }
+    this.log.warn({ tenant, workflow, instance, seq: message.seq, removed, released }, `discarded a start message: ${why}`);
   }
 
   /** Says in the status why the instance is not running yet. Only informative: a lost race or NATS trouble skips it. */
@@ -480,6 +519,8 @@ export class ActivationRunner {
     if (settlement.event === "complete" || settlement.event === "errored") deps.metrics.instanceFinished(settlement.event);
   }
 }
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Milliseconds to 0.01 ms: finer is noise, coarser hides warm activations. */
 function round(ms: number): number {

@@ -5,14 +5,15 @@
  *
  * Creates (and restarts of final instances) first take a slot of `limits.maxInstances` and a token of
  * `limits.createsPerSecond` from the tenant's quota; a terminate or delete that ends a live instance
- * here gives its slot back (see infra/quota/).
+ * here gives its slot back (see infra/quota/). A create queues its start before it writes the record
+ * (contract/create-order.ts).
  */
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
 import {
+  CREATE_DEADLINE_MS,
   ENVELOPE_VERSION,
   FINAL_STATUSES,
-  instanceRef,
   isLeaseLive,
   Keys,
   stepKey,
@@ -20,6 +21,7 @@ import {
   Subjects,
   type ControlMessage,
   type ControlRequest,
+  type Envelope,
   type EnvelopeReason,
   type InstanceRecord,
   type InstanceRef,
@@ -35,15 +37,21 @@ import type { JournalStore } from "../infra/journal-store.ts";
 import { encodeJson } from "../infra/json-codec.ts";
 import { serviceLogger } from "../infra/logger.ts";
 import { becomesFinal, type AdmissionRequest, type CreateLimits, type QuotaStore } from "../infra/quota/mod.ts";
-import { enqueue } from "../infra/work-queue.ts";
+import { enqueue, withdrawWork } from "../infra/work-queue.ts";
 import { badRequest, conflict, HttpError, notFound, tooManyRequests } from "./errors.ts";
 import { ErrorCode } from "../contract/mod.ts";
 
 /**
- * The JetStream message id of a generation's first work message: a create or restart retried by the
- * client within the stream's duplicate window enqueues it once.
+ * The JetStream message id of a restart's first work message: a restart retried by the client within
+ * the stream's duplicate window enqueues it once. (A create's start has none: see `enqueueStart`.)
  */
-const startMessageId = (ref: InstanceRef, generation: number, reason: "start" | "restart") => `${Keys.instance(ref)}.g${generation}.${reason}`;
+const restartMessageId = (ref: InstanceRef, generation: number) => `${Keys.instance(ref)}.g${generation}.restart`;
+
+/** A create that could not write its record in time: nothing was created (contract/create-order.ts). */
+function overDeadline(id: string): HttpError {
+  const message = `creating instance '${id}' took over ${CREATE_DEADLINE_MS} ms, so it was given up; nothing was created, try again`;
+  return new HttpError(503, ErrorCode.unavailable, message, { retryAfterMs: 1_000 });
+}
 
 /** A delete races the instance's own progress at most this often before it gives up. */
 const MAX_REMOVE_TRIES = 10;
@@ -90,9 +98,10 @@ export class InstanceControl {
    * error and gives its slot back.
    */
   async createBatch(tenant: string, workflow: string, version: string, instances: readonly NewInstance[]): Promise<(InstanceRecord | HttpError)[]> {
+    // The create deadline counts from before the slots are reserved (see createOne).
+    const began = Date.now();
     await this.admit(tenant, { slots: instances.length, creates: instances.length });
-    const settled = await Promise.allSettled(instances.map((instance) => this.createOne(tenant, workflow, version, instance)));
-    await this.releaseSlots(tenant, settled.filter((result) => result.status === "rejected").length);
+    const settled = await Promise.allSettled(instances.map((instance) => this.createOne(tenant, workflow, version, instance, began)));
     return settled.map((result) => {
       if (result.status === "fulfilled") return result.value;
       if (result.reason instanceof HttpError) return result.reason;
@@ -100,8 +109,16 @@ export class InstanceControl {
     });
   }
 
-  /** Writes the record, then indexes and enqueues the start; undoes the record if either fails. */
-  private async createOne(tenant: string, workflow: string, version: string, { id, params, retention }: NewInstance): Promise<InstanceRecord> {
+  /**
+   * Queues the start and indexes the instance, then writes its record (the order is explained in
+   * contract/create-order.ts): a gateway killed at any moment leaves no record without its start,
+   * and no listed instance without its record. A create that fails takes its start back off the
+   * stream; whoever removes a start gives its slot back, this gateway here or else the executor that
+   * discards it, never both. The record is never sent later than `CREATE_DEADLINE_MS` after `began`,
+   * so no executor discards the start of a record still on its way.
+   */
+  private async createOne(tenant: string, workflow: string, version: string, instance: NewInstance, began: number): Promise<InstanceRecord> {
+    const { id, params, retention } = instance;
     const now = Date.now();
     const record: InstanceRecord = {
       v: 1,
@@ -117,21 +134,49 @@ export class InstanceControl {
       activations: 0,
       ...(retention && Object.keys(retention).length > 0 ? { retention } : {}),
     };
+    if (now - began > CREATE_DEADLINE_MS) {
+      await this.releaseSlots(tenant, 1);
+      throw overDeadline(id);
+    }
+    const [queued, indexed] = await Promise.allSettled([this.enqueueStart(record), this.deps.index.add(tenant, workflow, id, now)]);
+    if (queued.status === "rejected" || indexed.status === "rejected") {
+      // A start whose publish failed may still have landed: it is left to the executor that discards
+      // it, with its slot (if it never landed, the slot stays taken until the tenant is recounted).
+      if (queued.status === "fulfilled") await this.withdrawStart(tenant, queued.value);
+      const error: unknown = queued.status === "rejected" ? queued.reason : (indexed as PromiseRejectedResult).reason;
+      throw new HttpError(503, ErrorCode.unavailable, `could not queue the instance (${(error as Error).message}); nothing was created, try again`);
+    }
+    if (Date.now() - began > CREATE_DEADLINE_MS) {
+      await this.withdrawStart(tenant, queued.value);
+      throw overDeadline(id);
+    }
     try {
       await this.deps.instances.create(record);
     } catch (error) {
-      if (error instanceof AlreadyExistsError) throw conflict(`instance '${id}' of workflow '${workflow}' already exists; choose another id or omit it`);
+      if (error instanceof AlreadyExistsError) {
+        await this.withdrawStart(tenant, queued.value);
+        throw conflict(`instance '${id}' of workflow '${workflow}' already exists; choose another id or omit it`);
+      }
+      // The record may have been written all the same: its start stays, and runs it or is discarded without it.
       throw error;
     }
-    const ref = instanceRef(record);
-    try {
-      // Both or neither: without the index entry the instance would run but never be listed.
-      await Promise.all([this.deps.index.add(tenant, workflow, id, now), this.enqueue(record, "start", startMessageId(ref, 0, "start"))]);
-    } catch (error) {
-      await this.deps.instances.remove(ref).catch(() => undefined);
-      throw new HttpError(503, ErrorCode.unavailable, `could not queue the instance (${(error as Error).message}); nothing was created, try again`);
-    }
     return record;
+  }
+
+  /**
+   * The start of a create: no JetStream message id. The create's dedupe is the record's KV create;
+   * an id shared by the requests of one instance id would turn a client's retry, within the stream's
+   * duplicate window, after an executor discarded the first request's start, into no start at all,
+   * and would let a failed request take back (by the ack's sequence) a start that is another's.
+   */
+  private enqueueStart(record: InstanceRecord): Promise<number> {
+    return enqueue(this.deps.js, { ...this.envelope(record, "start"), enqueuedAt: record.createdAt, createdAt: record.createdAt });
+  }
+
+  /** Takes back the start of a create that failed here; if this removed it, its slot comes back too. */
+  private async withdrawStart(tenant: string, seq: number): Promise<void> {
+    const removed = await withdrawWork(this.deps.jsm, seq).catch(() => false);
+    if (removed) await this.releaseSlots(tenant, 1);
   }
 
   /**
@@ -225,6 +270,12 @@ export class InstanceControl {
       enqueueResume = false;
       if (FINAL_STATUSES.has(record.status)) throw conflict(`instance '${id}' is ${record.status}; only a paused instance can be resumed`);
       if (record.control === "pause") return { ...record, control: undefined, updatedAt: Date.now() };
+      // Queued and not running: the resume that queued it may have died before its message went out
+      // (the record is written first), so a retried resume queues one again. A spare one is harmless.
+      if (record.status === "queued" && !isLeaseLive(record, Date.now())) {
+        enqueueResume = true;
+        return undefined;
+      }
       if (record.status !== "paused") return undefined;
       enqueueResume = true;
       return { ...record, status: "queued", updatedAt: Date.now() };
@@ -275,7 +326,7 @@ export class InstanceControl {
   private async startGeneration(ref: InstanceRef, record: InstanceRecord): Promise<InstanceRecord> {
     const { generation } = record;
     await purgeInbox(this.deps.jsm, ref);
-    await this.enqueue(record, "restart", startMessageId(ref, generation, "restart"));
+    await this.enqueue(record, "restart", restartMessageId(ref, generation));
     // An activation still running the old generation notices on its next lease renewal; whatever it
     // writes lands under the old generation's keys, which nothing reads any more.
     await this.deps.journal.purgeInstance(ref, generation);
@@ -322,20 +373,20 @@ export class InstanceControl {
   }
 
   private async enqueue(record: InstanceRecord, reason: EnvelopeReason, dedupeId?: string): Promise<void> {
-    await enqueue(
-      this.deps.js,
-      {
-        v: ENVELOPE_VERSION,
-        tenant: record.tenant,
-        workflow: record.workflow,
-        version: record.version,
-        instance: record.id,
-        reason,
-        attempt: 0,
-        enqueuedAt: Date.now(),
-      },
-      dedupeId,
-    );
+    await enqueue(this.deps.js, this.envelope(record, reason), dedupeId);
+  }
+
+  private envelope(record: InstanceRecord, reason: EnvelopeReason): Envelope {
+    return {
+      v: ENVELOPE_VERSION,
+      tenant: record.tenant,
+      workflow: record.workflow,
+      version: record.version,
+      instance: record.id,
+      reason,
+      attempt: 0,
+      enqueuedAt: Date.now(),
+    };
   }
 }
 

@@ -10,8 +10,9 @@
  * compare-and-set of the head, so 32 concurrent creates cost a handful of KV writes instead of 32
  * writes contending for one key. Another gateway writing the same head makes a write retry.
  *
- * An entry is never removed: an instance deleted (or expired) later is skipped when a listing finds
- * no record for it.
+ * An entry is written before its record and never removed: a listing skips an entry that finds no
+ * record of its own (a create that failed or whose gateway died, an instance deleted or expired
+ * since; see `indexedRecord` in instance-listing.ts).
  */
 import type { KV } from "@nats-io/kv";
 import { Keys } from "../contract/mod.ts";

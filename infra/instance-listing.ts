@@ -41,6 +41,17 @@ export class InvalidCursorError extends Error {
   override name = "InvalidCursorError";
 }
 
+/**
+ * The record an index entry stands for, or `undefined`. An entry is written before its record
+ * (contract/create-order.ts), so an entry may have no record: its create failed or its gateway died,
+ * or the instance was deleted or expired since. And a record of the same id may be another create's
+ * (the id was taken, or deleted and created again): it has its own entry, so this one shows nothing,
+ * and no instance is listed twice. Records and entries of one create share their `createdAt`.
+ */
+export function indexedRecord([, createdAt]: IndexEntry, record: InstanceRecord): InstanceRecord | undefined {
+  return record.createdAt === createdAt ? record : undefined;
+}
+
 export async function listInstances(store: InstanceStore, index: InstanceIndex, tenant: string, workflow: string, options: ListOptions): Promise<InstancePage> {
   const head = await index.head(tenant, workflow);
   let position: IndexPosition = newestPosition(head);
@@ -89,10 +100,10 @@ export async function listInstances(store: InstanceStore, index: InstanceIndex, 
       candidates.push(entry);
     }
     const stored = await Promise.all(candidates.map(([id]) => store.get({ tenant, workflow, instance: id })));
-    for (const found of stored) {
-      // No record: deleted or expired since it was indexed.
-      if (found && (options.status === undefined || found.record.status === options.status)) instances.push(found.record);
-    }
+    stored.forEach((found, i) => {
+      const record = found && indexedRecord(candidates[i]!, found.record);
+      if (record && (options.status === undefined || record.status === options.status)) instances.push(record);
+    });
   }
   const more = !done && (position.chunk > 0 || position.index > 0);
   return more ? { instances, nextCursor: encodeCursor(position) } : { instances };

@@ -23,6 +23,17 @@ export class InstanceStore {
     return { record: decodeJson<InstanceRecord>(entry.value), revision: entry.revision };
   }
 
+  /**
+   * What the record's key holds, removal marks included (`get` reads those as no record): nothing
+   * ever, a removed record (with the server's time of removal), or a record (its `createdAt`).
+   */
+  async trace(ref: InstanceRef): Promise<{ kind: "never" } | { kind: "removed"; at: number } | { kind: "record"; createdAt: number }> {
+    const entry = await this.kv.get(Keys.instance(ref));
+    if (!entry) return { kind: "never" };
+    if (entry.operation !== "PUT" || entry.value.length === 0) return { kind: "removed", at: entry.created.getTime() };
+    return { kind: "record", createdAt: decodeJson<InstanceRecord>(entry.value).createdAt };
+  }
+
   /** Writes a new record; `AlreadyExistsError` if the id is taken. */
   async create(record: InstanceRecord): Promise<StoredInstance> {
     try {

@@ -5,6 +5,7 @@
  */
 import { FINAL_STATUSES, isLeaseLive, type EnvelopeReason, type InstanceRecord } from "../../contract/mod.ts";
 import { decideExpiry, type ExpiryDecision, type RetentionPolicy } from "./retention.ts";
+import { decideStartWithoutRecord, type StartWithoutRecordDecision } from "./start-without-record.ts";
 
 /** How long to wait before looking again at an instance another activation is running. */
 export const BUSY_RETRY_MS = 200;
@@ -17,7 +18,9 @@ export type ClaimDecision =
   /** Write `next` (compare-and-set on the revision read) and run an activation. */
   | { do: "claim"; next: InstanceRecord }
   /** A final instance: remove it, or keep its expiry timer (retention.ts). */
-  | Extract<ExpiryDecision, { do: "expire" | "park" }>;
+  | Extract<ExpiryDecision, { do: "expire" | "park" }>
+  /** A start queued before its record finds none of its own: read again, later, or discard (start-without-record.ts). */
+  | Extract<StartWithoutRecordDecision, { do: "reread" | "discard" }>;
 
 export interface ClaimPolicy {
   /** This executor's identity in leases. */
@@ -31,9 +34,17 @@ export interface ClaimMessage {
   reason: EnvelopeReason;
   /** The message's stream sequence: identifies the timer carrier. */
   seq: number;
+  /** The envelope's `createdAt`: the message starts the record of that create, queued before it. */
+  createdAt?: number;
+  /** How often this delivery has read the record again while waiting for it. @default 0 */
+  rereads?: number;
 }
 
 export function decideClaim(record: InstanceRecord | undefined, message: ClaimMessage, now: number, policy: ClaimPolicy): ClaimDecision {
+  // Before anything the record says: a record of another create of the same id is not this one's.
+  if (message.createdAt !== undefined && record?.createdAt !== message.createdAt) {
+    return decideStartWithoutRecord(message.createdAt, message.rereads ?? 0, now);
+  }
   if (!record) return { do: "drop", why: "the instance no longer exists" };
   if (FINAL_STATUSES.has(record.status)) return decideExpiry(record, message.seq, now, policy.retention);
   if (record.status === "paused") return { do: "drop", why: "the instance is paused; resume enqueues it again" };

@@ -8,7 +8,7 @@
  * compare-and-set that made the record final releases it, so a slot is never released twice. A
  * reconciliation later gives the leaked slots back (`reconcileSlots`).
  */
-import { FINAL_STATUSES, type InstanceRecord, type QuotaRecord } from "../../contract/mod.ts";
+import { CREATE_DEADLINE_MS, FINAL_STATUSES, type InstanceRecord, type QuotaRecord } from "../../contract/mod.ts";
 
 /** Whether writing `next` over `current` makes the instance final: the one write that releases its slot. */
 export const becomesFinal = (current: InstanceRecord, next: InstanceRecord | undefined): boolean =>
@@ -36,4 +36,18 @@ export function reconcileSlots(atStart: QuotaRecord, counted: number, current: Q
   const bound = counted + Math.max(0, current.admitted - atStart.admitted);
   const live = Math.min(liveInstances(current), bound);
   return { ...current, released: current.admitted - live };
+}
+
+/**
+ * The quota after giving back the slot of a start message discarded without its record
+ * (contract/create-order.ts), or `undefined` if a recount may have given it back already. A recount
+ * that began after the slot was reserved found no record for it and counted it out; one that began
+ * later than the reservation counted it among the slots admitted meanwhile and kept it. The gateway
+ * reserved the slot at most `CREATE_DEADLINE_MS` before the start's `createdAt` (it gives up on a
+ * create rather than publish later), so only a start created that long after the latest recount
+ * began is certainly not counted out. Otherwise the slot stays taken until the next recount: high,
+ * never low.
+ */
+export function releaseDiscardedStart(quota: QuotaRecord, createdAt: number): QuotaRecord | undefined {
+  return createdAt - CREATE_DEADLINE_MS > (quota.recountedAt ?? quota.reconciledAt) ? releaseSlots(quota, 1) : undefined;
 }

@@ -12,12 +12,12 @@
  * while the tenant is at its limit.
  */
 import type { KV } from "@nats-io/kv";
-import { Keys, type QuotaRecord } from "../../contract/mod.ts";
+import { CREATE_DEADLINE_MS, Keys, type QuotaRecord } from "../../contract/mod.ts";
 import { isWrongLastSequence, RevisionConflictError } from "../errors.ts";
 import { decodeJson, encodeJson } from "../json-codec.ts";
 import { componentLogger } from "../logger.ts";
 import { decideAdmission, type Admission, type AdmissionRequest, type CreateLimits } from "./admission.ts";
-import { reconcileSlots, releaseSlots } from "./instance-slots.ts";
+import { reconcileSlots, releaseDiscardedStart, releaseSlots } from "./instance-slots.ts";
 import { fullBucket } from "./token-bucket.ts";
 
 export interface QuotaStoreOptions {
@@ -30,7 +30,9 @@ export interface QuotaStoreOptions {
   /**
    * How long a recount waits before and after its scan, so that a create or a finish that was
    * half-way (slot taken but record not written yet, or record final but slot not given back) when
-   * the scan passed is complete on both counts. @default 2_000
+   * the scan passed is complete on both counts. A gateway writes a record within
+   * `CREATE_DEADLINE_MS` of taking its slot or never (contract/create-order.ts), so after that
+   * wait no create is half-way; a finish is given as long. @default CREATE_DEADLINE_MS (10 s)
    */
   reconcileGraceMs?: number;
 }
@@ -58,7 +60,7 @@ export class QuotaStore {
   ) {
     this.now = options.now ?? Date.now;
     this.reconcileEveryMs = options.reconcileEveryMs ?? 60_000;
-    this.reconcileGraceMs = options.reconcileGraceMs ?? 2_000;
+    this.reconcileGraceMs = options.reconcileGraceMs ?? CREATE_DEADLINE_MS;
   }
 
   /**
@@ -72,6 +74,22 @@ export class QuotaStore {
   /** Gives `count` slots back: instances made final, or reserved for creates that failed. */
   release(tenant: string, count: number): Promise<void> {
     return count <= 0 ? Promise.resolve() : this.serially(tenant, () => this.releaseNow(tenant, count));
+  }
+
+  /**
+   * Gives back the slot of a start message discarded without its record, created at `createdAt`,
+   * unless a recount may have done so already (see `releaseDiscardedStart`). Resolves whether it did.
+   */
+  releaseDiscardedStart(tenant: string, createdAt: number): Promise<boolean> {
+    return this.serially(tenant, async () => {
+      for (let attempt = 0; attempt < MAX_CAS_TRIES; attempt++) {
+        const stored = await this.get(tenant);
+        const next = stored && releaseDiscardedStart(stored.record, createdAt);
+        if (!stored || !next) return false;
+        if (await this.write(tenant, next, stored.revision)) return true;
+      }
+      throw new RevisionConflictError(`the quota of tenant '${tenant}' kept changing; gave up releasing a slot after ${MAX_CAS_TRIES} tries`);
+    });
   }
 
   private async reserveNow(tenant: string, request: AdmissionRequest, limits: CreateLimits): Promise<Admission> {
@@ -118,7 +136,8 @@ export class QuotaStore {
     for (let attempt = 0; attempt < MAX_CAS_TRIES && !atStart; attempt++) {
       const stored = await this.get(tenant);
       if (!stored || this.now() - stored.record.reconciledAt < this.reconcileEveryMs) return;
-      const claimed = { ...stored.record, reconciledAt: this.now() };
+      const now = this.now();
+      const claimed = { ...stored.record, reconciledAt: now, recountedAt: now };
       if (await this.write(tenant, claimed, stored.revision)) atStart = claimed;
     }
     if (!atStart) return;
@@ -155,6 +174,7 @@ export class QuotaStore {
         released: 0,
         ...fullBucket(limits.createsPerSecond, now),
         reconciledAt: now,
+        recountedAt: 0,
       };
       try {
         const revision = await this.kv.create(Keys.quota(tenant), encodeJson(record));

@@ -101,6 +101,17 @@ describe("limits.maxInstances", () => {
     expect(metrics).toMatch(/kiln_creates_refused_total\{[^}]*tenant="full"[^}]*\} [1-9]/);
   });
 
+  it("gives the slot of a duplicate id back at once: the failed create takes its start back", async () => {
+    const dup = await tenantWithLimits("dup", { maxInstances: 2 });
+    const wait = { params: { scenario: "wait" } };
+    expect((await create(dup, { id: "a", ...wait })).status).toBe(201);
+    expect((await create(dup, { id: "a", ...wait })).status).toBe(409);
+    expect((await createBatch(dup, [{ id: "a", ...wait }])).body.instances).toEqual([{ id: "a", error: expect.objectContaining({ code: "conflict" }) }]);
+    expect((await create(dup, { id: "b", ...wait })).status).toBe(201);
+    expect((await create(dup, { id: "c", ...wait })).status).toBe(429);
+    for (const id of ["a", "b"]) expect((await dup.api("POST", `${instancesPath(dup)}/${id}/terminate`)).status).toBe(200);
+  });
+
   it("frees the slot of a running instance once the executor has terminated it", async () => {
     const busy = await tenantWithLimits("busy", { maxInstances: 1 });
     expect((await create(busy, { id: "spinning", params: { scenario: "spin" } })).status).toBe(201);

@@ -5,8 +5,9 @@
  */
 import { describe, expect, it } from "vitest";
 import { instanceRecord } from "../helpers/instance-record.ts";
-import { ErrorCode, PlatformError, type InstanceRecord } from "../../contract/mod.ts";
+import { CREATE_DEADLINE_MS, ErrorCode, ORPHAN_START_GRACE_MS, PlatformError, type InstanceRecord } from "../../contract/mod.ts";
 import { BUSY_RETRY_MS, decideClaim } from "../../executor/decisions/claim.ts";
+import { discardReleasesSlot, MAX_RECORD_REREADS, MIN_RECORD_WAIT_MS } from "../../executor/decisions/start-without-record.ts";
 import { isHolder, leavesRoomForStep, renewLease, stepPermitUntil, type LeaseHolder } from "../../executor/decisions/lease.ts";
 import { workflowCpuLimitError } from "../../executor/decisions/cpu-budget.ts";
 import { decideSettle, MAX_CPU_LIMIT_RETRIES, MAX_INTERNAL_FAILURES, platformRetryDelayMs, type ActivationOutcome } from "../../executor/decisions/settle.ts";
@@ -109,6 +110,61 @@ describe("claim", () => {
     const decision = decideClaim(record({ activations: undefined }), { reason: "start", seq: 1 }, NOW, ME);
     expect(decision.do).toBe("claim");
     expect(decision.do === "claim" && decision.next.activations).toBeUndefined();
+  });
+});
+
+describe("claim of a start queued before its record (contract/create-order.ts)", () => {
+  const CREATED = NOW - 1;
+  const start = (rereads = 0) => ({ reason: "start" as const, seq: 5, createdAt: CREATED, rereads });
+  const own = () => record({ createdAt: CREATED, status: "queued", activations: 0 });
+
+  it("claims its own record as any start would", () => {
+    expect(decideClaim(own(), start(), NOW, ME)).toMatchObject({ do: "claim", next: { status: "running", activations: 1 } });
+  });
+
+  it("reads the record again at once while it is on its way, then after doubling waits, then naks", () => {
+    const waits = Array.from({ length: MAX_RECORD_REREADS }, (_, rereads) => decideClaim(undefined, start(rereads), NOW, ME));
+    expect(waits.map((decision) => decision.do === "reread" && decision.delayMs)).toEqual([0, 1, 2, 4, 8, 16, 32, 64]);
+    expect(decideClaim(undefined, start(MAX_RECORD_REREADS), NOW, ME)).toEqual({ do: "later", delayMs: MIN_RECORD_WAIT_MS, why: expect.any(String) });
+  });
+
+  it("naks with waits that grow with the message's age, never past the grace period", () => {
+    const later = (age: number) => decideClaim(undefined, { ...start(MAX_RECORD_REREADS), createdAt: NOW - age }, NOW, ME);
+    expect(later(4_000)).toMatchObject({ do: "later", delayMs: 4_000 });
+    expect(later(ORPHAN_START_GRACE_MS - 100)).toMatchObject({ do: "later", delayMs: 100 });
+    // The executor's clock behind the gateway's: a plain short wait.
+    expect(later(-5_000)).toMatchObject({ do: "later", delayMs: MIN_RECORD_WAIT_MS });
+  });
+
+  it("discards it once no gateway can still write its record", () => {
+    const old = { ...start(), createdAt: NOW - ORPHAN_START_GRACE_MS };
+    expect(decideClaim(undefined, old, NOW, ME)).toEqual({ do: "discard", why: expect.stringContaining("never appeared") });
+  });
+
+  it("waits for its own record beside another create's of the same id, which it never runs or expires", () => {
+    for (const status of ["queued", "sleeping", "complete", "terminated"] as const) {
+      const other = record({ createdAt: CREATED - 5_000, status, updatedAt: NOW - RETENTION.errorMs * 2 });
+      expect(decideClaim(other, start(), NOW, ME).do).toBe("reread");
+      expect(decideClaim(other, { ...start(), createdAt: NOW - ORPHAN_START_GRACE_MS }, NOW, ME).do).toBe("discard");
+    }
+  });
+
+  it("gives the discarded start's slot back only if its create certainly never wrote the record (a deletion gave it back)", () => {
+    const margin = ORPHAN_START_GRACE_MS - CREATE_DEADLINE_MS;
+    expect(discardReleasesSlot({ kind: "never" }, CREATED)).toBe(true);
+    // Deleted while the start waited in a backlog: whoever deleted it gave the slot back.
+    expect(discardReleasesSlot({ kind: "removed", at: CREATED + 60_000 }, CREATED)).toBe(false);
+    expect(discardReleasesSlot({ kind: "removed", at: CREATED - margin + 1 }, CREATED)).toBe(false);
+    // A removal, or another create's record, from before this create began: this one never wrote.
+    expect(discardReleasesSlot({ kind: "removed", at: CREATED - margin - 1 }, CREATED)).toBe(true);
+    expect(discardReleasesSlot({ kind: "record", createdAt: CREATED - margin - 1 }, CREATED)).toBe(true);
+    // Another create's record from after it: this one's may have been written and deleted before.
+    expect(discardReleasesSlot({ kind: "record", createdAt: CREATED + 1_000 }, CREATED)).toBe(false);
+  });
+
+  it("leaves messages without a createdAt (older gateways' starts, every other reason) to the record", () => {
+    expect(decideClaim(undefined, { reason: "start", seq: 1 }, NOW, ME).do).toBe("drop");
+    expect(decideClaim(record({ createdAt: 1 }), { reason: "start", seq: 1 }, NOW, ME).do).toBe("claim");
   });
 });
 

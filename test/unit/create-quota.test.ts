@@ -4,9 +4,9 @@
  * combines them, and the reconciliation that gives back slots leaked by crashes.
  */
 import { describe, expect, it } from "vitest";
-import { FINAL_STATUSES, INSTANCE_STATUSES, type InstanceRecord, type QuotaRecord } from "../../contract/mod.ts";
+import { CREATE_DEADLINE_MS, FINAL_STATUSES, INSTANCE_STATUSES, type InstanceRecord, type QuotaRecord } from "../../contract/mod.ts";
 import { decideAdmission, INSTANCE_LIMIT_RETRY_AFTER_MS } from "../../infra/quota/admission.ts";
-import { becomesFinal, liveInstances, reconcileSlots, releaseSlots, reserveSlots } from "../../infra/quota/instance-slots.ts";
+import { becomesFinal, liveInstances, reconcileSlots, releaseDiscardedStart, releaseSlots, reserveSlots } from "../../infra/quota/instance-slots.ts";
 import { fullBucket, refill, takeTokens } from "../../infra/quota/token-bucket.ts";
 
 const T0 = 1_700_000_000_000;
@@ -127,5 +127,32 @@ describe("reconciliation", () => {
     const reconciled = reconcileSlots(atStart, 1, now);
     expect(reconciled.admitted).toBe(12);
     expect(reconciled.released).toBeGreaterThanOrEqual(4);
+  });
+});
+
+describe("a start discarded without its record (contract/create-order.ts)", () => {
+  it("gives its slot back when no recount began since the slot was reserved", () => {
+    const now = quota({ admitted: 10, released: 2, reconciledAt: T0 });
+    expect(liveInstances(releaseDiscardedStart(now, T0 + CREATE_DEADLINE_MS + 1)!)).toBe(7);
+  });
+
+  it("leaves the slot to a recount that began after it may have been reserved: that recount found no record for it", () => {
+    // The slot was reserved at most CREATE_DEADLINE_MS before the start's createdAt.
+    const recounted = quota({ admitted: 10, released: 2, reconciledAt: T0 });
+    expect(releaseDiscardedStart(recounted, T0 + CREATE_DEADLINE_MS)).toBeUndefined();
+    expect(releaseDiscardedStart(recounted, T0 + 1)).toBeUndefined();
+    expect(releaseDiscardedStart(recounted, T0 - 60_000)).toBeUndefined();
+  });
+
+  it("counts only recounts, not the record's creation (counted before any of its reservations); records from before read reconciledAt", () => {
+    const fresh = quota({ admitted: 4, reconciledAt: T0, recountedAt: 0 });
+    expect(liveInstances(releaseDiscardedStart(fresh, T0 + 1)!)).toBe(3);
+    const recounted = quota({ admitted: 4, reconciledAt: T0, recountedAt: T0 });
+    expect(releaseDiscardedStart(recounted, T0 + 1)).toBeUndefined();
+  });
+
+  it("never releases below zero live", () => {
+    const empty = quota({ admitted: 3, released: 3, reconciledAt: T0 });
+    expect(liveInstances(releaseDiscardedStart(empty, T0 + CREATE_DEADLINE_MS + 1)!)).toBe(0);
   });
 });

@@ -9,6 +9,8 @@ import {
   newestPosition,
   type IndexEntry,
 } from "../../infra/index-chunks.ts";
+import { indexedRecord } from "../../infra/instance-listing.ts";
+import { instanceRecord } from "../helpers/instance-record.ts";
 
 const entries = (from: number, count: number): IndexEntry[] => Array.from({ length: count }, (_, i) => [`i${from + i}`, from + i] as const);
 
@@ -48,5 +50,19 @@ describe("listing positions and cursors", () => {
     expect(decodeCursor(encodeCursor({ chunk: 12, index: 499 }))).toEqual({ chunk: 12, index: 499 });
     expect(decodeCursor(encodeCursor({ chunk: 0, index: INDEX_CHUNK_SIZE }))).toEqual({ chunk: 0, index: INDEX_CHUNK_SIZE });
     for (const bad of ["", "1", "a.b", "1.2.3", "-1.0", "01.2", "1.501", "1.9999", "1e3.1"]) expect(decodeCursor(bad), bad).toBeUndefined();
+  });
+});
+
+describe("an index entry and its record", () => {
+  const record = (createdAt: number) => instanceRecord({ id: "order-1", createdAt });
+
+  it("lists the record of the create that wrote the entry", () => {
+    expect(indexedRecord(["order-1", 1_000], record(1_000))).toEqual(record(1_000));
+  });
+
+  it("skips an entry whose create never wrote its record, when the id's record is another create's", () => {
+    // Indexed before the record, then the gateway died (or the id was taken); or the instance was
+    // deleted and created again, which has an entry of its own: never listed twice.
+    expect(indexedRecord(["order-1", 1_000], record(2_000))).toBeUndefined();
   });
 });
