@@ -3,6 +3,8 @@ import type { NatsConnection } from "@nats-io/nats-core";
 import { connect } from "@nats-io/transport-node";
 // Stops nats.js from building an Error on every completed request (see the module).
 import "./nats-request-settle.ts";
+// Sends queued by many tasks in a row leave in one socket write (see the module).
+import "./nats-write-batching.ts";
 
 /**
  * The servers in `KILN_NATS_URL`: one URL or a comma-separated list (every node of a cluster, so a
