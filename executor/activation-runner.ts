@@ -38,6 +38,7 @@ import { serviceLogger, type Logger } from "../infra/logger.ts";
 import { becomesFinal, type QuotaStore } from "../infra/quota/mod.ts";
 import { remapStack } from "../infra/stack-trace.ts";
 import { withdrawWork } from "../infra/work-queue.ts";
+import { delay } from "../infra/delay.ts";
 import type { ArtifactCache, LoadedArtifact } from "./artifact-cache.ts";
 import type { ConcurrencySlots, SlotSeat } from "./concurrency-slots.ts";
 import type { ControlBoard } from "./control-board.ts";
@@ -190,7 +191,7 @@ export class ActivationRunner {
             message.nak(decision.delayMs);
             return undefined;
           case "reread":
-            if (decision.delayMs > 0) await sleep(decision.delayMs);
+            if (decision.delayMs > 0) await delay(decision.delayMs);
             rereads++;
             continue;
           case "discard":
@@ -519,8 +520,6 @@ export class ActivationRunner {
     if (settlement.event === "complete" || settlement.event === "errored") deps.metrics.instanceFinished(settlement.event);
   }
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Milliseconds to 0.01 ms: finer is noise, coarser hides warm activations. */
 function round(ms: number): number {

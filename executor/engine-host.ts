@@ -17,6 +17,7 @@ import {
   type SerializedError,
   type StepRecord,
 } from "../contract/mod.ts";
+import { delay } from "../infra/delay.ts";
 import { AlreadyExistsError } from "../infra/errors.ts";
 import type { InboxEvent } from "../infra/inbox.ts";
 import type { InstanceJournal, JournalStore } from "../infra/journal-store.ts";
@@ -74,8 +75,6 @@ interface RunningStep {
   timeoutMs: number;
   timer: ReturnType<typeof setTimeout>;
 }
-
-const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export class EngineHost {
   suspension: Suspension | undefined;
@@ -157,21 +156,28 @@ export class EngineHost {
     if (this.disposed) return;
     try {
       const request = parseEngineRequest(requestJson);
+      if (request.op !== "step") throw new ProtocolError("engine.call request", `a '${request.op}' request was sent as a permitted step start`);
+      this.refuseRecordedStep(request);
       const refusal = this.permitRefusal(request);
       if (refusal !== undefined) throw new ProtocolError("engine.call request", refusal);
-      const step = request as Extract<EngineRequest, { op: "step" }>;
-      this.timeouts.set(step.key, step.timeoutMs);
-      this.beginAttempt(step, 1);
+      this.timeouts.set(request.key, request.timeoutMs);
+      this.beginAttempt(request, 1);
     } catch (error) {
       if (!(error instanceof ProtocolError)) throw error;
       this.refuse(error);
     }
   }
 
-  private permitRefusal(request: EngineRequest): string | undefined {
-    if (request.op !== "step") return `a '${request.op}' request was sent as a permitted step start`;
+  /** A step the guest asks to run, or started under its permit, must not be one the journal holds. */
+  private refuseRecordedStep(step: Extract<EngineRequest, { op: "step" }>): void {
+    if (this.recordedKeys.has(step.key)) {
+      throw new ProtocolError("engine.call request", `step "${step.name}" (key ${step.key}) is already in the journal; replay it from the activation request`);
+    }
+  }
+
+  /** What a start under the step permit may not be, beyond a recorded step. */
+  private permitRefusal(request: Extract<EngineRequest, { op: "step" }>): string | undefined {
     const what = `step "${request.name}" (key ${request.key}) was started under a step permit`;
-    if (this.recordedKeys.has(request.key)) return `${what}, but it is already in the journal; replay it from the activation request`;
     if (this.journal.attempts.has(request.key)) return `${what}, but it has earlier attempts: its next one must be asked for`;
     if (request.timeoutMs > this.deps.stepTimeoutMaxMs) return `${what} with a timeout over the tenant's limit`;
     if (this.running) return `${what} while step "${this.running.name}" runs`;
@@ -231,12 +237,7 @@ export class EngineHost {
       case "random":
         return { action: "random", bytes: Array.from(crypto.getRandomValues(new Uint8Array(request.bytes))) };
       case "step":
-        if (this.recordedKeys.has(request.key)) {
-          throw new ProtocolError(
-            "engine.call request",
-            `step "${request.name}" (key ${request.key}) is already in the journal; replay it from the activation request`,
-          );
-        }
+        this.refuseRecordedStep(request);
         if (request.timeoutMs > this.deps.stepTimeoutMaxMs) return this.refuseTimeout(request);
         this.timeouts.set(request.key, request.timeoutMs);
         return this.resumeStep(request);

@@ -8,6 +8,7 @@
 import { readFileSync } from "node:fs";
 import { link, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { delay } from "./delay.ts";
 
 const STORE_LOCK_FILE = "kiln-nats-server.lock";
 /** Its supervisor stops an orphaned server within a second or two; then it is killed. */
@@ -116,7 +117,7 @@ async function readLock(file: string): Promise<LockRecord | undefined> {
 async function stopOrphan(server: ProcessId): Promise<void> {
   for (let waitedMs = 0; waitedMs < ORPHAN_EXIT_WAIT_MS; waitedMs += POLL_MS) {
     if (!isRunning(server)) return;
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    await delay(POLL_MS);
   }
   try {
     process.kill(-server.pid, "SIGKILL");

@@ -19,6 +19,7 @@ import { componentLogger } from "../logger.ts";
 import { decideAdmission, type Admission, type AdmissionRequest, type CreateLimits } from "./admission.ts";
 import { reconcileSlots, releaseDiscardedStart, releaseSlots } from "./instance-slots.ts";
 import { fullBucket } from "./token-bucket.ts";
+import { delay } from "../delay.ts";
 
 export interface QuotaStoreOptions {
   /** How many of the tenant's instances are live now, read from the instance records (a full scan). */
@@ -141,9 +142,9 @@ export class QuotaStore {
       if (await this.write(tenant, claimed, stored.revision)) atStart = claimed;
     }
     if (!atStart) return;
-    await sleep(this.reconcileGraceMs);
+    await delay(this.reconcileGraceMs);
     const counted = await this.options.countLive(tenant);
-    await sleep(this.reconcileGraceMs);
+    await delay(this.reconcileGraceMs);
     for (let attempt = 0; attempt < MAX_CAS_TRIES; attempt++) {
       const stored = await this.get(tenant);
       if (!stored) return;
@@ -224,5 +225,3 @@ export class QuotaStore {
     return stored;
   }
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
