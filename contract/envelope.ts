@@ -33,6 +33,21 @@ export const envelopeSchema = z.object({
    * every other message, and on starts queued after their record by gateways from before.
    */
   createdAt: z.number().int().nonnegative().optional(),
+  /**
+   * On a `resume` or `restart` queued before its record change (see lifecycle-order.ts): the KV
+   * revision of the record it was decided from, which an executor applies it to if the gateway has
+   * not yet; for a restart also the generation it starts, the steps it keeps from the last one and
+   * the inbox sequence from which events are the new run's (those below it are purged).
+   * Absent on every other message, and on those queued after their change by gateways from before.
+   */
+  change: z
+    .object({
+      fromRevision: z.number().int().positive(),
+      generation: z.number().int().positive().optional(),
+      keptSteps: z.number().int().nonnegative().optional(),
+      eventsFrom: z.number().int().positive().optional(),
+    })
+    .optional(),
 });
 export type Envelope = z.infer<typeof envelopeSchema>;
 

@@ -2,6 +2,7 @@ export * from "./names.ts";
 export * from "./duration.ts";
 export * from "./envelope.ts";
 export * from "./create-order.ts";
+export * from "./lifecycle-order.ts";
 export * from "./instance.ts";
 export * from "./journal.ts";
 export * from "./protocol.ts";

@@ -45,7 +45,7 @@ import type { ControlBoard } from "./control-board.ts";
 import type { CpuWatchdog } from "./cpu-watchdog.ts";
 import { decideClaim } from "./decisions/claim.ts";
 import type { RetentionPolicy } from "./decisions/retention.ts";
-import { purgeInstanceData, removeInstance, type InstanceRemovalDeps } from "../infra/instance-removal.ts";
+import { purgeEarlierGenerations, purgeInstanceData, removeInstance, type InstanceRemovalDeps } from "../infra/instance-removal.ts";
 import { markConcurrencyWait } from "./decisions/concurrency-slot.ts";
 import { discardReleasesSlot } from "./decisions/start-without-record.ts";
 import type { LeaseHolder } from "./decisions/lease.ts";
@@ -163,11 +163,11 @@ export class ActivationRunner {
     const { instances, owner, config, settings } = this.deps;
     const ref = instanceRef({ ...envelope, id: envelope.instance });
     const retention = this.retentionOf(envelope.tenant);
-    const { reason, createdAt } = envelope;
+    const { reason, createdAt, change } = envelope;
     let rereads = 0;
     for (;;) {
       const stored = await instances.get(ref);
-      const decision = decideClaim(stored?.record, { reason, seq: message.seq, createdAt, rereads }, this.now(), {
+      const decision = decideClaim(stored, { reason, seq: message.seq, createdAt, rereads, change }, this.now(), {
         owner,
         leaseMs: config.leaseMs,
         retention,
@@ -206,6 +206,9 @@ export class ActivationRunner {
             await instances.replace(decision.next, stored!.revision);
             message.nak(decision.delayMs);
             return undefined;
+          case "apply":
+            await this.applyChange(stored!.record, decision.next, stored!.revision, change?.eventsFrom, decision.why);
+            continue;
           case "claim":
             return await instances.replace(decision.next, stored!.revision);
         }
@@ -213,6 +216,21 @@ export class ActivationRunner {
         if (!(error instanceof RevisionConflictError)) throw error;
       }
     }
+  }
+
+  /**
+   * Writes the resume or restart a message carries in place of the gateway that queued it (it died,
+   * or is a moment behind: contract/lifecycle-order.ts); after a restart, purges what the runs
+   * before it left, as the gateway would have.
+   */
+  private async applyChange(record: InstanceRecord, next: InstanceRecord, revision: number, eventsFrom: number | undefined, why: string): Promise<void> {
+    await this.deps.instances.replace(next, revision);
+    const ref = instanceRef(record);
+    this.log.debug(
+      { tenant: ref.tenant, workflow: ref.workflow, instance: ref.instance, generation: next.generation },
+      `applied a ${next.generation > record.generation ? "restart" : "resume"}: ${why}`,
+    );
+    if (next.generation > record.generation) await purgeEarlierGenerations(this.removal, ref, next.generation, eventsFrom);
   }
 
   /**
@@ -313,7 +331,7 @@ export class ActivationRunner {
       engine = new EngineHost(
         {
           journal: deps.journal,
-          readInbox: () => readInbox(deps.resources.js, ref),
+          readInbox: () => readInbox(deps.resources.js, ref, record.generation),
           now: this.now,
           holdMs: deps.config.holdMs,
           log: (level, text) => log(level, text, "engine"),

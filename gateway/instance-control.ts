@@ -16,6 +16,8 @@ import {
   FINAL_STATUSES,
   isLeaseLive,
   Keys,
+  restartedRecord,
+  resumedRecord,
   stepKey,
   stepOccurrence,
   Subjects,
@@ -29,10 +31,10 @@ import {
   type WorkflowEvent,
 } from "../contract/mod.ts";
 import { AlreadyExistsError, RevisionConflictError } from "../infra/errors.ts";
-import { purgeInbox, sendEvent } from "../infra/inbox.ts";
+import { nextInboxSequence, purgeInbox, sendEvent } from "../infra/inbox.ts";
 import type { InstanceIndex } from "../infra/instance-index.ts";
-import { removeInstance } from "../infra/instance-removal.ts";
-import type { InstanceStore, StoredInstance } from "../infra/instance-store.ts";
+import { purgeEarlierGenerations, removeInstance } from "../infra/instance-removal.ts";
+import type { InstanceStore } from "../infra/instance-store.ts";
 import type { JournalStore } from "../infra/journal-store.ts";
 import { encodeJson } from "../infra/json-codec.ts";
 import { serviceLogger } from "../infra/logger.ts";
@@ -42,10 +44,11 @@ import { badRequest, conflict, HttpError, notFound, tooManyRequests } from "./er
 import { ErrorCode } from "../contract/mod.ts";
 
 /**
- * The JetStream message id of a restart's first work message: a restart retried by the client within
- * the stream's duplicate window enqueues it once. (A create's start has none: see `enqueueStart`.)
+ * The JetStream message id of a resume or restart: the change decided from one revision of the
+ * record is queued once, however often its publish is retried within the stream's duplicate window.
+ * (A create's start has none: see `enqueueStart`.)
  */
-const restartMessageId = (ref: InstanceRef, generation: number) => `${Keys.instance(ref)}.g${generation}.restart`;
+const changeMessageId = (ref: InstanceRef, revision: number, reason: "resume" | "restart") => `${Keys.instance(ref)}.r${revision}.${reason}`;
 
 /** A create that could not write its record in time: nothing was created (contract/create-order.ts). */
 function overDeadline(id: string): HttpError {
@@ -56,8 +59,8 @@ function overDeadline(id: string): HttpError {
 /** A delete races the instance's own progress at most this often before it gives up. */
 const MAX_REMOVE_TRIES = 10;
 
-/** A restart decides again when the instance finished or restarted under it; this often at most. */
-const MAX_RESTART_TRIES = 5;
+/** A resume or restart decides again when the instance changed under it; this often at most. */
+const MAX_CHANGE_TRIES = 5;
 
 export type LifecycleAction = "pause" | "resume" | "terminate" | "restart";
 
@@ -229,7 +232,7 @@ export class InstanceControl {
       throw conflict(`instance '${id}' is ${stored.record.status}; it accepts no more events`);
     }
     const event: WorkflowEvent = { type, payload, timestamp: Date.now() };
-    await sendEvent(this.deps.js, ref, event);
+    await sendEvent(this.deps.js, ref, event, stored.record.generation);
     await this.enqueue(stored.record, "event");
   }
 
@@ -263,74 +266,82 @@ export class InstanceControl {
     return stored.record;
   }
 
+  /**
+   * Resumes a paused instance: queues its `resume` before it changes the record
+   * (contract/lifecycle-order.ts), so a gateway killed in between leaves the change to the executor
+   * that takes the message. A pause not yet applied by its running activation is simply withdrawn.
+   */
   private async resume(ref: InstanceRef): Promise<InstanceRecord> {
     const id = ref.instance;
-    let enqueueResume = false;
-    const stored = await this.deps.instances.modify(ref, (record) => {
-      enqueueResume = false;
+    for (let attempt = 0; attempt < MAX_CHANGE_TRIES; attempt++) {
+      const current = await this.deps.instances.get(ref);
+      if (!current) throw notFound(`instance '${id}'`);
+      const { record, revision } = current;
       if (FINAL_STATUSES.has(record.status)) throw conflict(`instance '${id}' is ${record.status}; only a paused instance can be resumed`);
-      if (record.control === "pause") return { ...record, control: undefined, updatedAt: Date.now() };
-      // Queued and not running: the resume that queued it may have died before its message went out
-      // (the record is written first), so a retried resume queues one again. A spare one is harmless.
-      if (record.status === "queued" && !isLeaseLive(record, Date.now())) {
-        enqueueResume = true;
-        return undefined;
-      }
-      if (record.status !== "paused") return undefined;
-      enqueueResume = true;
-      return { ...record, status: "queued", updatedAt: Date.now() };
-    });
-    if (!stored) throw notFound(`instance '${id}'`);
-    if (enqueueResume) await this.enqueue(stored.record, "resume");
-    return stored.record;
+      let next: InstanceRecord | undefined;
+      if (record.control === "pause") next = { ...record, control: undefined, updatedAt: Date.now() };
+      else if (record.status === "paused") {
+        await this.enqueue(record, "resume", changeMessageId(ref, revision, "resume"), { fromRevision: revision });
+        next = resumedRecord(record, Date.now());
+      } else return record;
+      const written = await this.replaceUnlessChanged(next, revision);
+      // Else an executor took the message first and resumed it, or the instance changed: decide again.
+      if (written) return written;
+    }
+    throw conflict(`instance '${id}' kept changing while this resume was deciding; try again`);
   }
 
+  /**
+   * Starts the instance's next generation: queues its `restart` before it changes the record
+   * (contract/lifecycle-order.ts). A final instance runs again, so it needs a quota slot, taken
+   * before the message goes out.
+   */
   private async restart(ref: InstanceRef, from?: StepAddress): Promise<InstanceRecord> {
     const kept = from === undefined ? undefined : await this.stepsBefore(ref, from);
-    // The kept steps are in place before the record names the new generation: from that moment any
-    // work message (an event, say) may start its first activation, which must find them whole.
+    const keptSteps = kept?.steps.length ?? 0;
+    // The kept steps are in place before the message names the new generation: from that moment an
+    // executor may apply the restart and start its first activation, which must find them whole.
     if (kept) await this.deps.journal.copySteps(ref, kept.generation + 1, kept.steps, kept.attempts);
-    for (let attempt = 0; attempt < MAX_RESTART_TRIES; attempt++) {
+    for (let attempt = 0; attempt < MAX_CHANGE_TRIES; attempt++) {
       const current = await this.deps.instances.get(ref);
       if (!current) throw notFound(`instance '${ref.instance}'`);
-      // A final instance runs again: it needs a slot, taken before the record changes.
-      const needsSlot = FINAL_STATUSES.has(current.record.status);
+      const { record, revision } = current;
+      if (kept && record.generation !== kept.generation) throw conflict(`instance '${ref.instance}' was restarted meanwhile; look at its steps and try again`);
+      const needsSlot = FINAL_STATUSES.has(record.status);
       if (needsSlot) await this.admit(ref.tenant, { slots: 1, creates: 0 });
-      let finalChanged = false;
-      let stored: StoredInstance | undefined;
-      try {
-        stored = await this.deps.instances.modify(ref, (record) => {
-          if (kept && record.generation !== kept.generation)
-            throw conflict(`instance '${ref.instance}' was restarted meanwhile; look at its steps and try again`);
-          finalChanged = FINAL_STATUSES.has(record.status) !== needsSlot;
-          return finalChanged ? undefined : restarted(record, kept?.steps.length ?? 0);
-        });
-      } catch (error) {
-        if (needsSlot) await this.releaseSlots(ref.tenant, 1);
-        throw error;
+      const next = restartedRecord(record, keptSteps, Date.now());
+      const eventsFrom = await nextInboxSequence(this.deps.jsm);
+      // A publish that failed may still have landed and be applied: its slot stays taken (high,
+      // never low) until the tenant's next recount.
+      await this.enqueue(record, "restart", changeMessageId(ref, revision, "restart"), {
+        fromRevision: revision,
+        generation: next.generation,
+        keptSteps,
+        eventsFrom,
+      });
+      const written = await this.replaceUnlessChanged(next, revision);
+      if (written) {
+        await purgeEarlierGenerations(this.deps, ref, next.generation, eventsFrom);
+        return written;
       }
-      if (!stored) {
-        if (needsSlot) await this.releaseSlots(ref.tenant, 1);
-        throw notFound(`instance '${ref.instance}'`);
-      }
-      // It finished or was restarted by someone else meanwhile: decide again with what it is now.
-      if (finalChanged) {
-        if (needsSlot) await this.releaseSlots(ref.tenant, 1);
-        continue;
-      }
-      return this.startGeneration(ref, stored.record);
+      const now = await this.deps.instances.get(ref);
+      // An executor took the message first and applied it (and purged after it).
+      if (now?.record.generation === next.generation) return now.record;
+      // The record moved past the revision the message names, so it can never apply: its slot comes back.
+      if (needsSlot) await this.releaseSlots(ref.tenant, 1);
+      if (!now) throw notFound(`instance '${ref.instance}'`);
     }
     throw conflict(`instance '${ref.instance}' kept finishing and restarting while this restart was deciding; try again`);
   }
 
-  private async startGeneration(ref: InstanceRef, record: InstanceRecord): Promise<InstanceRecord> {
-    const { generation } = record;
-    await purgeInbox(this.deps.jsm, ref);
-    await this.enqueue(record, "restart", restartMessageId(ref, generation));
-    // An activation still running the old generation notices on its next lease renewal; whatever it
-    // writes lands under the old generation's keys, which nothing reads any more.
-    await this.deps.journal.purgeInstance(ref, generation);
-    return record;
+  /** Writes `next` over the record at `revision`; `undefined` if the record has changed since. */
+  private async replaceUnlessChanged(next: InstanceRecord, revision: number): Promise<InstanceRecord | undefined> {
+    try {
+      return (await this.deps.instances.replace(next, revision)).record;
+    } catch (error) {
+      if (error instanceof RevisionConflictError) return undefined;
+      throw error;
+    }
   }
 
   /** The committed steps before `from` in the current generation; 400 if `from` is not a committed step. */
@@ -372,8 +383,8 @@ export class InstanceControl {
     this.deps.nc.publish(Subjects.control(ref), encodeJson(message));
   }
 
-  private async enqueue(record: InstanceRecord, reason: EnvelopeReason, dedupeId?: string): Promise<void> {
-    await enqueue(this.deps.js, this.envelope(record, reason), dedupeId);
+  private async enqueue(record: InstanceRecord, reason: EnvelopeReason, dedupeId?: string, change?: Envelope["change"]): Promise<void> {
+    await enqueue(this.deps.js, { ...this.envelope(record, reason), ...(change ? { change } : {}) }, dedupeId);
   }
 
   private envelope(record: InstanceRecord, reason: EnvelopeReason): Envelope {
@@ -388,17 +399,4 @@ export class InstanceControl {
       enqueuedAt: Date.now(),
     };
   }
-}
-
-/** The record of the next generation: queued, the outcome of the last run gone; `keptSteps` from a restart from a step. */
-function restarted(record: InstanceRecord, keptSteps: number): InstanceRecord {
-  const next: InstanceRecord = { ...record, status: "queued", generation: record.generation + 1, activations: 0, updatedAt: Date.now() };
-  delete next.output;
-  delete next.error;
-  delete next.control;
-  delete next.wake;
-  delete next.suspendedOn;
-  if (keptSteps > 0) next.keptSteps = keptSteps;
-  else delete next.keptSteps;
-  return next;
 }

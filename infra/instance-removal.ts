@@ -3,7 +3,7 @@
  * buffered events and its log lines. For `DELETE …/instances/:id` and for the retention timer.
  * The record goes first (compare-and-set on the revision the caller decided on), so nothing starts
  * the instance again while the rest is purged; an entry in the instance index is skipped from then
- * on (instance-listing.ts).
+ * on (instance-listing.ts). A restart leaves the record and drops only what the runs before it left.
  */
 import type { JetStreamManager } from "@nats-io/jetstream";
 import { Streams, Subjects, type InstanceRef } from "../contract/mod.ts";
@@ -30,4 +30,19 @@ export async function purgeInstanceData(deps: InstanceRemovalDeps, ref: Instance
     purgeInbox(deps.jsm, ref),
     deps.jsm.streams.purge(Streams.logs, { filter: Subjects.logs(ref.tenant, ref.workflow, ref.instance) }),
   ]);
+}
+
+/**
+ * What the runs before `generation` left: their journals, and the events sent before the restart
+ * was decided (below inbox sequence `eventsFrom`; one sent since is the new run's). Done by whoever
+ * applied the restart (contract/lifecycle-order.ts), after the record names the new generation; the
+ * new run reads neither meanwhile (journal keys carry the generation, events are stamped with it).
+ */
+export async function purgeEarlierGenerations(
+  deps: Omit<InstanceRemovalDeps, "instances">,
+  ref: InstanceRef,
+  generation: number,
+  eventsFrom: number | undefined,
+): Promise<void> {
+  await Promise.all([deps.journal.purgeInstance(ref, generation), purgeInbox(deps.jsm, ref, eventsFrom)]);
 }

@@ -3,7 +3,7 @@
  * activation. A pure function of the instance record, the message and the time; the runner does the
  * compare-and-set and settles the message.
  */
-import { FINAL_STATUSES, isLeaseLive, type EnvelopeReason, type InstanceRecord } from "../../contract/mod.ts";
+import { FINAL_STATUSES, isLeaseLive, restartedRecord, resumedRecord, type Envelope, type EnvelopeReason, type InstanceRecord } from "../../contract/mod.ts";
 import { decideExpiry, type ExpiryDecision, type RetentionPolicy } from "./retention.ts";
 import { decideStartWithoutRecord, type StartWithoutRecordDecision } from "./start-without-record.ts";
 
@@ -17,6 +17,12 @@ export type ClaimDecision =
   | { do: "later"; delayMs: number; why: string }
   /** Write `next` (compare-and-set on the revision read) and run an activation. */
   | { do: "claim"; next: InstanceRecord }
+  /**
+   * Apply the resume or restart the message carries, which its gateway has not written yet
+   * (contract/lifecycle-order.ts): write `next` (compare-and-set on the revision read), then decide
+   * again. A restart (`next` of a later generation) also purges what the runs before it left.
+   */
+  | { do: "apply"; next: InstanceRecord; why: string }
   /** A final instance: remove it, or keep its expiry timer (retention.ts). */
   | Extract<ExpiryDecision, { do: "expire" | "park" }>
   /** A start queued before its record finds none of its own: read again, later, or discard (start-without-record.ts). */
@@ -38,14 +44,27 @@ export interface ClaimMessage {
   createdAt?: number;
   /** How often this delivery has read the record again while waiting for it. @default 0 */
   rereads?: number;
+  /** The envelope's `change`: the resume or restart it carries (contract/lifecycle-order.ts). */
+  change?: Envelope["change"];
 }
 
-export function decideClaim(record: InstanceRecord | undefined, message: ClaimMessage, now: number, policy: ClaimPolicy): ClaimDecision {
+/** The instance record as read, with its KV revision. */
+export interface ReadRecord {
+  record: InstanceRecord;
+  revision: number;
+}
+
+export function decideClaim(read: ReadRecord | undefined, message: ClaimMessage, now: number, policy: ClaimPolicy): ClaimDecision {
+  const record = read?.record;
   // Before anything the record says: a record of another create of the same id is not this one's.
   if (message.createdAt !== undefined && record?.createdAt !== message.createdAt) {
     return decideStartWithoutRecord(message.createdAt, message.rereads ?? 0, now);
   }
-  if (!record) return { do: "drop", why: "the instance no longer exists" };
+  if (!read || !record) return { do: "drop", why: "the instance no longer exists" };
+  if (message.change) {
+    const changed = decideChange(read, message.reason, message.change, now);
+    if (changed) return changed;
+  }
   if (FINAL_STATUSES.has(record.status)) return decideExpiry(record, message.seq, now, policy.retention);
   if (record.status === "paused") return { do: "drop", why: "the instance is paused; resume enqueues it again" };
   // A live lease is busy whoever holds it: a message redelivered after ack_wait can reach the
@@ -66,4 +85,28 @@ export function decideClaim(record: InstanceRecord | undefined, message: ClaimMe
     ...(record.activations === undefined ? {} : { activations: record.activations + 1 }),
   };
   return { do: "claim", next };
+}
+
+/**
+ * The resume or restart a message carries, against the record as read: apply it if the record is
+ * still at the revision it was decided from, drop a restart that can no longer apply, and leave
+ * anything else (the change already written, by its gateway or another executor) to the rules for
+ * any message (`undefined`).
+ */
+function decideChange(
+  { record, revision }: ReadRecord,
+  reason: EnvelopeReason,
+  change: NonNullable<Envelope["change"]>,
+  now: number,
+): ClaimDecision | undefined {
+  const current = revision === change.fromRevision;
+  if (reason === "resume") {
+    // Not current and still paused: paused again since, which this resume came before.
+    return current && record.status === "paused" ? { do: "apply", next: resumedRecord(record, now), why: "its gateway had not resumed it yet" } : undefined;
+  }
+  if (reason !== "restart" || change.generation === undefined || record.generation >= change.generation) return undefined;
+  if (current && record.generation === change.generation - 1) {
+    return { do: "apply", next: restartedRecord(record, change.keptSteps ?? 0, now), why: "its gateway had not restarted it yet" };
+  }
+  return { do: "drop", why: "the instance changed after this restart was decided, so it never applied; its gateway decided again or gave up" };
 }

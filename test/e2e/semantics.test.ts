@@ -162,6 +162,21 @@ describe("lifecycle", () => {
     expect(lines.filter((line) => line.message === "body:step 1")).toHaveLength(2);
   });
 
+  it("gives a restart's run none of the events sent to the run before it", async () => {
+    const id = await run({ scenario: "event" });
+    await sendEvent(id, "approved", { n: "old" });
+    await acme.waitFor("sink", id, (view) => view.status === "waiting" && view.steps.length === 2);
+    // Sent to the first run, unconsumed: the new run must not take it for its first wait.
+    await sendEvent(id, "approved", { n: "old, unconsumed" });
+    expect((await lifecycle(id, "restart")).status).toBe(200);
+    // The new run waits at its first wait, where the first run's second event would satisfy it.
+    await acme.waitFor("sink", id, (view) => view.status === "waiting" && view.steps.length === 1);
+    await sendEvent(id, "approved", { n: 1 });
+    await sendEvent(id, "approved", { n: 2 });
+    const view = await acme.waitFor("sink", id, isFinished);
+    expect(view.output).toEqual({ first: { n: 1 }, second: { n: 2 } });
+  });
+
   it("lists instances newest first, by status and creation time, page by page", async () => {
     const list = async (query: string) => {
       const answer = await acme.api("GET", `/v1/tenants/acme/workflows/sink/instances?${query}`);

@@ -13,7 +13,7 @@ import type { NatsConnection } from "@nats-io/nats-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { Buckets, decodeEnvelope, Keys, ORPHAN_START_GRACE_MS, Streams, Subjects, type InstanceRecord, type QuotaRecord } from "../../contract/mod.ts";
 import { eventually } from "../helpers/eventually.ts";
-import { FAULTS_SCALE, faultsSeed, seeded } from "../helpers/faults.ts";
+import { FAULTS_SCALE, faultsSeed, killAfterWrites, seeded } from "../helpers/faults.ts";
 import { fixture, isFinished, startKiln, type TenantClient, type TestKiln } from "../helpers/kiln.ts";
 
 /** Instances, sent as batches of 100 (the most one holds), all in flight at once. */
@@ -48,13 +48,7 @@ beforeAll(async () => {
   // its index entry), so the kill lands before any record as well as between them.
   const killAfter = 1 + Math.floor(seeded(seed)() * INSTANCES * 1.5);
   const gateway = await kiln.spawnGateway();
-  let writes = 0;
-  let killed: Promise<void> | undefined;
-  const count = () => {
-    if (++writes === killAfter) killed = gateway.kill();
-  };
-  const watches = [Subjects.work("acme", WORKFLOW), `$KV.${Buckets.instances}.acme.${WORKFLOW}.>`].map((subject) => nc.subscribe(subject, { callback: count }));
-  await nc.flush();
+  const trigger = await killAfterWrites(nc, [Subjects.work("acme", WORKFLOW), `$KV.${Buckets.instances}.acme.${WORKFLOW}.>`], killAfter, gateway);
   const ids = Array.from({ length: INSTANCES }, (_, i) => `batch-${i}`);
   const api = kiln.api(acme.token, gateway.url);
   const answers = await Promise.all(
@@ -70,10 +64,9 @@ beforeAll(async () => {
     ),
   );
   // Every write has reached the counter once the flush is back (a lagging counter may kill after the answers).
-  await nc.flush();
-  expect(killed, `the batches ${answers.join(", ")} before ${killAfter} writes`).toBeDefined();
-  await killed;
-  for (const watch of watches) watch.unsubscribe();
+  await trigger.stop();
+  expect(trigger.killed, `the batches ${answers.join(", ")} before ${killAfter} writes`).toBeDefined();
+  await trigger.killed;
 
   const instances = await new Kvm(nc).open(Buckets.instances);
   for await (const key of await instances.keys(`acme.${WORKFLOW}.>`)) {

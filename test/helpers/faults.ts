@@ -5,6 +5,7 @@
  *   const churn = startExecutorChurn(kiln, { executors: 3, random: seeded(seed) });
  *   … await churn.stop(); churn.kills // when each SIGKILL landed
  */
+import type { NatsConnection } from "@nats-io/nats-core";
 import { expect } from "vitest";
 import type { ServiceProcess } from "../../infra/runtime/mod.ts";
 import type { Api, TestKiln } from "./kiln.ts";
@@ -129,4 +130,34 @@ export async function sendAccepted(api: Api, path: string, body: unknown): Promi
     expect(sent.status, JSON.stringify(sent.body)).toBe(503);
     await new Promise((resolve) => setTimeout(resolve, Number(sent.body.error.retryAfterMs)));
   }
+}
+
+export interface WriteTrigger {
+  /** The SIGKILL, once the count was reached; `undefined` while it was not. */
+  readonly killed: Promise<void> | undefined;
+  /** Stops counting (after a flush, so every write published so far was counted). */
+  stop(): Promise<void>;
+}
+
+/**
+ * SIGKILLs `service` once `killAfter` writes are stored on `subjects` (watched on `nc`): a kill
+ * that lands between two writes of one request, wherever the seed puts it.
+ */
+export async function killAfterWrites(nc: NatsConnection, subjects: readonly string[], killAfter: number, service: ServiceProcess): Promise<WriteTrigger> {
+  let writes = 0;
+  let killed: Promise<void> | undefined;
+  const count = () => {
+    if (++writes === killAfter) killed = service.kill();
+  };
+  const watches = subjects.map((subject) => nc.subscribe(subject, { callback: count }));
+  await nc.flush();
+  return {
+    get killed() {
+      return killed;
+    },
+    async stop() {
+      await nc.flush();
+      for (const watch of watches) watch.unsubscribe();
+    },
+  };
 }

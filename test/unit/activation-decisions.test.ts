@@ -5,8 +5,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { instanceRecord } from "../helpers/instance-record.ts";
-import { CREATE_DEADLINE_MS, ErrorCode, ORPHAN_START_GRACE_MS, PlatformError, type InstanceRecord } from "../../contract/mod.ts";
-import { BUSY_RETRY_MS, decideClaim } from "../../executor/decisions/claim.ts";
+import { CREATE_DEADLINE_MS, ErrorCode, ORPHAN_START_GRACE_MS, PlatformError, restartedRecord, type InstanceRecord } from "../../contract/mod.ts";
+import { BUSY_RETRY_MS, decideClaim, type ClaimMessage } from "../../executor/decisions/claim.ts";
 import { discardReleasesSlot, MAX_RECORD_REREADS, MIN_RECORD_WAIT_MS } from "../../executor/decisions/start-without-record.ts";
 import { isHolder, leavesRoomForStep, renewLease, stepPermitUntil, type LeaseHolder } from "../../executor/decisions/lease.ts";
 import { workflowCpuLimitError } from "../../executor/decisions/cpu-budget.ts";
@@ -17,6 +17,13 @@ const NOW = 1_000_000;
 const LEASE_MS = 3_000;
 const RETENTION = { successMs: 7 * 86_400_000, errorMs: 86_400_000 };
 const ME = { owner: "executor-me", leaseMs: LEASE_MS, retention: RETENTION };
+
+/** The KV revision the records below are read at. */
+const REVISION = 40;
+
+/** Decides on `current` as read at `REVISION`. */
+const decide = (current: InstanceRecord | undefined, message: ClaimMessage, now: number, policy: typeof ME, revision = REVISION) =>
+  decideClaim(current && { record: current, revision }, message, now, policy);
 
 function record(overrides: Partial<InstanceRecord> = {}): InstanceRecord {
   return instanceRecord({ createdAt: NOW - 10_000, ...overrides });
@@ -42,7 +49,7 @@ const sleep: ActivationOutcome = { kind: "suspended", suspension: { kind: "sleep
 
 describe("claim", () => {
   it("claims a queued instance: running, leased to this executor, one more activation", () => {
-    const decision = decideClaim(record(), { reason: "start", seq: 7 }, NOW, ME);
+    const decision = decide(record(), { reason: "start", seq: 7 }, NOW, ME);
     expect(decision).toEqual({
       do: "claim",
       next: expect.objectContaining({ status: "running", activations: 1, updatedAt: NOW, lease: { owner: ME.owner, expiresAt: NOW + LEASE_MS } }),
@@ -50,42 +57,42 @@ describe("claim", () => {
   });
 
   it("drops a message for a deleted or paused instance, or a finished one whose expiry another message carries", () => {
-    expect(decideClaim(undefined, { reason: "start", seq: 1 }, NOW, ME).do).toBe("drop");
-    expect(decideClaim(record({ status: "paused" }), { reason: "event", seq: 1 }, NOW, ME).do).toBe("drop");
+    expect(decide(undefined, { reason: "start", seq: 1 }, NOW, ME).do).toBe("drop");
+    expect(decide(record({ status: "paused" }), { reason: "event", seq: 1 }, NOW, ME).do).toBe("drop");
     for (const status of ["complete", "errored", "terminated"] as const) {
-      expect(decideClaim(record({ status, wake: { at: NOW + 5_000, carrierSeq: 9 } }), { reason: "event", seq: 1 }, NOW, ME).do).toBe("drop");
+      expect(decide(record({ status, wake: { at: NOW + 5_000, carrierSeq: 9 } }), { reason: "event", seq: 1 }, NOW, ME).do).toBe("drop");
     }
   });
 
   it("keeps a finished instance until its retention runs out, then expires it", () => {
     const complete = record({ status: "complete", updatedAt: NOW - 1_000, wake: { at: NOW + 5_000, carrierSeq: 9 } });
-    expect(decideClaim(complete, { reason: "wake", seq: 9 }, NOW, ME)).toEqual({ do: "later", delayMs: 5_000, why: expect.any(String) });
-    expect(decideClaim(complete, { reason: "wake", seq: 9 }, NOW + 5_000, ME)).toEqual({ do: "expire" });
+    expect(decide(complete, { reason: "wake", seq: 9 }, NOW, ME)).toEqual({ do: "later", delayMs: 5_000, why: expect.any(String) });
+    expect(decide(complete, { reason: "wake", seq: 9 }, NOW + 5_000, ME)).toEqual({ do: "expire" });
     // Any message may find it due: whichever comes first removes it.
-    expect(decideClaim(complete, { reason: "event", seq: 3 }, NOW + 6_000, ME)).toEqual({ do: "expire" });
+    expect(decide(complete, { reason: "event", seq: 3 }, NOW + 6_000, ME)).toEqual({ do: "expire" });
   });
 
   it("makes a message the expiry timer of an instance made final without one (terminated while idle)", () => {
     const terminated = record({ status: "terminated", updatedAt: NOW - 1_000 });
-    expect(decideClaim(terminated, { reason: "wake", seq: 4 }, NOW, ME)).toEqual({
+    expect(decide(terminated, { reason: "wake", seq: 4 }, NOW, ME)).toEqual({
       do: "park",
       next: { ...terminated, wake: { at: NOW - 1_000 + RETENTION.errorMs, carrierSeq: 4 } },
       delayMs: RETENTION.errorMs - 1_000,
     });
     // The instance's own retention wins over the tenant's.
     const own = record({ status: "complete", updatedAt: NOW - 1_000, retention: { successMs: 500 } });
-    expect(decideClaim(own, { reason: "wake", seq: 4 }, NOW, ME)).toEqual({ do: "expire" });
+    expect(decide(own, { reason: "wake", seq: 4 }, NOW, ME)).toEqual({ do: "expire" });
   });
 
   it("waits while any lease is live, its own executor's included (a redelivery while the first copy runs)", () => {
     for (const owner of ["executor-other", ME.owner]) {
-      const decision = decideClaim(record({ status: "running", lease: { owner, expiresAt: NOW + 1 } }), { reason: "start", seq: 1 }, NOW, ME);
+      const decision = decide(record({ status: "running", lease: { owner, expiresAt: NOW + 1 } }), { reason: "start", seq: 1 }, NOW, ME);
       expect(decision).toEqual({ do: "later", delayMs: BUSY_RETRY_MS, why: expect.any(String) });
     }
   });
 
   it("takes over an instance whose lease has expired", () => {
-    const decision = decideClaim(
+    const decision = decide(
       record({ status: "running", activations: 3, lease: { owner: "executor-dead", expiresAt: NOW } }),
       { reason: "start", seq: 1 },
       NOW,
@@ -96,20 +103,55 @@ describe("claim", () => {
 
   it("delays the timer's carrier when it arrives early, and never fires it before it is due", () => {
     const sleeping = record({ status: "sleeping", wake: { at: NOW + 5_000, carrierSeq: 9 } });
-    expect(decideClaim(sleeping, { reason: "start", seq: 9 }, NOW, ME)).toEqual({ do: "later", delayMs: 5_000, why: expect.any(String) });
-    expect(decideClaim(sleeping, { reason: "start", seq: 9 }, NOW + 5_000, ME).do).toBe("claim");
+    expect(decide(sleeping, { reason: "start", seq: 9 }, NOW, ME)).toEqual({ do: "later", delayMs: 5_000, why: expect.any(String) });
+    expect(decide(sleeping, { reason: "start", seq: 9 }, NOW + 5_000, ME).do).toBe("claim");
   });
 
   it("drops a stale message for a sleeping instance, but lets an event or a resume wake it early", () => {
     const sleeping = record({ status: "sleeping", wake: { at: NOW + 5_000, carrierSeq: 9 } });
-    for (const reason of ["start", "wake", "retry", "restart"] as const) expect(decideClaim(sleeping, { reason, seq: 10 }, NOW, ME).do).toBe("drop");
-    for (const reason of ["event", "resume"] as const) expect(decideClaim(sleeping, { reason, seq: 10 }, NOW, ME).do).toBe("claim");
+    for (const reason of ["start", "wake", "retry", "restart"] as const) expect(decide(sleeping, { reason, seq: 10 }, NOW, ME).do).toBe("drop");
+    for (const reason of ["event", "resume"] as const) expect(decide(sleeping, { reason, seq: 10 }, NOW, ME).do).toBe("claim");
   });
 
   it("keeps counting nothing for records written before activations were counted", () => {
-    const decision = decideClaim(record({ activations: undefined }), { reason: "start", seq: 1 }, NOW, ME);
+    const decision = decide(record({ activations: undefined }), { reason: "start", seq: 1 }, NOW, ME);
     expect(decision.do).toBe("claim");
     expect(decision.do === "claim" && decision.next.activations).toBeUndefined();
+  });
+});
+
+describe("claim of a resume or restart queued before its record change (contract/lifecycle-order.ts)", () => {
+  const paused = () => record({ status: "paused", generation: 2, updatedAt: NOW - 5_000 });
+  const resume = { reason: "resume" as const, seq: 8, change: { fromRevision: REVISION } };
+  const restart = (keptSteps = 0) => ({ reason: "restart" as const, seq: 8, change: { fromRevision: REVISION, generation: 3, keptSteps, eventsFrom: 77 } });
+
+  it("resumes a paused instance still at the revision the resume was decided from, then decides again", () => {
+    expect(decide(paused(), resume, NOW, ME)).toEqual({ do: "apply", next: { ...paused(), status: "queued", updatedAt: NOW }, why: expect.any(String) });
+  });
+
+  it("drops a resume whose instance was paused again since, and runs one whose resume is already written", () => {
+    expect(decide(paused(), resume, NOW, ME, REVISION + 3).do).toBe("drop");
+    expect(decide(record({ status: "queued", generation: 2 }), resume, NOW, ME, REVISION + 1).do).toBe("claim");
+  });
+
+  it("restarts an instance still at the revision the restart was decided from, final or not, keeping the steps it names", () => {
+    const failed = record({ status: "errored", generation: 2, error: { name: "Error", message: "boom" }, wake: { at: NOW + 9_000, carrierSeq: 3 } });
+    expect(decide(failed, restart(), NOW, ME)).toEqual({ do: "apply", next: restartedRecord(failed, 0, NOW), why: expect.any(String) });
+    const next = decide(paused(), restart(4), NOW, ME);
+    expect(next.do === "apply" && next.next).toMatchObject({ status: "queued", generation: 3, activations: 0, keptSteps: 4 });
+  });
+
+  it("drops a restart whose instance changed before it was written: it never applies late", () => {
+    for (const status of ["paused", "complete", "running"] as const) {
+      expect(decide(record({ status, generation: 2 }), restart(), NOW, ME, REVISION + 1).do).toBe("drop");
+    }
+  });
+
+  it("treats a restart already written (by its gateway or another executor) as any message of its generation", () => {
+    expect(decide(record({ status: "queued", generation: 3 }), restart(), NOW, ME, REVISION + 1).do).toBe("claim");
+    const busy = record({ status: "running", generation: 3, lease: { owner: "executor-other", expiresAt: NOW + 1 } });
+    expect(decide(busy, restart(), NOW, ME, REVISION + 2).do).toBe("later");
+    expect(decide(record({ status: "queued", generation: 4 }), restart(), NOW, ME, REVISION + 9).do).toBe("claim");
   });
 });
 
@@ -119,17 +161,17 @@ describe("claim of a start queued before its record (contract/create-order.ts)",
   const own = () => record({ createdAt: CREATED, status: "queued", activations: 0 });
 
   it("claims its own record as any start would", () => {
-    expect(decideClaim(own(), start(), NOW, ME)).toMatchObject({ do: "claim", next: { status: "running", activations: 1 } });
+    expect(decide(own(), start(), NOW, ME)).toMatchObject({ do: "claim", next: { status: "running", activations: 1 } });
   });
 
   it("reads the record again at once while it is on its way, then after doubling waits, then naks", () => {
-    const waits = Array.from({ length: MAX_RECORD_REREADS }, (_, rereads) => decideClaim(undefined, start(rereads), NOW, ME));
+    const waits = Array.from({ length: MAX_RECORD_REREADS }, (_, rereads) => decide(undefined, start(rereads), NOW, ME));
     expect(waits.map((decision) => decision.do === "reread" && decision.delayMs)).toEqual([0, 1, 2, 4, 8, 16, 32, 64]);
-    expect(decideClaim(undefined, start(MAX_RECORD_REREADS), NOW, ME)).toEqual({ do: "later", delayMs: MIN_RECORD_WAIT_MS, why: expect.any(String) });
+    expect(decide(undefined, start(MAX_RECORD_REREADS), NOW, ME)).toEqual({ do: "later", delayMs: MIN_RECORD_WAIT_MS, why: expect.any(String) });
   });
 
   it("naks with waits that grow with the message's age, never past the grace period", () => {
-    const later = (age: number) => decideClaim(undefined, { ...start(MAX_RECORD_REREADS), createdAt: NOW - age }, NOW, ME);
+    const later = (age: number) => decide(undefined, { ...start(MAX_RECORD_REREADS), createdAt: NOW - age }, NOW, ME);
     expect(later(4_000)).toMatchObject({ do: "later", delayMs: 4_000 });
     expect(later(ORPHAN_START_GRACE_MS - 100)).toMatchObject({ do: "later", delayMs: 100 });
     // The executor's clock behind the gateway's: a plain short wait.
@@ -138,14 +180,14 @@ describe("claim of a start queued before its record (contract/create-order.ts)",
 
   it("discards it once no gateway can still write its record", () => {
     const old = { ...start(), createdAt: NOW - ORPHAN_START_GRACE_MS };
-    expect(decideClaim(undefined, old, NOW, ME)).toEqual({ do: "discard", why: expect.stringContaining("never appeared") });
+    expect(decide(undefined, old, NOW, ME)).toEqual({ do: "discard", why: expect.stringContaining("never appeared") });
   });
 
   it("waits for its own record beside another create's of the same id, which it never runs or expires", () => {
     for (const status of ["queued", "sleeping", "complete", "terminated"] as const) {
       const other = record({ createdAt: CREATED - 5_000, status, updatedAt: NOW - RETENTION.errorMs * 2 });
-      expect(decideClaim(other, start(), NOW, ME).do).toBe("reread");
-      expect(decideClaim(other, { ...start(), createdAt: NOW - ORPHAN_START_GRACE_MS }, NOW, ME).do).toBe("discard");
+      expect(decide(other, start(), NOW, ME).do).toBe("reread");
+      expect(decide(other, { ...start(), createdAt: NOW - ORPHAN_START_GRACE_MS }, NOW, ME).do).toBe("discard");
     }
   });
 
@@ -163,8 +205,8 @@ describe("claim of a start queued before its record (contract/create-order.ts)",
   });
 
   it("leaves messages without a createdAt (older gateways' starts, every other reason) to the record", () => {
-    expect(decideClaim(undefined, { reason: "start", seq: 1 }, NOW, ME).do).toBe("drop");
-    expect(decideClaim(record({ createdAt: 1 }), { reason: "start", seq: 1 }, NOW, ME).do).toBe("claim");
+    expect(decide(undefined, { reason: "start", seq: 1 }, NOW, ME).do).toBe("drop");
+    expect(decide(record({ createdAt: 1 }), { reason: "start", seq: 1 }, NOW, ME).do).toBe("claim");
   });
 });
 

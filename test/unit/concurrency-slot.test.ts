@@ -125,7 +125,7 @@ describe("the status while waiting for a slot", () => {
   });
 
   it("is cleared by the claim that runs the instance", () => {
-    const decision = decideClaim({ ...queued, concurrencyWait: { limit: 1, since: NOW - 500 } }, { reason: "start", seq: 1 }, NOW, {
+    const decision = decideClaim({ record: { ...queued, concurrencyWait: { limit: 1, since: NOW - 500 } }, revision: 1 }, { reason: "start", seq: 1 }, NOW, {
       owner: "executor-me",
       leaseMs: 3_000,
       retention: { successMs: 60_000, errorMs: 60_000 },
