@@ -89,6 +89,7 @@ export const Keys = {
   instancesPrefixOfTenant: (tenant: string) => tenant,
   /** The tenant's `QuotaRecord` in `kiln_quotas`. */
   quota: (tenant: string) => `quota.${tenant}`,
+  allQuotas: "quota.*",
   tenant: (tenant: string) => `tenant.${tenant}`,
   allTenants: "tenant.*",
   /** What authenticates a request: the SHA-256 hash of a tenant token, never the token itself. */

@@ -54,6 +54,7 @@ export async function createExecutor(config: ResolvedExecutorConfig, nc: NatsCon
     cipher: await createSecretsCipher(config.secretsKey),
     warn,
   });
+  const quotas = await openQuotaStore(resources, warn);
   const pool = new SandboxPool({ maxIdle: config.maxIdleSandboxes, spareWorkers: config.spareSandboxWorkers });
   const controls = new ControlBoard();
   controls.listen(nc);
@@ -81,7 +82,7 @@ export async function createExecutor(config: ResolvedExecutorConfig, nc: NatsCon
     resources,
     instances: new InstanceStore(resources.instances),
     journal: new JournalStore(resources.journal, resources.js, resources.jsm),
-    quotas: openQuotaStore(resources),
+    quotas,
     artifacts: new ArtifactCache(resources.artifacts),
     pool,
     controls,
@@ -153,6 +154,7 @@ export async function createExecutor(config: ResolvedExecutorConfig, nc: NatsCon
       watchdog.close();
       controls.close();
       settings.close();
+      quotas.close();
       await pool.close();
     },
   };

@@ -39,6 +39,7 @@ export async function createGateway(config: GatewayConfig, nc: NatsConnection) {
   const registry = await Registry.open(resources.registry, warn);
   const tokenStore = new TokenStore(resources.registry);
   const tokens = await TokenDirectory.open({ registry: resources.registry, store: tokenStore, warn });
+  const quotas = await openQuotaStore(resources, warn);
   // Not ready while NATS reconnects (the connection is not closed, so /healthz stays ok and nothing
   // restarts the gateway), because every request would answer 503 meanwhile.
   const nats = watchNatsLiveness(nc);
@@ -61,7 +62,7 @@ export async function createGateway(config: GatewayConfig, nc: NatsConnection) {
       instances,
       index,
       journal,
-      quotas: openQuotaStore(resources),
+      quotas,
       // Per request, from memory kept current by a watch: a settings change applies to the next create on every gateway.
       limits: async (tenant) => resolveSettings(await registry.getSettings(tenant)).limits,
       refused: (tenant, code) => metrics.createRefused(tenant, code),
@@ -79,6 +80,7 @@ export async function createGateway(config: GatewayConfig, nc: NatsConnection) {
     close: () => {
       tokens.close();
       registry.close();
+      quotas.close();
     },
   };
 }

@@ -133,10 +133,16 @@ export class Registry {
    * longer validates (written by an older Kiln) reads as `{}`, as executors treat it: defaults.
    */
   async getSettings(tenant: string): Promise<TenantSettings> {
-    const held = this.mirrors?.settings.held(Keys.tenantSettings(tenant));
+    const key = Keys.tenantSettings(tenant);
+    const held = this.mirrors?.settings.held(key);
     if (held) return held;
-    const entry = await this.kv.get(Keys.tenantSettings(tenant));
-    return entry?.operation === "PUT" ? parseSettings(entry.value) : {};
+    // Most tenants never set any: without holding that, every create read KV for nothing. Settings
+    // set elsewhere reach this gateway with the watch, as they reach executors.
+    if (this.mirrors?.settings.heldAbsent(key)) return {};
+    const entry = await this.kv.get(key);
+    if (entry?.operation === "PUT") return parseSettings(entry.value);
+    this.mirrors?.settings.noteAbsent(key);
+    return {};
   }
 
   /** Replaces the tenant's settings; executors pick them up from the watch within a second. */

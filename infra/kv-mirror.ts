@@ -42,6 +42,30 @@ export class KvMirror<T> {
     return this.watching ? this.entries.get(key)?.value : undefined;
   }
 
+  /** The value held for `key` with its revision, for a compare-and-set on it; `undefined` as for `held`. */
+  heldEntry(key: string): { value: T; revision: number } | undefined {
+    const entry = this.watching ? this.entries.get(key) : undefined;
+    return entry?.value === undefined ? undefined : { value: entry.value, revision: entry.revision };
+  }
+
+  /**
+   * Whether `key` is known to hold nothing (deleted, or read absent and noted so): `false` when it
+   * holds a value or knows nothing of the key.
+   */
+  heldAbsent(key: string): boolean {
+    const entry = this.watching ? this.entries.get(key) : undefined;
+    return entry !== undefined && entry.value === undefined;
+  }
+
+  /**
+   * A key this process just read from KV and found absent, held so until the watch reports a write
+   * to it. Never over anything the watch delivered, so a write that raced the read still wins.
+   * Only for keys whose readers accept a write made elsewhere reaching them with the watch's lag.
+   */
+  noteAbsent(key: string): void {
+    if (this.watching && !this.entries.has(key)) this.entries.set(key, { value: undefined, revision: 0 });
+  }
+
   /** A value this process just wrote, held without waiting for the watch to report it. */
   note(key: string, value: T, revision: number): void {
     if (this.watching) this.apply(key, value, revision);

@@ -4,8 +4,13 @@
  * change is a compare-and-set on the record's KV revision, so several gateways and executors keep
  * one exact count without a lock; the decisions themselves are the pure functions beside this file.
  *
- * Cost per create: one KV update when this gateway's last read of the record is still current (one
- * more get and update per concurrent writer it lost to), whatever the number of stored instances.
+ * Cost per create and per release: one KV update when the record this process holds is still current
+ * (one more get and update per concurrent writer it lost to), whatever the number of stored
+ * instances. It holds the records by a watch on the bucket (`QuotaStore.open`), so what a gateway
+ * reserved is current in the executor that releases it a moment later, and the other way round:
+ * before the watch, each create's first update was refused (the executor had released since), then
+ * read and written again, and each release read first — 3 writes and 2 reads per instance, now 2
+ * writes.
  * Within one process the changes to a tenant's record go one at a time: 32 concurrent creates
  * racing each other would cost ~32²/2 failed compare-and-sets, one after another ~32 updates.
  * Only a reconciliation reads every instance record of the tenant, at most once a minute and only
@@ -15,6 +20,7 @@ import type { KV } from "@nats-io/kv";
 import { CREATE_DEADLINE_MS, Keys, type QuotaRecord } from "../../contract/mod.ts";
 import { isWrongLastSequence, RevisionConflictError } from "../errors.ts";
 import { decodeJson, encodeJson } from "../json-codec.ts";
+import { KvMirror } from "../kv-mirror.ts";
 import { componentLogger } from "../logger.ts";
 import { decideAdmission, type Admission, type AdmissionRequest, type CreateLimits } from "./admission.ts";
 import { reconcileSlots, releaseDiscardedStart, releaseSlots } from "./instance-slots.ts";
@@ -49,19 +55,31 @@ export class QuotaStore {
   private readonly now: () => number;
   private readonly reconcileEveryMs: number;
   private readonly reconcileGraceMs: number;
-  /** This process's last read of each tenant's record: a create tries its update on it first. */
+  /** This process's last read or write of each tenant's record: a change tries its update on it first. */
   private readonly known = new Map<string, Stored>();
   private readonly reconciling = new Set<string>();
   /** The last change queued for each tenant's record in this process. */
   private readonly queues = new Map<string, Promise<unknown>>();
 
+  /** Without `mirror`, only this process's own reads and writes are held. */
   constructor(
     private readonly kv: KV,
     private readonly options: QuotaStoreOptions,
+    private readonly mirror?: KvMirror<QuotaRecord>,
   ) {
     this.now = options.now ?? Date.now;
     this.reconcileEveryMs = options.reconcileEveryMs ?? 60_000;
     this.reconcileGraceMs = options.reconcileGraceMs ?? CREATE_DEADLINE_MS;
+  }
+
+  /** A store that holds every tenant's record by a watch on the bucket; `close()` stops it. */
+  static async open(kv: KV, options: QuotaStoreOptions, warn: (message: string) => void): Promise<QuotaStore> {
+    const mirror = await KvMirror.open({ kv, filter: Keys.allQuotas, parse: (value) => decodeJson<QuotaRecord>(value), warn });
+    return new QuotaStore(kv, options, mirror);
+  }
+
+  close(): void {
+    this.mirror?.close();
   }
 
   /**
@@ -94,7 +112,7 @@ export class QuotaStore {
   }
 
   private async reserveNow(tenant: string, request: AdmissionRequest, limits: CreateLimits): Promise<Admission> {
-    let stored = this.known.get(tenant);
+    let stored = this.latest(tenant);
     let fresh = false;
     for (let attempt = 0; attempt < MAX_CAS_TRIES; attempt++) {
       if (!stored) {
@@ -120,7 +138,7 @@ export class QuotaStore {
 
   private async releaseNow(tenant: string, count: number): Promise<void> {
     for (let attempt = 0; attempt < MAX_CAS_TRIES; attempt++) {
-      const stored = await this.get(tenant);
+      const stored = (attempt === 0 && this.latest(tenant)) || (await this.get(tenant));
       // No record yet: the first reservation counts what is live then, this instance excluded.
       if (!stored) return;
       if (await this.write(tenant, releaseSlots(stored.record, count), stored.revision)) return;
@@ -207,6 +225,14 @@ export class QuotaStore {
       this.known.delete(tenant);
       return false;
     }
+  }
+
+  /** The newest record held for the tenant: from the watch, or this process's own last read or write. */
+  private latest(tenant: string): Stored | undefined {
+    const known = this.known.get(tenant);
+    const watched = this.mirror?.heldEntry(Keys.quota(tenant));
+    if (watched && (!known || watched.revision > known.revision)) return { record: watched.value, revision: watched.revision };
+    return known;
   }
 
   private serially<T>(tenant: string, change: () => Promise<T>): Promise<T> {

@@ -38,3 +38,27 @@ it("holds the followed keys, follows changes made elsewhere, and never lets an o
   expect(mirror.held("workflow.acme.b")).toBeUndefined();
   expect(warnings).toEqual([]);
 });
+
+it("holds a key read absent as absent until a write reaches it, and never over a write the watch delivered", async () => {
+  await using nats = await startTestNats();
+  const kv = await new Kvm(jetstream(await nats.connect())).create("mirror_absent_test", { history: 1 });
+  const mirror = await KvMirror.open({ kv, filter: "settings.*", parse: (value) => new TextDecoder().decode(value), warn: () => undefined });
+  try {
+    expect(mirror.heldAbsent("settings.acme"), "nothing known yet: read KV").toBe(false);
+    mirror.noteAbsent("settings.acme");
+    expect(mirror.heldAbsent("settings.acme")).toBe(true);
+    // Set elsewhere: the watch's write replaces the absence.
+    const revision = await kv.put("settings.acme", "s1");
+    await eventually("the watch delivered s1", async () => mirror.held("settings.acme") === "s1");
+    expect(mirror.heldEntry("settings.acme")).toEqual({ value: "s1", revision });
+    // A read that found it absent before that write, noted late, does not hide it.
+    mirror.noteAbsent("settings.acme");
+    expect(mirror.held("settings.acme")).toBe("s1");
+    expect(mirror.heldAbsent("settings.acme")).toBe(false);
+    await kv.delete("settings.acme");
+    await eventually("the watch delivered the delete", async () => mirror.heldAbsent("settings.acme"));
+  } finally {
+    mirror.close();
+  }
+  expect(mirror.heldAbsent("settings.acme"), "a closed mirror knows nothing").toBe(false);
+});

@@ -37,6 +37,37 @@ describe("QuotaStore", () => {
     expect(again.filter((admission) => admission.admitted)).toHaveLength(10);
   });
 
+  it("keeps the count exact when gateways and executors hold the records by a watch, one update per change", async () => {
+    const { nats, kv, stored } = await openBucket();
+    await using _ = nats;
+    const open = () => QuotaStore.open(kv, { countLive: async () => 0 }, (warning) => expect.fail(warning));
+    const [gateway, executor] = await Promise.all([open(), open()]);
+    try {
+      const limits = { maxInstances: 5, createsPerSecond: 100_000 };
+      await gateway.reserve("acme", { slots: 1, creates: 1 }, limits);
+      // Create, finish, create again, … as one client in a loop: the watch brings each side the other's write.
+      const before = (await kv.get(Keys.quota("acme")))!.revision;
+      for (let i = 0; i < 20; i++) {
+        await expect.poll(() => executor["latest"]("acme")?.revision).toBe((await kv.get(Keys.quota("acme")))!.revision);
+        await executor.release("acme", 1);
+        await expect.poll(() => gateway["latest"]("acme")?.revision).toBe((await kv.get(Keys.quota("acme")))!.revision);
+        expect((await gateway.reserve("acme", { slots: 1, creates: 1 }, limits)).admitted).toBe(true);
+      }
+      // Each change was one update, none refused: a refused compare-and-set leaves no revision, so count revisions.
+      expect((await kv.get(Keys.quota("acme")))!.revision - before).toBe(40);
+      expect(liveInstances(await stored("acme"))).toBe(1);
+      // Racing, the count stays exact all the same (never below zero meanwhile: a release past it would be dropped).
+      const roomy = { maxInstances: 1_000, createsPerSecond: 100_000 };
+      const reserve = () => gateway.reserve("acme", { slots: 1, creates: 1 }, roomy);
+      await Promise.all(Array.from({ length: 15 }, reserve));
+      await Promise.all(Array.from({ length: 30 }, (_, i) => (i % 2 ? executor.release("acme", 1) : reserve())));
+      expect(liveInstances(await stored("acme"))).toBe(16);
+    } finally {
+      gateway.close();
+      executor.close();
+    }
+  });
+
   it("refuses creates past createsPerSecond across gateways", async () => {
     const { nats, kv } = await openBucket();
     await using _ = nats;
