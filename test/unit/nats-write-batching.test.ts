@@ -1,11 +1,13 @@
 /**
  * infra/nats-write-batching.ts, against a real nats-server: what many tasks in a row send waits for
- * one write after them, and everything still arrives, in order, with requests and flushes working.
+ * one write after them, what is sent while other requests await their answers waits for the next
+ * answer (at most `MAX_HOLD_MS`), and everything still arrives, in order, with requests and flushes
+ * working.
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { connectService } from "../../infra/nats-connection.ts";
-import { writeBatchingPatched } from "../../infra/nats-write-batching.ts";
+import { MAX_HOLD_MS, writeBatchingPatched } from "../../infra/nats-write-batching.ts";
 import { startTestNats, type TestNats } from "../helpers/nats.ts";
 
 /** nats.js's outbound buffer: what is queued and not yet written to the socket. */
@@ -34,13 +36,16 @@ it("writes what several tasks queued once, after them", async () => {
   const sizes: number[] = [];
   await new Promise<void>((resolve) => {
     // Three tasks in a row, as three sandbox messages would be: nothing is written between them.
-    const timers = [0, 0, 0].map((_, i) =>
-      setTimeout(() => {
+    // (Immediates queued together run in one turn, before any queued while they run; three
+    // `setTimeout(…, 0)` may fire in different turns, with the write between them.)
+    const tasks = 3;
+    for (let i = 0; i < tasks; i++) {
+      setImmediate(() => {
         sender.publish("batched", `m${i}`);
         sizes.push(queuedBytes(sender));
-        if (i === timers.length - 1) resolve();
-      }, 0),
-    );
+        if (i === tasks - 1) resolve();
+      });
+    }
   });
   expect(sizes[0]).toBeGreaterThan(0);
   expect(sizes[1]).toBeGreaterThan(sizes[0]!);
@@ -62,4 +67,34 @@ it("delivers everything in order, and requests and flushes still work", async ()
   await sender.flush();
   await receiver.flush();
   expect(received).toEqual(Array.from({ length: 100 }, (_, i) => String(i)));
+});
+
+it("holds a command sent while other requests await their answers until an answer comes, at most MAX_HOLD_MS", async () => {
+  const answers = new Map<string, () => void>();
+  receiver.subscribe("slow", { callback: (_, message) => void answers.set(message.string(), () => message.respond(message.data)) });
+  await receiver.flush();
+  const turn = () => new Promise((resolve) => setImmediate(resolve));
+  const a = sender.request("slow", "a", { timeout: 5_000 });
+  const b = sender.request("slow", "b", { timeout: 5_000 });
+  // Both left together: a request with no other awaiting its answer is written at once.
+  await expect.poll(() => answers.size).toBe(2);
+  // Sent while both await their answers, and none comes: held past the event loop's turn, then
+  // written when the hold runs out.
+  sender.publish("held", "c");
+  await turn();
+  expect(queuedBytes(sender)).toBeGreaterThan(0);
+  await new Promise((resolve) => setTimeout(resolve, MAX_HOLD_MS + 5));
+  expect(queuedBytes(sender)).toBe(0);
+  // Held again, and written as soon as an answer is read.
+  const e = sender.request("slow", "e", { timeout: 5_000 });
+  await turn();
+  expect(queuedBytes(sender)).toBeGreaterThan(0);
+  answers.get("a")!();
+  expect((await a).string()).toBe("a");
+  await turn();
+  expect(queuedBytes(sender)).toBe(0);
+  await expect.poll(() => answers.size).toBe(3);
+  answers.get("b")!();
+  answers.get("e")!();
+  expect([(await b).string(), (await e).string()]).toEqual(["b", "e"]);
 });
