@@ -7,6 +7,8 @@ export interface BenchService extends ServiceProcess {
   rss(): Promise<number>;
   /** CPU time used so far (user + system, all threads), from /proc (Linux). */
   cpuMs(): Promise<number>;
+  /** Write system calls made so far (sockets, pipes, files), from /proc (Linux). */
+  writes(): Promise<number>;
 }
 
 /** Clock ticks per second of /proc's CPU times: `getconf CLK_TCK` is 100 on Linux. */
@@ -18,6 +20,17 @@ export async function processCpuMs(pid: number): Promise<number> {
   // Fields after the command (in parentheses, may hold spaces): utime and stime are the 12th and 13th.
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
+}
+
+/**
+ * Write system calls a process made so far (`syscw` of /proc/<pid>/io, Linux): each socket write
+ * to nats-server wakes it, so fewer writes per unit of work means less CPU on both sides.
+ */
+export async function processWrites(pid: number): Promise<number> {
+  const io = await readFile(`/proc/${pid}/io`, "utf8");
+  const count = /syscw:\s+(\d+)/.exec(io)?.[1];
+  if (!count) throw new Error(`no syscw for process ${pid}`);
+  return Number(count);
 }
 
 /**
@@ -51,5 +64,6 @@ export async function startService(launcher: Launcher, name: ServiceName, env: R
       return Number(kib) * 1024;
     },
     cpuMs: () => processCpuMs(service.pid),
+    writes: () => processWrites(service.pid),
   };
 }

@@ -8,7 +8,7 @@
 import type { BenchContext } from "../context.ts";
 import { figure, type Figure } from "../figures.ts";
 import type { TenantClient } from "../kiln-client.ts";
-import { childNamed, processCpuMs, type BenchService } from "../service-process.ts";
+import { childNamed, processCpuMs, processWrites, type BenchService } from "../service-process.ts";
 import { summarize } from "../stats.ts";
 import type { BenchParams } from "../workflow.ts";
 import { openRawPath, RAW_PATH_STEPS } from "./raw-path.ts";
@@ -23,19 +23,36 @@ interface Loops {
   stepsPerSecond: number;
   /** CPU ms per loop of the processes doing the work (Kiln's services; the bench's own client for the raw path) and of nats-server. */
   cpuMsPerLoop: { work: number; nats: number };
+  /** Write system calls per loop, of the same processes. */
+  writesPerLoop: { work: number; nats: number };
 }
 
-/** Loops, with the CPU `work` and nats-server used meanwhile per loop. */
-async function withCpu(work: () => Promise<number>, nats: () => Promise<number>, run: () => Promise<Omit<Loops, "cpuMsPerLoop">>): Promise<Loops> {
-  const [workBefore, natsBefore] = await Promise.all([work(), nats()]);
+/** A reading of the processes doing the work and of nats-server: CPU ms and write system calls so far. */
+interface Usage {
+  work: () => Promise<{ cpuMs: number; writes: number }>;
+  nats: () => Promise<{ cpuMs: number; writes: number }>;
+}
+
+/** Loops, with the CPU and writes of `work` and nats-server meanwhile, per loop. */
+async function withUsage(usage: Usage, run: () => Promise<Omit<Loops, "cpuMsPerLoop" | "writesPerLoop">>): Promise<Loops> {
+  const [workBefore, natsBefore] = await Promise.all([usage.work(), usage.nats()]);
   const loops = await run();
-  const [workAfter, natsAfter] = await Promise.all([work(), nats()]);
+  const [workAfter, natsAfter] = await Promise.all([usage.work(), usage.nats()]);
   const count = loops.latencies.length;
-  return { ...loops, cpuMsPerLoop: { work: (workAfter - workBefore) / count, nats: (natsAfter - natsBefore) / count } };
+  return {
+    ...loops,
+    cpuMsPerLoop: { work: (workAfter.cpuMs - workBefore.cpuMs) / count, nats: (natsAfter.cpuMs - natsBefore.cpuMs) / count },
+    writesPerLoop: { work: (workAfter.writes - workBefore.writes) / count, nats: (natsAfter.writes - natsBefore.writes) / count },
+  };
 }
 
 /** `clients` loops of `once` until `durationMs` is up; each client finishes the loop it is in. */
-async function closedLoops(clients: number, durationMs: number, steps: number, once: (client: number) => Promise<void>): Promise<Omit<Loops, "cpuMsPerLoop">> {
+async function closedLoops(
+  clients: number,
+  durationMs: number,
+  steps: number,
+  once: (client: number) => Promise<void>,
+): Promise<Omit<Loops, "cpuMsPerLoop" | "writesPerLoop">> {
   const latencies: number[] = [];
   const started = performance.now();
   const deadline = started + durationMs;
@@ -62,19 +79,16 @@ export async function measureClients(context: BenchContext): Promise<Figure[]> {
   const { cluster, sizes } = context;
   const durationMs = sizes.clientsSeconds * 1000;
   const natsServer = await childNamed(cluster.nats.pid, "nats-server");
-  const natsCpuMs = () => processCpuMs(natsServer);
+  const nats = async () => ({ cpuMs: await processCpuMs(natsServer), writes: await processWrites(natsServer) });
   let rawRuns = 0;
   const raw = await (async () => {
     await using rawPath = await openRawPath(cluster.nc);
+    const client = async () => {
+      const { user, system } = process.cpuUsage();
+      return { cpuMs: (user + system) / 1000, writes: await processWrites(process.pid) };
+    };
     // Awaited before returning, so the path is disposed of after the loops, not as they start.
-    return await withCpu(
-      async () => {
-        const { user, system } = process.cpuUsage();
-        return (user + system) / 1000;
-      },
-      natsCpuMs,
-      () => closedLoops(CLIENTS, durationMs, RAW_PATH_STEPS, () => rawPath.run(`c${rawRuns++}`)),
-    );
+    return await withUsage({ work: client, nats }, () => closedLoops(CLIENTS, durationMs, RAW_PATH_STEPS, () => rawPath.run(`c${rawRuns++}`)));
   })();
   const loopsThrough = async (tenant: TenantClient, services: BenchService[]) => {
     const once = async () => {
@@ -86,8 +100,11 @@ export async function measureClients(context: BenchContext): Promise<Figure[]> {
     };
     // Untimed: the version's cold start on a fresh executor (a second or more) is the cold-start figure's.
     await once();
-    const servicesCpuMs = async () => (await Promise.all(services.map((service) => service.cpuMs()))).reduce((sum, ms) => sum + ms, 0);
-    return withCpu(servicesCpuMs, natsCpuMs, () => closedLoops(CLIENTS, durationMs, RAW_PATH_STEPS, once));
+    const work = async () => {
+      const readings = await Promise.all(services.map(async (service) => ({ cpuMs: await service.cpuMs(), writes: await service.writes() })));
+      return readings.reduce((sum, reading) => ({ cpuMs: sum.cpuMs + reading.cpuMs, writes: sum.writes + reading.writes }));
+    };
+    return withUsage({ work, nats }, () => closedLoops(CLIENTS, durationMs, RAW_PATH_STEPS, once));
   };
   const separate = await loopsThrough(context.tenant, [cluster.gateway, ...cluster.runningExecutors()]);
   context.watch.reset();
@@ -135,7 +152,10 @@ export async function measureClients(context: BenchContext): Promise<Figure[]> {
         title: `CPU per loop of the services, ${CLIENTS} clients, ${how} (floor: the raw path's client)`,
         kiln: { label: "services", unit: "ms", value: loops.cpuMsPerLoop.work },
         floor: { label: "raw path client", unit: "ms", value: raw.cpuMsPerLoop.work },
-        note: `nats-server ${loops.cpuMsPerLoop.nats.toFixed(2)} ms per loop (raw path: ${raw.cpuMsPerLoop.nats.toFixed(2)} ms)`,
+        note:
+          `nats-server ${loops.cpuMsPerLoop.nats.toFixed(2)} ms per loop (raw path: ${raw.cpuMsPerLoop.nats.toFixed(2)} ms); ` +
+          `write system calls per loop: services ${loops.writesPerLoop.work.toFixed(1)}, nats-server ${loops.writesPerLoop.nats.toFixed(1)} ` +
+          `(raw path: client ${raw.writesPerLoop.work.toFixed(1)}, nats-server ${raw.writesPerLoop.nats.toFixed(1)})`,
       }),
     ];
   });
