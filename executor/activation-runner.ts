@@ -148,11 +148,11 @@ export class ActivationRunner {
       const record = claimed.record;
       const holder: LeaseHolder = { owner: this.deps.owner, generation: record.generation, activation: record.activations };
       if (record.control) {
-        await this.settle(message, record, holder, { kind: "suspended", suspension: { kind: "control", control: record.control } });
+        await this.settle(message, claimed, holder, { kind: "suspended", suspension: { kind: "control", control: record.control } });
         return;
       }
-      const { outcome, stats } = await this.activate(envelope, message, record, holder);
-      await this.settle(message, record, holder, outcome, stats);
+      const { outcome, stats, lastWritten } = await this.activate(envelope, message, claimed, holder);
+      await this.settle(message, lastWritten, holder, outcome, stats);
     } finally {
       await seat.release();
     }
@@ -274,10 +274,11 @@ export class ActivationRunner {
   private async activate(
     envelope: Envelope,
     message: JsMsg,
-    record: InstanceRecord,
+    claimed: StoredInstance,
     holder: LeaseHolder,
-  ): Promise<{ outcome: ActivationOutcome; stats?: ActivationStats }> {
+  ): Promise<{ outcome: ActivationOutcome; stats?: ActivationStats; lastWritten: StoredInstance }> {
     const { deps } = this;
+    const record = claimed.record;
     const { tenant, instance: id, workflow } = envelope;
     const ref = instanceRef(record);
     deps.controls.clear(ref);
@@ -287,7 +288,7 @@ export class ActivationRunner {
       holder,
       leaseMs: deps.config.leaseMs,
       heartbeatMs: activationHeartbeatMs(deps.config),
-      expiresAt: record.lease!.expiresAt,
+      claimed,
       now: this.now,
       onHeartbeat: () => message.working(),
     });
@@ -417,13 +418,13 @@ export class ActivationRunner {
             log("warn", `could not save the journal snapshot (the next activation reads the journal instead): ${(error as Error).message}`, "engine"),
           );
       }
-      return { outcome, stats };
+      return { outcome, stats, lastWritten: lease.lastWritten };
     } catch (error) {
       const failure = classifyPlatformFailure(error);
       // Failed before or around the sandbox (artifact or journal load, say): still an activation run.
       deps.metrics.activationFinished("platform-failure", performance.now() - started, engine?.committed ?? 0);
       log("error", `activation failed on the executor: [${failure.code}] ${failure.message}`, "engine");
-      return { outcome: redactOutcome({ kind: "platform-failure", error: failure }, redact) };
+      return { outcome: redactOutcome({ kind: "platform-failure", error: failure }, redact), lastWritten: lease.lastWritten };
     } finally {
       // A request still in flight belongs to a sandbox that is gone or done.
       outbound.abort();
@@ -504,17 +505,25 @@ export class ActivationRunner {
     return { successMs: successRetentionMs, errorMs: errorRetentionMs };
   }
 
-  /** Records how the activation ended and settles the message. */
-  private async settle(message: JsMsg, activated: InstanceRecord, holder: LeaseHolder, outcome: ActivationOutcome, stats?: ActivationStats): Promise<void> {
+  /**
+   * Records how the activation ended and settles the message. `lastWritten` is the record as this
+   * activation last wrote it: the write tries it first, and reads only if someone wrote since.
+   */
+  private async settle(message: JsMsg, lastWritten: StoredInstance, holder: LeaseHolder, outcome: ActivationOutcome, stats?: ActivationStats): Promise<void> {
     const { deps } = this;
+    const activated = lastWritten.record;
     const { tenant, id, workflow } = activated;
     let settlement: Settlement | undefined;
     let finished = false;
-    const written = await deps.instances.modify(instanceRef(activated), (current) => {
-      settlement = decideSettle(current, holder, outcome, message.seq, this.now(), this.retentionOf(tenant));
-      finished = becomesFinal(current, settlement.next);
-      return settlement.next;
-    });
+    const written = await deps.instances.modify(
+      instanceRef(activated),
+      (current) => {
+        settlement = decideSettle(current, holder, outcome, message.seq, this.now(), this.retentionOf(tenant));
+        finished = becomesFinal(current, settlement.next);
+        return settlement.next;
+      },
+      lastWritten,
+    );
     if (!written || !settlement) {
       // Deleted meanwhile (`DELETE …?force=1`): this activation may have committed steps after the
       // purge, and it is the last writer, so it purges again.

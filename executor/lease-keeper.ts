@@ -10,7 +10,7 @@
  * activation last wrote has room left (`leavesRoomForStep`), else after a successful renewal.
  */
 import type { InstanceRef } from "../contract/mod.ts";
-import type { InstanceStore } from "../infra/instance-store.ts";
+import type { InstanceStore, StoredInstance } from "../infra/instance-store.ts";
 import { leavesRoomForStep, renewLease, stepPermitUntil, type LeaseHolder } from "./decisions/lease.ts";
 
 export interface LeaseKeeperOptions {
@@ -20,8 +20,8 @@ export interface LeaseKeeperOptions {
   leaseMs: number;
   /** How often to renew and call `onHeartbeat`: at most a third of the lease and of the work message's ack_wait. */
   heartbeatMs: number;
-  /** The expiry the claim wrote. */
-  expiresAt: number;
+  /** The record as the claim wrote it, with its revision (its lease holds the expiry). */
+  claimed: StoredInstance;
   now: () => number;
   /** Called on every heartbeat, e.g. to tell JetStream the work message is still in progress. */
   onHeartbeat(): void;
@@ -32,9 +32,19 @@ export class LeaseKeeper {
   private lostReason: string | undefined;
   private renewal: Promise<void> | undefined;
   private timer: ReturnType<typeof setInterval> | undefined;
+  private written: StoredInstance;
 
   constructor(private readonly options: LeaseKeeperOptions) {
-    this.expiresAt = options.expiresAt;
+    this.written = options.claimed;
+    this.expiresAt = options.claimed.record.lease?.expiresAt ?? 0;
+  }
+
+  /**
+   * The record as this activation last wrote it (the claim, then each renewal), with its revision:
+   * where a renewal or the activation's end tries its compare-and-set first, without a read.
+   */
+  get lastWritten(): StoredInstance {
+    return this.written;
   }
 
   /** Why the lease is no longer this activation's, once that is known. */
@@ -86,8 +96,9 @@ export class LeaseKeeper {
         }
         [lost, renewedUntil] = [undefined, renewal.next.lease.expiresAt];
         return renewal.next;
-      });
+      }, this.written);
       if (!written) lost = "the instance was deleted";
+      else if (lost === undefined) this.written = written;
     } catch {
       return;
     }

@@ -58,11 +58,17 @@ export class InstanceStore {
 
   /**
    * Read-modify-write until it sticks. `change` returns the new record, or `undefined` to leave the
-   * record as it is (its answer is then the current record).
+   * record as it is (its answer is then the current record). With `known` (what this process last
+   * wrote or read), the first try changes that without reading: one round trip when nobody else
+   * wrote since, a read and another try when somebody did.
    */
-  async modify(ref: InstanceRef, change: (current: InstanceRecord) => InstanceRecord | undefined): Promise<StoredInstance | undefined> {
+  async modify(
+    ref: InstanceRef,
+    change: (current: InstanceRecord) => InstanceRecord | undefined,
+    known?: StoredInstance,
+  ): Promise<StoredInstance | undefined> {
     for (let attempt = 0; attempt < MAX_CAS_TRIES; attempt++) {
-      const current = await this.get(ref);
+      const current = attempt === 0 && known ? known : await this.get(ref);
       if (!current) return undefined;
       const next = change(structuredClone(current.record));
       if (next === undefined) return current;
