@@ -54,7 +54,7 @@ export async function createExecutor(config: ResolvedExecutorConfig, nc: NatsCon
     cipher: await createSecretsCipher(config.secretsKey),
     warn,
   });
-  const quotas = await openQuotaStore(resources, warn);
+  const quotas = await openQuotaStore(resources);
   const pool = new SandboxPool({ maxIdle: config.maxIdleSandboxes, spareWorkers: config.spareSandboxWorkers });
   const controls = new ControlBoard();
   controls.listen(nc);

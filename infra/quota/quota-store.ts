@@ -4,13 +4,12 @@
  * change is a compare-and-set on the record's KV revision, so several gateways and executors keep
  * one exact count without a lock; the decisions themselves are the pure functions beside this file.
  *
- * Cost per create and per release: one KV update when the record this process holds is still current
- * (one more get and update per concurrent writer it lost to), whatever the number of stored
- * instances. It holds the records by a watch on the bucket (`QuotaStore.open`), so what a gateway
- * reserved is current in the executor that releases it a moment later, and the other way round:
- * before the watch, each create's first update was refused (the executor had released since), then
- * read and written again, and each release read first — 3 writes and 2 reads per instance, now 2
- * writes.
+ * Cost per create: one KV update when the record this process holds is still current (one more get
+ * and update per concurrent writer it lost to), whatever the number of stored instances. A gateway
+ * holds the records by a watch on the bucket (`QuotaStore.open`), so what an executor released a
+ * moment ago is current in it: before the watch, each create's first update was refused (the
+ * executor had released since), then read and written again. A release without the watch reads
+ * first (a gateway reserved since, almost always); with it, it is one update too.
  * Within one process the changes to a tenant's record go one at a time: 32 concurrent creates
  * racing each other would cost ~32²/2 failed compare-and-sets, one after another ~32 updates.
  * Only a reconciliation reads every instance record of the tenant, at most once a minute and only
@@ -138,7 +137,8 @@ export class QuotaStore {
 
   private async releaseNow(tenant: string, count: number): Promise<void> {
     for (let attempt = 0; attempt < MAX_CAS_TRIES; attempt++) {
-      const stored = (attempt === 0 && this.latest(tenant)) || (await this.get(tenant));
+      // Without the watch, what this process holds is stale after any create: read first.
+      const stored = (attempt === 0 && this.mirror && this.latest(tenant)) || (await this.get(tenant));
       // No record yet: the first reservation counts what is live then, this instance excluded.
       if (!stored) return;
       if (await this.write(tenant, releaseSlots(stored.record, count), stored.revision)) return;
