@@ -88,15 +88,19 @@ export class LeaseKeeper {
     let renewedUntil: number | undefined;
     let lost: string | undefined;
     try {
-      const written = await instances.modify(ref, (current) => {
-        const renewal = renewLease(current, holder, now(), leaseMs);
-        if ("lost" in renewal) {
-          [lost, renewedUntil] = [renewal.lost, undefined];
-          return undefined;
-        }
-        [lost, renewedUntil] = [undefined, renewal.next.lease.expiresAt];
-        return renewal.next;
-      }, this.written);
+      const written = await instances.modify(
+        ref,
+        (current) => {
+          const renewal = renewLease(current, holder, now(), leaseMs);
+          if ("lost" in renewal) {
+            [lost, renewedUntil] = [renewal.lost, undefined];
+            return undefined;
+          }
+          [lost, renewedUntil] = [undefined, renewal.next.lease.expiresAt];
+          return renewal.next;
+        },
+        this.written,
+      );
       if (!written) lost = "the instance was deleted";
       else if (lost === undefined) this.written = written;
     } catch {

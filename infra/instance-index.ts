@@ -134,7 +134,9 @@ export class InstanceIndex {
   private async read(key: string): Promise<KeptHead | undefined> {
     this.kept.delete(key);
     const entry = await this.kv.get(key);
-    return entry !== null && entry.operation === "PUT" && entry.value.length > 0 ? { head: decodeJson<IndexHead>(entry.value), revision: entry.revision } : undefined;
+    return entry !== null && entry.operation === "PUT" && entry.value.length > 0
+      ? { head: decodeJson<IndexHead>(entry.value), revision: entry.revision }
+      : undefined;
   }
 
   private keep(key: string, written: KeptHead): void {

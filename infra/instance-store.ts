@@ -62,11 +62,7 @@ export class InstanceStore {
    * wrote or read), the first try changes that without reading: one round trip when nobody else
    * wrote since, a read and another try when somebody did.
    */
-  async modify(
-    ref: InstanceRef,
-    change: (current: InstanceRecord) => InstanceRecord | undefined,
-    known?: StoredInstance,
-  ): Promise<StoredInstance | undefined> {
+  async modify(ref: InstanceRef, change: (current: InstanceRecord) => InstanceRecord | undefined, known?: StoredInstance): Promise<StoredInstance | undefined> {
     for (let attempt = 0; attempt < MAX_CAS_TRIES; attempt++) {
       const current = attempt === 0 && known ? known : await this.get(ref);
       if (!current) return undefined;
