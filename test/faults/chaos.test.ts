@@ -9,9 +9,9 @@
  * `KILN_FAULTS_SEED=<n>` replays a run's rhythm of sleeps, events and kills.
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { FAULTS_SCALE, faultsSeed, seeded, startExecutorChurn, type Kill } from "../helpers/faults.ts";
+import { FAULTS_SCALE, faultsSeed, seeded, startExecutorChurn, type Kill, startFaultsKiln } from "../helpers/faults.ts";
 import { journalStepRecords } from "../helpers/journal.ts";
-import { fixture, isFinished, startKiln, type TenantClient, type TestKiln } from "../helpers/kiln.ts";
+import { isFinished, type TenantClient, type TestKiln } from "../helpers/kiln.ts";
 import { bodyRuns } from "../helpers/shared-work.ts";
 
 const INSTANCES = FAULTS_SCALE === "full" ? 200 : 30;
@@ -30,12 +30,7 @@ let kiln: TestKiln;
 let acme: TenantClient;
 
 beforeAll(async () => {
-  kiln = await startKiln({ executors: 0 });
-  acme = await kiln.tenant("acme");
-  const deployed = await acme.deploy(WORKFLOW, await fixture("kitchen-sink.ts"));
-  expect(deployed.status, JSON.stringify(deployed.body)).toBe(201);
-  // The default create rate (300/s) would refuse the whole batch of 200 at once.
-  expect((await kiln.adminApi("PUT", "/v1/tenants/acme/settings", { limits: { createsPerSecond: 10_000 } })).status).toBe(200);
+  ({ kiln, acme } = await startFaultsKiln(WORKFLOW));
 });
 
 afterAll(async () => {

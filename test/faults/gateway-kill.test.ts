@@ -11,10 +11,10 @@ import { Kvm } from "@nats-io/kv";
 import { jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { Buckets, decodeEnvelope, Keys, ORPHAN_START_GRACE_MS, Streams, Subjects, type InstanceRecord, type QuotaRecord } from "../../contract/mod.ts";
+import { Buckets, Keys, ORPHAN_START_GRACE_MS, Streams, Subjects, type InstanceRecord, type QuotaRecord } from "../../contract/mod.ts";
 import { eventually } from "../helpers/eventually.ts";
-import { FAULTS_SCALE, faultsSeed, killAfterWrites, seeded } from "../helpers/faults.ts";
-import { fixture, isFinished, startKiln, type TenantClient, type TestKiln } from "../helpers/kiln.ts";
+import { FAULTS_SCALE, faultsSeed, killAfterWrites, queuedWork, seeded, startFaultsKiln } from "../helpers/faults.ts";
+import { isFinished, type TenantClient, type TestKiln } from "../helpers/kiln.ts";
 
 /** Instances, sent as batches of 100 (the most one holds), all in flight at once. */
 const INSTANCES = FAULTS_SCALE === "full" ? 1_000 : 300;
@@ -36,11 +36,7 @@ const readQuota = async (): Promise<QuotaRecord> => {
 };
 
 beforeAll(async () => {
-  kiln = await startKiln({ executors: 0 });
-  acme = await kiln.tenant("acme");
-  const deployed = await acme.deploy(WORKFLOW, await fixture("kitchen-sink.ts"));
-  expect(deployed.status, JSON.stringify(deployed.body)).toBe(201);
-  expect((await kiln.adminApi("PUT", "/v1/tenants/acme/settings", { limits: { createsPerSecond: 100_000 } })).status).toBe(200);
+  ({ kiln, acme } = await startFaultsKiln(WORKFLOW));
   nc = await kiln.nats.connect();
 
   // Kill once this many writes of the creates (start messages and instance records) are stored:
@@ -73,12 +69,7 @@ beforeAll(async () => {
     const entry = await instances.get(key);
     recorded.set(key.split(".").at(-1)!, entry!.json<InstanceRecord>().createdAt);
   }
-  const jsm = await jetstreamManager(nc);
-  const { state } = await jsm.streams.info(Streams.work);
-  for (let seq = state.first_seq; state.messages > 0 && seq <= state.last_seq; seq++) {
-    const message = await jsm.streams.getMessage(Streams.work, { seq }).catch(() => undefined);
-    if (message?.subject !== Subjects.work("acme", WORKFLOW)) continue;
-    const envelope = decodeEnvelope(message.data);
+  for (const { seq, envelope } of await queuedWork(nc, "acme", WORKFLOW)) {
     starts++;
     queued.set(envelope.instance, { seq, createdAt: envelope.createdAt });
   }

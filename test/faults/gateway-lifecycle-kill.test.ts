@@ -12,12 +12,11 @@
  * request resent, and the rest stay paused until they are resumed.
  */
 import { Kvm } from "@nats-io/kv";
-import { jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { Buckets, decodeEnvelope, Keys, Streams, Subjects, type Envelope, type InstanceRecord } from "../../contract/mod.ts";
-import { FAULTS_SCALE, faultsSeed, killAfterWrites, seeded } from "../helpers/faults.ts";
-import { fixture, isFinished, startKiln, type TenantClient, type TestKiln } from "../helpers/kiln.ts";
+import { Buckets, Keys, Subjects, type Envelope, type InstanceRecord } from "../../contract/mod.ts";
+import { FAULTS_SCALE, faultsSeed, killAfterWrites, queuedWork, seeded, startFaultsKiln } from "../helpers/faults.ts";
+import { isFinished, type TenantClient, type TestKiln } from "../helpers/kiln.ts";
 
 const INSTANCES = FAULTS_SCALE === "full" ? 600 : 200;
 const WORKFLOW = "lifecycle";
@@ -48,11 +47,7 @@ const isChanged = (i: number) => {
 };
 
 beforeAll(async () => {
-  kiln = await startKiln({ executors: 0 });
-  acme = await kiln.tenant("acme");
-  const deployed = await acme.deploy(WORKFLOW, await fixture("kitchen-sink.ts"));
-  expect(deployed.status, JSON.stringify(deployed.body)).toBe(201);
-  expect((await kiln.adminApi("PUT", "/v1/tenants/acme/settings", { limits: { createsPerSecond: 100_000 } })).status).toBe(200);
+  ({ kiln, acme } = await startFaultsKiln(WORKFLOW));
   for (let b = 0; b < INSTANCES; b += 100) {
     const batch = ids.slice(b, b + 100).map((id) => ({ id, params: { scenario: "many-steps", count: 3 } }));
     const created = await acme.api("POST", `/v1/tenants/acme/workflows/${WORKFLOW}/instances/batch`, batch);
@@ -83,12 +78,7 @@ beforeAll(async () => {
   await trigger.killed;
 
   for (const id of ids) records.set(id, await readRecord(id));
-  const jsm = await jetstreamManager(nc);
-  const { state } = await jsm.streams.info(Streams.work);
-  for (let seq = state.first_seq; state.messages > 0 && seq <= state.last_seq; seq++) {
-    const message = await jsm.streams.getMessage(Streams.work, { seq }).catch(() => undefined);
-    if (message?.subject !== Subjects.work("acme", WORKFLOW)) continue;
-    const envelope = decodeEnvelope(message.data);
+  for (const { envelope } of await queuedWork(nc, "acme", WORKFLOW)) {
     if (envelope.reason === "resume" || envelope.reason === "restart") changes.set(envelope.instance, [...(changes.get(envelope.instance) ?? []), envelope]);
   }
   const written = ids.filter((_, i) => isChanged(i)).length;

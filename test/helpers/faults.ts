@@ -5,10 +5,12 @@
  *   const churn = startExecutorChurn(kiln, { executors: 3, random: seeded(seed) });
  *   … await churn.stop(); churn.kills // when each SIGKILL landed
  */
+import { jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { expect } from "vitest";
+import { decodeEnvelope, Streams, Subjects, type Envelope } from "../../contract/mod.ts";
 import type { ServiceProcess } from "../../infra/runtime/mod.ts";
-import type { Api, TestKiln } from "./kiln.ts";
+import { fixture, startKiln, type Api, type TenantClient, type TestKiln } from "./kiln.ts";
 
 /**
  * `full` under `npm run test:faults`; `short` (the default) in `npm test` and CI, which must stay
@@ -18,6 +20,19 @@ export const FAULTS_SCALE: "full" | "short" = process.env.KILN_FAULTS_SCALE === 
 
 /** `KILN_FAULTS_SEED` if set, else a fresh one: print it, a failure names it. */
 export const faultsSeed = (): number => Number(process.env.KILN_FAULTS_SEED ?? Math.floor(Math.random() * 2 ** 31));
+
+/**
+ * A Kiln with no executor yet, its tenant `acme` running the kitchen-sink fixture as `workflow`, and
+ * a create rate no fault run's batches reach (the default, 300/s, refuses a batch of 200 at once).
+ */
+export async function startFaultsKiln(workflow: string): Promise<{ kiln: TestKiln; acme: TenantClient }> {
+  const kiln = await startKiln({ executors: 0 });
+  const acme = await kiln.tenant("acme");
+  const deployed = await acme.deploy(workflow, await fixture("kitchen-sink.ts"));
+  expect(deployed.status, JSON.stringify(deployed.body)).toBe(201);
+  expect((await kiln.adminApi("PUT", "/v1/tenants/acme/settings", { limits: { createsPerSecond: 100_000 } })).status).toBe(200);
+  return { kiln, acme };
+}
 
 /** A small deterministic generator (mulberry32): the same seed kills in the same rhythm. */
 export function seeded(seed: number): () => number {
@@ -160,4 +175,16 @@ export async function killAfterWrites(nc: NatsConnection, subjects: readonly str
       for (const watch of watches) watch.unsubscribe();
     },
   };
+}
+
+/** Every work message of the workflow still on the stream, oldest first, with its sequence. */
+export async function queuedWork(nc: NatsConnection, tenant: string, workflow: string): Promise<{ seq: number; envelope: Envelope }[]> {
+  const jsm = await jetstreamManager(nc);
+  const { state } = await jsm.streams.info(Streams.work);
+  const queued: { seq: number; envelope: Envelope }[] = [];
+  for (let seq = state.first_seq; state.messages > 0 && seq <= state.last_seq; seq++) {
+    const message = await jsm.streams.getMessage(Streams.work, { seq }).catch(() => undefined);
+    if (message?.subject === Subjects.work(tenant, workflow)) queued.push({ seq, envelope: decodeEnvelope(message.data) });
+  }
+  return queued;
 }
