@@ -44,11 +44,27 @@ it("answers /healthz and /readyz once it consumes its tenants' work", async () =
   );
 });
 
+/**
+ * The metrics once the finished instance is counted: the executor counts it after its final write
+ * is answered and its slot is given back, so a status GET may see the record a moment before.
+ */
+async function scrapeOnceCounted(before: string, outcome: "complete" | "errored"): Promise<string> {
+  const series = `kiln_instances_finished_total{outcome="${outcome}"}`;
+  let after = before;
+  await expect
+    .poll(async () => {
+      after = await scrape();
+      return sample(after, series) - sample(before, series);
+    })
+    .toBe(1);
+  return after;
+}
+
 it("counts the activations, steps and latencies of an instance that completes", async () => {
   const before = await scrape();
   const { id } = await acme.create("sink", { id: "measured", params: { scenario: "steps", count: 3 } });
   expect((await acme.waitFor("sink", id, isFinished)).status).toBe("complete");
-  const after = await scrape();
+  const after = await scrapeOnceCounted(before, "complete");
 
   const moved = (series: string) => sample(after, series) - sample(before, series);
   expect(moved('kiln_activations_total{outcome="complete"}')).toBeGreaterThanOrEqual(1);
@@ -68,8 +84,7 @@ it("counts a sandbox killed for a step over its timeout, and the failed attempts
   const before = await scrape();
   const { id } = await acme.create("sink", { id: "stuck", params: { scenario: "timeout", timeout: "1 second" } });
   expect((await acme.waitFor("sink", id, isFinished)).status).toBe("errored");
-  const after = await scrape();
-
+  const after = await scrapeOnceCounted(before, "errored");
   const moved = (series: string) => sample(after, series) - sample(before, series);
   // Two attempts (retries.limit 1), each in its own activation, each ending in a killed sandbox.
   expect(moved('kiln_sandbox_kills_total{reason="step-limit"}')).toBe(2);
