@@ -150,6 +150,7 @@ export async function createExecutor(config: ResolvedExecutorConfig, nc: NatsCon
       clearTimeout(graceTimer);
       runner.releaseAll("the executor is shutting down; another executor resumes the instance");
       await Promise.allSettled([...active]);
+      await slots.close();
       await intakesClosed;
       watchdog.close();
       controls.close();

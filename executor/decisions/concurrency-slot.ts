@@ -94,6 +94,30 @@ export function markConcurrencyWait(record: InstanceRecord, limit: number, now: 
   return { ...record, updatedAt: now, concurrencyWait: { limit, since: now } };
 }
 
+/**
+ * How long a slot this executor released stays held for its tenant's next activation here, instead
+ * of being freed and taken again (a stream purge and a KV write, with nats-server's answers, per
+ * activation). Short: a tenant whose messages are waiting on this executor takes it back within
+ * microseconds, and another executor waits at most this much longer for it.
+ */
+export const KEEP_SLOT_MS = 20;
+
+/** A slot this executor released and keeps for a moment, with the expiry of the lease it last wrote. */
+export interface KeptSlot {
+  readonly index: number;
+  readonly expiresAt: number;
+}
+
+/**
+ * Which kept slot the tenant's next activation takes instead of writing one (its index in `kept`):
+ * one under the current limit whose lease leaves at least half of `leaseMs`, so the activation's
+ * first renewal (every third of the lease at most) comes in time. `undefined` if none can be used.
+ */
+export function reusableSlot(kept: readonly KeptSlot[], limit: number, now: number, leaseMs: number): number | undefined {
+  const at = kept.findIndex((slot) => slot.index < limit && slot.expiresAt - now >= leaseMs / 2);
+  return at === -1 ? undefined : at;
+}
+
 /** The nak delay of a message whose tenant is at its limit. */
 export function fullRetryDelayMs(random: number): number {
   return FULL_RETRY_MS + Math.floor(random * FULL_RETRY_JITTER_MS);

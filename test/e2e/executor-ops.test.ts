@@ -45,8 +45,9 @@ it("answers /healthz and /readyz once it consumes its tenants' work", async () =
 });
 
 /**
- * The metrics once the finished instance is counted: the executor counts it after its final write
- * is answered and its slot is given back, so a status GET may see the record a moment before.
+ * The metrics once the finished instance is counted and its activation has left: the executor
+ * counts the instance after its final write is answered and its slot is given back, and the
+ * activation leaves after that, so a status GET may see the final record a moment before either.
  */
 async function scrapeOnceCounted(before: string, outcome: "complete" | "errored"): Promise<string> {
   const series = `kiln_instances_finished_total{outcome="${outcome}"}`;
@@ -54,9 +55,9 @@ async function scrapeOnceCounted(before: string, outcome: "complete" | "errored"
   await expect
     .poll(async () => {
       after = await scrape();
-      return sample(after, series) - sample(before, series);
+      return { finished: sample(after, series) - sample(before, series), inFlight: sample(after, "kiln_activations_in_flight") };
     })
-    .toBe(1);
+    .toEqual({ finished: 1, inFlight: 0 });
   return after;
 }
 

@@ -33,7 +33,8 @@ function counting(kv: KV): { kv: KV; calls: { put: number; get: number } } {
   return { kv: proxy, calls };
 }
 
-function executor(resources: KilnResources, owner: string, options: { now?: () => number; heartbeatMs?: number; kv?: KV } = {}) {
+/** An executor's slots; released slots are freed at once unless `keepMs` says otherwise. */
+function executor(resources: KilnResources, owner: string, options: { now?: () => number; heartbeatMs?: number; kv?: KV; keepMs?: number } = {}) {
   const gate = new ConcurrencyGate();
   const full: string[] = [];
   const warnings: string[] = [];
@@ -46,6 +47,7 @@ function executor(resources: KilnResources, owner: string, options: { now?: () =
     gate,
     onFull: (tenant) => full.push(tenant),
     warn: (message) => warnings.push(message),
+    keepMs: options.keepMs ?? 0,
     ...(options.now ? { now: options.now } : {}),
   });
   return { slots, gate, full, warnings };
@@ -188,5 +190,29 @@ describe("concurrency slots", () => {
     console.log(
       `slot take ${(takeMs / rounds).toFixed(3)} ms, release ${(releaseMs / rounds).toFixed(3)} ms, raw KV create ${(createMs / rounds).toFixed(3)} ms (mean of ${rounds}, nats-server file store)`,
     );
+  });
+  it("keeps a released slot for the tenant's next activation here: one write for a run, freed once nobody takes it back", async () => {
+    await using nats = await startTestNats();
+    const resources = await openKilnResources(await nats.connect());
+    const { kv, calls } = counting(resources.slots);
+    const keepMs = 200;
+    const a = executor(resources, "executor-a", { kv, keepMs });
+    const b = executor(resources, "executor-b", { keepMs });
+    for (let i = 0; i < 5; i++) {
+      const seat = a.slots.seat("acme", `wf/i${i}`);
+      expect(await seat.take(1)).toEqual({ held: true });
+      await seat.release();
+    }
+    expect(calls).toEqual({ put: 1, get: 0 });
+    // Kept, so still held: another executor finds the tenant at its limit meanwhile ...
+    expect(await heldCount(resources, "acme", 1)).toBe(1);
+    expect(await b.slots.seat("acme", "wf/other").take(1)).toMatchObject({ held: false });
+    // ... and takes it once it is freed.
+    await expect.poll(() => heldCount(resources, "acme", 1), { timeout: 5_000 }).toBe(0);
+    const seat = b.slots.seat("acme", "wf/other");
+    expect(await seat.take(1)).toEqual({ held: true });
+    await seat.release();
+    await b.slots.close();
+    expect(await heldCount(resources, "acme", 1), "close frees what is kept").toBe(0);
   });
 });

@@ -1,6 +1,7 @@
 /**
  * The concurrency slot decisions (executor/decisions/concurrency-slot.ts): which slot to try, whether
- * a held slot is free, and what a message does when its tenant is at its limit. One row per case.
+ * a held slot is free, what a message does when its tenant is at its limit, and which kept slot an
+ * activation takes back. One row per case.
  */
 import { describe, expect, it } from "vitest";
 import { instanceRecord } from "../helpers/instance-record.ts";
@@ -9,6 +10,7 @@ import { decideClaim } from "../../executor/decisions/claim.ts";
 import {
   chooseSlot,
   firstSlot,
+  reusableSlot,
   FULL_RETRY_JITTER_MS,
   FULL_RETRY_MS,
   fullRetryDelayMs,
@@ -144,5 +146,26 @@ describe("full retry delay", () => {
 describe("slot lease", () => {
   it("names the executor and the activation and holds for the lease time", () => {
     expect(slotLease("executor-me", "wf/i1", NOW, 3_000)).toEqual({ owner: "executor-me", instance: "wf/i1", expiresAt: NOW + 3_000 });
+  });
+});
+
+describe("a kept slot taken back", () => {
+  const NOW = 1_000_000;
+  const LEASE = 30_000;
+
+  it("takes one under the limit whose lease leaves at least half", () => {
+    expect(reusableSlot([{ index: 0, expiresAt: NOW + LEASE }], 1, NOW, LEASE)).toBe(0);
+    expect(reusableSlot([{ index: 0, expiresAt: NOW + LEASE / 2 }], 1, NOW, LEASE)).toBe(0);
+  });
+
+  it("passes over a slot the limit was lowered below, or whose lease would lapse before the first renewal", () => {
+    const kept = [
+      { index: 3, expiresAt: NOW + LEASE },
+      { index: 0, expiresAt: NOW + LEASE / 2 - 1 },
+      { index: 1, expiresAt: NOW + LEASE },
+    ];
+    expect(reusableSlot(kept, 2, NOW, LEASE)).toBe(2);
+    expect(reusableSlot(kept.slice(0, 2), 2, NOW, LEASE)).toBeUndefined();
+    expect(reusableSlot([], 2, NOW, LEASE)).toBeUndefined();
   });
 });
