@@ -60,14 +60,19 @@ export class InstanceStore {
    * Read-modify-write until it sticks. `change` returns the new record, or `undefined` to leave the
    * record as it is (its answer is then the current record). With `known` (what this process last
    * wrote or read), the first try changes that without reading: one round trip when nobody else
-   * wrote since, a read and another try when somebody did.
+   * wrote since, a read and another try when somebody did. A `known` left as it is is read again
+   * and decided on anew: it may be stale, and the answer is the current record.
    */
   async modify(ref: InstanceRef, change: (current: InstanceRecord) => InstanceRecord | undefined, known?: StoredInstance): Promise<StoredInstance | undefined> {
     for (let attempt = 0; attempt < MAX_CAS_TRIES; attempt++) {
-      const current = attempt === 0 && known ? known : await this.get(ref);
+      const unread = attempt === 0 && known !== undefined;
+      const current = unread ? known : await this.get(ref);
       if (!current) return undefined;
       const next = change(structuredClone(current.record));
-      if (next === undefined) return current;
+      if (next === undefined) {
+        if (unread) continue;
+        return current;
+      }
       try {
         return await this.replace(next, current.revision);
       } catch (error) {
