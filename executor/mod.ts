@@ -1,6 +1,6 @@
 /** The executor service: public entry. */
 import type { NatsConnection } from "@nats-io/nats-core";
-import { listenHttp } from "../infra/http-listener.ts";
+import { listenHttp, type HttpListener } from "../infra/http-listener.ts";
 import { connectService } from "../infra/nats-connection.ts";
 import { createOpsApp } from "./ops-server.ts";
 import { createExecutor, type Executor } from "./executor.ts";
@@ -20,7 +20,15 @@ export interface RunningExecutor extends Executor {
 export async function startExecutor(config: ResolvedExecutorConfig, options: { nc?: NatsConnection } = {}): Promise<RunningExecutor> {
   const nc = options.nc ?? (await connectService(config.natsUrl, "kiln-executor"));
   const executor = await createExecutor(config, nc);
-  const ops = config.port === undefined ? undefined : await listenHttp(createOpsApp(executor.metrics, executor).fetch, config.port);
+  let ops: HttpListener | undefined;
+  try {
+    if (config.port !== undefined) ops = await listenHttp(createOpsApp(executor.metrics, executor).fetch, config.port, { portSetting: "KILN_EXECUTOR_PORT" });
+  } catch (error) {
+    // Nothing half-started stays behind: the executor was pulling work already.
+    await executor.close();
+    if (!options.nc) await nc.drain();
+    throw error;
+  }
   return {
     ...executor,
     url: ops?.url,

@@ -1,6 +1,6 @@
 /** The gateway service: public entry. */
 import type { NatsConnection } from "@nats-io/nats-core";
-import { listenHttp } from "../infra/http-listener.ts";
+import { listenHttp, type HttpListener } from "../infra/http-listener.ts";
 import { connectService } from "../infra/nats-connection.ts";
 import { loadGatewayConfig, type GatewayConfig } from "./config.ts";
 import { createGateway } from "./gateway.ts";
@@ -17,7 +17,14 @@ export interface RunningGateway {
 export async function startGateway(config: GatewayConfig, options: { nc?: NatsConnection; hostname?: string } = {}): Promise<RunningGateway> {
   const nc = options.nc ?? (await connectService(config.natsUrl, "kiln-gateway"));
   const { app, close: closeGateway } = await createGateway(config, nc);
-  const listener = await listenHttp(app.fetch, config.port, options.hostname);
+  let listener: HttpListener;
+  try {
+    listener = await listenHttp(app.fetch, config.port, { hostname: options.hostname, portSetting: "KILN_PORT" });
+  } catch (error) {
+    closeGateway();
+    if (!options.nc) await nc.drain();
+    throw error;
+  }
   return {
     url: listener.url,
     async close() {

@@ -11,10 +11,34 @@ export interface HttpListener {
   close(): Promise<void>;
 }
 
-/** Listens on `port` (0: any free port) and `hostname`. @default hostname "0.0.0.0" */
-export async function listenHttp(fetch: (request: Request) => Response | Promise<Response>, port: number, hostname = "0.0.0.0"): Promise<HttpListener> {
-  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+/** The port is held by another process (rejected by `listenHttp` instead of crashing the process). */
+export class PortInUseError extends Error {
+  override readonly name = "PortInUseError";
+  constructor(
+    readonly port: number,
+    hostname: string,
+    setting: string,
+  ) {
+    super(`port ${port} on ${hostname} is in use by another process: stop it, or set ${setting} to another port (0 takes any free one)`);
+  }
+}
+
+export interface ListenOptions {
+  /** @default "0.0.0.0" */
+  hostname?: string;
+  /** The setting that chose the port, named in the error when it is taken. */
+  portSetting: string;
+}
+
+/** Listens on `port` (0: any free port). */
+export async function listenHttp(fetch: (request: Request) => Response | Promise<Response>, port: number, options: ListenOptions): Promise<HttpListener> {
+  const hostname = options.hostname ?? "0.0.0.0";
+  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const started = serve({ fetch, port, hostname }, () => resolve(started));
+    // Without a listener, a taken port is an uncaught 'error' event that ends the process.
+    started.once("error", (error: NodeJS.ErrnoException) =>
+      reject(error.code === "EADDRINUSE" ? new PortInUseError(port, hostname, options.portSetting) : error),
+    );
   });
   const { port: bound } = server.address() as AddressInfo;
   return {

@@ -71,8 +71,11 @@ export interface NatsServer extends AsyncDisposable {
 export class NatsServerError extends Error {
   override readonly name = "NatsServerError";
   readonly code = "nats_server";
-  constructor(message: string, options?: { cause?: unknown }) {
+  /** The server exited because another process held its client port (taken after it was probed free). */
+  readonly portInUse: boolean;
+  constructor(message: string, options?: { cause?: unknown; portInUse?: boolean }) {
     super(message, options);
+    this.portInUse = options?.portInUse ?? false;
   }
 }
 
@@ -81,6 +84,7 @@ const STOP_GRACE_MS = 5_000;
 const LOG_TAIL_LINES = 40;
 const LISTENING = /Listening for client connections on [^\s]*:(\d+)\s*$/;
 const READY = /Server is ready/;
+const PORT_IN_USE = /Error listening on port: .*address already in use/;
 
 /** Starts `nats-server -js` and resolves once it accepts clients. */
 export async function startNatsServer(options: NatsServerOptions = {}): Promise<NatsServer> {
@@ -157,7 +161,12 @@ async function launch(binary: string, storeDir: string, lock: StoreLock, ownsSto
   let port: number | undefined;
   const ready = new Promise<number>((resolveReady, rejectReady) => {
     const fail = (why: string, cause?: unknown) =>
-      rejectReady(new NatsServerError(`nats-server (${binary}) ${why}; its last log lines:\n${tail.join("\n")}`, { cause }));
+      rejectReady(
+        new NatsServerError(`nats-server (${binary}) ${why}; its last log lines:\n${tail.join("\n")}`, {
+          cause,
+          portInUse: tail.some((line) => PORT_IN_USE.test(line)),
+        }),
+      );
     const lines = createInterface({ input: child.stderr });
     lines.on("line", (line) => {
       logFile?.write(`${line}\n`);

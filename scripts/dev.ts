@@ -9,7 +9,8 @@ import { join, resolve } from "node:path";
 import { loadExecutorConfig, startExecutor } from "../executor/mod.ts";
 import { loadGatewayConfig, startGateway } from "../gateway/mod.ts";
 import { configureLogging, loadLogSettings, serviceLogger } from "../infra/logger.ts";
-import { findFreePort, startNatsServer } from "../infra/nats-server.ts";
+import { PortInUseError } from "../infra/http-listener.ts";
+import { findFreePort, NatsServerError, startNatsServer } from "../infra/nats-server.ts";
 import { currentRuntime } from "../infra/runtime/mod.ts";
 import { generateSecretsKey } from "../infra/secrets-cipher.ts";
 import { onShutdown } from "../infra/shutdown.ts";
@@ -63,7 +64,12 @@ try {
 
   const gateway = await startGateway(loadGatewayConfig(env));
   stops.set("gateway", () => gateway.close());
-  const executor = await startExecutor(loadExecutorConfig(env));
+  const executor = await startExecutor(loadExecutorConfig(env)).catch((error: unknown) => {
+    // Dev probed its port free a moment ago; another process may have bound it since.
+    if (process.env.KILN_EXECUTOR_PORT || !(error instanceof PortInUseError)) throw error;
+    log(`port ${error.port} was taken as the executor started; its ops endpoints take a free port instead`);
+    return startExecutor(loadExecutorConfig({ ...env, KILN_EXECUTOR_PORT: "0" }));
+  });
   stops.set("executor", () => executor.close());
 
   console.log(banner(gateway.url.replace(/\/$/, ""), adminToken, natsUrl, executor.url));
@@ -86,12 +92,19 @@ async function startEmbeddedNats(): Promise<string> {
   if (!Number.isInteger(wantedPort) || wantedPort < 1 || wantedPort > 65535) {
     throw new Error(`KILN_NATS_PORT='${process.env.KILN_NATS_PORT}' is not a TCP port (1-65535)`);
   }
-  const port = await findFreePort(wantedPort);
-  if (port !== wantedPort) log(`port ${wantedPort} is taken; nats-server uses ${port} instead`);
+  const freePort = await findFreePort(wantedPort);
+  if (freePort !== wantedPort) log(`port ${wantedPort} is taken; nats-server uses ${freePort} instead`);
 
   const logFile = join(dataDir, "nats-server.log");
   // Refuses a store another live npm run dev serves, and takes over one whose owner was SIGKILLed.
-  const server = await startNatsServer({ binary: found.path, storeDir, port, logFile, log });
+  const start = (port: number | undefined) => startNatsServer({ binary: found.path, storeDir, port, logFile, log });
+  const server = await start(freePort).catch((error: unknown) => {
+    // Another process bound the port between the probe and the server's start (seen with two devs
+    // starting at once): the server then picks a free port itself, which cannot race.
+    if (!(error instanceof NatsServerError && error.portInUse)) throw error;
+    log(`port ${freePort} was taken as nats-server started; it picks a free port instead`);
+    return start(undefined);
+  });
   stops.set("nats-server", () => server.stop());
   log(`nats-server ${server.url} (JetStream store ${storeDir}, log ${logFile})`);
   return server.url;

@@ -60,7 +60,9 @@ describe("nats-server child process", () => {
 
   it("rejects with the server's own log when its port is taken", async () => {
     await using first = await startNatsServer();
-    await expect(startNatsServer({ port: first.port })).rejects.toThrow(/exited during startup[\s\S]*address already in use/);
+    const taken = startNatsServer({ port: first.port });
+    await expect(taken).rejects.toThrow(/exited during startup[\s\S]*address already in use/);
+    await expect(taken).rejects.toMatchObject({ portInUse: true });
   });
 
   it("reports a binary that cannot be started", async () => {
