@@ -40,6 +40,16 @@ const gone = async (id: string) => {
   return !left.record && left.journalKeys === 0 && left.logLines === 0;
 };
 
+/** Waits until nothing of `id` is left; says what is left when that never happens. */
+async function untilGone(id: string, what: string): Promise<void> {
+  try {
+    await eventually(what, () => gone(id));
+  } catch (error) {
+    const record = await (await new Kvm(nc).open(Buckets.instances)).get(`acme.sink.${id}`);
+    throw new Error(`${(error as Error).message}; left: ${JSON.stringify(await leftovers(id))}, record ${record?.string()}`, { cause: error });
+  }
+}
+
 describe("retention", () => {
   it("removes a complete instance and an errored one once their own retention runs out", async () => {
     const kept = await acme.create("sink", { params: { scenario: "steps", count: 2 }, retention: { successRetention: "1 second" } });
@@ -47,8 +57,8 @@ describe("retention", () => {
     expect((await acme.waitFor("sink", kept.id, isFinished)).status).toBe("complete");
     expect((await acme.waitFor("sink", failed.id, isFinished)).status).toBe("errored");
     expect(await leftovers(kept.id)).toMatchObject({ record: true, journalKeys: expect.any(Number) });
-    await eventually("the complete instance expires", () => gone(kept.id));
-    await eventually("the errored instance expires", () => gone(failed.id));
+    await untilGone(kept.id, "the complete instance expires");
+    await untilGone(failed.id, "the errored instance expires");
     expect((await acme.api("GET", path(kept.id))).status).toBe(404);
   });
 
@@ -71,7 +81,7 @@ describe("DELETE", () => {
     expect((await acme.api("DELETE", `${path(id)}?force=1`)).status).toBe(204);
     expect((await acme.api("GET", path(id))).status).toBe(404);
     // The killed activation is the last writer: it purges what it committed after the delete.
-    await eventually("nothing of the deleted instance is left", () => gone(id));
+    await untilGone(id, "nothing of the deleted instance is left");
     // The executor is free again for other work.
     const after = await acme.create("sink", { params: { scenario: "steps", count: 1 } });
     expect((await acme.waitFor("sink", after.id, isFinished)).status).toBe("complete");
