@@ -7,6 +7,7 @@
  */
 import type { JetStreamManager } from "@nats-io/jetstream";
 import { Streams, Subjects, type InstanceRef } from "../contract/mod.ts";
+import { delay } from "./delay.ts";
 import { purgeInbox } from "./inbox.ts";
 import type { InstanceStore } from "./instance-store.ts";
 import type { JournalStore } from "./journal-store.ts";
@@ -23,13 +24,28 @@ export async function removeInstance(deps: InstanceRemovalDeps, ref: InstanceRef
   await purgeInstanceData(deps, ref);
 }
 
-/** The journal, inbox and log lines of an instance whose record is gone. */
-export async function purgeInstanceData(deps: InstanceRemovalDeps, ref: InstanceRef): Promise<void> {
-  await Promise.all([
-    deps.journal.purgeInstance(ref),
-    purgeInbox(deps.jsm, ref),
-    deps.jsm.streams.purge(Streams.logs, { filter: Subjects.logs(ref.tenant, ref.workflow, ref.instance) }),
-  ]);
+/**
+ * Pauses between the tries of a purge. Once the record is gone nothing points at the rest any more:
+ * a request that times out on a loaded server is tried again rather than leaving it behind.
+ */
+const PURGE_RETRY_MS = [250, 1_000, 4_000];
+
+/** The journal, inbox and log lines of an instance whose record is gone; tried again on failure. */
+export async function purgeInstanceData(deps: Omit<InstanceRemovalDeps, "instances">, ref: InstanceRef): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await Promise.all([
+        deps.journal.purgeInstance(ref),
+        purgeInbox(deps.jsm, ref),
+        deps.jsm.streams.purge(Streams.logs, { filter: Subjects.logs(ref.tenant, ref.workflow, ref.instance) }),
+      ]);
+      return;
+    } catch (error) {
+      const pause = PURGE_RETRY_MS[attempt];
+      if (pause === undefined) throw error;
+      await delay(pause);
+    }
+  }
 }
 
 /**
