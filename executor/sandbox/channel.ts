@@ -109,7 +109,8 @@ export type WorkerMessage =
    * there is one, so its CPU can be read (thread-clock.ts) and a demotion applies to the load too.
    */
   | { type: "thread"; tid?: number }
-  | { type: "ready" }
+  /** Loaded; `gluePreloaded`: with the glue it imported as a spare (see spare-workers.ts). */
+  | { type: "ready"; gluePreloaded: boolean }
   | { type: "call"; request: string }
   /** A step's first attempt started under the step permit: said, not asked; the guest does not wait. */
   | { type: "step-started"; request: string }
@@ -124,6 +125,11 @@ export type BlockingMessage = Extract<WorkerMessage, { type: "call" | "http" }>;
 
 /** Messages from the host to a sandbox worker. */
 export type HostMessage =
+  /**
+   * To a spare worker, before it has a version: import this glue now, since the next sandbox's is
+   * likely the same (spare-workers.ts). Glue is jco's code for the component's shape, not tenant code.
+   */
+  | { type: "preload"; glue: string }
   | { type: "load"; glue: string; modules: Record<string, WebAssembly.Module>; buffers: ChannelBuffers }
   | { type: "activate"; request: string; stepPermits: StepPermitTerms };
 

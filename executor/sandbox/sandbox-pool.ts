@@ -35,10 +35,14 @@ export class SandboxPool {
       this.versionOf.delete(sandbox);
       if (sandbox.alive) return sandbox;
     }
-    const sandbox = new Sandbox(this.spares.take(), code());
-    // Replace the spare once this one has instantiated: a thread start competes with that for CPU
-    // (starting it at once tripled a fresh sandbox's time on 2 busy cores).
-    void sandbox.loaded.then(() => this.spares.refill());
+    const fresh = code();
+    const sandbox = new Sandbox(this.spares.take(), fresh);
+    // Replace the spare once this one has instantiated: a thread start, or a glue import, competes
+    // with that for CPU (starting it at once tripled a fresh sandbox's time on 2 busy cores).
+    void sandbox.loaded.then(() => {
+      this.spares.preload(fresh.glue);
+      this.spares.refill();
+    });
     return sandbox;
   }
 

@@ -66,6 +66,8 @@ export class Sandbox {
   readonly loaded: Promise<void>;
   /** Activations started in this sandbox: 0 means the next one pays for instantiation. */
   activations = 0;
+  /** Once loaded: whether its glue was imported ahead, while its worker was a spare. */
+  gluePreloaded: boolean | undefined;
 
   /** `worker` must be blank (see blank-worker.ts): it becomes this sandbox's for good. */
   constructor(
@@ -205,6 +207,7 @@ export class Sandbox {
         return;
       case "ready":
         this.instantiated = true;
+        this.gluePreloaded = message.gluePreloaded;
         this.settleReady.resolve();
         return;
     }

@@ -1,7 +1,8 @@
 /**
  * The sandbox pool's spare workers, with a real compiled component (test/fixtures/hello.ts): a fresh
- * sandbox runs in a worker started before it was asked for, spares are replaced, `close()` stops
- * them, and a killed sandbox never serves again.
+ * sandbox runs in a worker started before it was asked for, with its glue imported ahead when it is
+ * the last fresh sandbox's, spares are replaced, `close()` stops them, and a killed sandbox never
+ * serves again.
  */
 import { fileURLToPath } from "node:url";
 import type { Worker } from "node:worker_threads";
@@ -102,6 +103,25 @@ describe("sandbox pool", () => {
     expect(sandboxes.spareCount).toBe(2);
     sandboxes.release("acme/hello/v1", sandbox);
     expect(sandboxes.acquire("acme/hello/v1", () => hello)).toBe(sandbox);
+  });
+
+  it("has spares import the last fresh sandbox's glue ahead, and uses it only for the same glue", async () => {
+    const sandboxes = pool();
+    const first = sandboxes.acquire("acme/hello/v1", () => hello);
+    expect(await greet(first, "ada")).toEqual(greeting("ada"));
+    expect(first.gluePreloaded).toBe(false);
+    // Another version (another tenant's, even) of the same shape: jco wrote the same glue.
+    const same = sandboxes.acquire("umbra/hello/v1", () => hello);
+    expect(await greet(same, "bob")).toEqual(greeting("bob"));
+    expect(same.gluePreloaded).toBe(true);
+    // Other glue text: imported afresh, and the spares move on to it.
+    const other = { ...hello, glue: `${hello.glue}\n// another shape\n` };
+    const different = sandboxes.acquire("acme/hello/v2", () => other);
+    expect(await greet(different, "cy")).toEqual(greeting("cy"));
+    expect(different.gluePreloaded).toBe(false);
+    const next = sandboxes.acquire("acme/hello/v3", () => other);
+    expect(await greet(next, "di")).toEqual(greeting("di"));
+    expect(next.gluePreloaded).toBe(true);
   });
 
   it("never hands out a killed sandbox again", async () => {
