@@ -4,10 +4,10 @@
  * no tenant code; `take` hands it to one sandbox for good.
  *
  * Spares also import the glue of the last fresh sandbox ahead of need: jco writes the same glue for
- * every component of the same shape (16 of the 23 test artifacts, every TypeScript workflow share one),
- * and its import took 5.2–6.7 ms of a fresh sandbox's 22–25 ms (`npx tsx bench/sandbox.ts`, marks
- * in the worker). The glue is generated from the component's types, not tenant code; a sandbox uses a
- * preloaded one only when it is the same text as its own.
+ * every component of the same shape (every TypeScript workflow: 16 of the 23 artifacts in the test
+ * compile cache), and its import took 5.2–6.7 ms of a fresh sandbox's 22–25 ms (`npx tsx
+ * bench/sandbox.ts`, marks in the worker). The glue is generated from the component's types, not
+ * tenant code; a sandbox uses a preloaded one only when it is the same text as its own.
  */
 import type { Worker } from "node:worker_threads";
 import type { HostMessage } from "./channel.ts";
