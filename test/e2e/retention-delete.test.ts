@@ -23,8 +23,8 @@ afterAll(async () => kiln?.close());
 
 const path = (id = "") => `/v1/tenants/acme/workflows/sink/instances${id ? `/${id}` : ""}`;
 
-/** What NATS still holds of one instance: its record, journal keys and log lines. */
-async function leftovers(id: string): Promise<{ record: boolean; journalKeys: number; logLines: number }> {
+/** What NATS still holds of one instance: its record (and its text), journal keys and log lines. */
+async function leftovers(id: string): Promise<{ record: boolean; recordText?: string; journalKeys: number; logLines: number }> {
   const kvm = new Kvm(nc);
   const record = await (await kvm.open(Buckets.instances)).get(`acme.sink.${id}`);
   let journalKeys = 0;
@@ -32,7 +32,7 @@ async function leftovers(id: string): Promise<{ record: boolean; journalKeys: nu
   const jsm = await jetstreamManager(nc);
   const info = await jsm.streams.info(Streams.logs, { subjects_filter: Subjects.logs("acme", "sink", id) });
   const logLines = Object.values(info.state.subjects ?? {}).reduce((sum, count) => sum + count, 0);
-  return { record: record !== null && record.operation === "PUT", journalKeys, logLines };
+  return { record: record !== null && record.operation === "PUT", recordText: record?.string(), journalKeys, logLines };
 }
 
 const gone = async (id: string) => {
@@ -45,8 +45,7 @@ async function untilGone(id: string, what: string): Promise<void> {
   try {
     await eventually(what, () => gone(id));
   } catch (error) {
-    const record = await (await new Kvm(nc).open(Buckets.instances)).get(`acme.sink.${id}`);
-    throw new Error(`${(error as Error).message}; left: ${JSON.stringify(await leftovers(id))}, record ${record?.string()}`, { cause: error });
+    throw new Error(`${(error as Error).message}; left: ${JSON.stringify(await leftovers(id))}`, { cause: error });
   }
 }
 

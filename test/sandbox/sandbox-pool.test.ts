@@ -107,21 +107,19 @@ describe("sandbox pool", () => {
 
   it("has spares import the last fresh sandbox's glue ahead, and uses it only for the same glue", async () => {
     const sandboxes = pool();
-    const first = sandboxes.acquire("acme/hello/v1", () => hello);
-    expect(await greet(first, "ada")).toEqual(greeting("ada"));
-    expect(first.gluePreloaded).toBe(false);
+    /** A fresh sandbox of `version` greets `name`; answers whether its glue was imported ahead. */
+    const gluePreloaded = async (version: string, code: SandboxCode, name: string) => {
+      const sandbox = sandboxes.acquire(version, () => code);
+      expect(await greet(sandbox, name)).toEqual(greeting(name));
+      return sandbox.gluePreloaded;
+    };
+    expect(await gluePreloaded("acme/hello/v1", hello, "ada")).toBe(false);
     // Another version (another tenant's, even) of the same shape: jco wrote the same glue.
-    const same = sandboxes.acquire("umbra/hello/v1", () => hello);
-    expect(await greet(same, "bob")).toEqual(greeting("bob"));
-    expect(same.gluePreloaded).toBe(true);
+    expect(await gluePreloaded("umbra/hello/v1", hello, "bob")).toBe(true);
     // Other glue text: imported afresh, and the spares move on to it.
     const other = { ...hello, glue: `${hello.glue}\n// another shape\n` };
-    const different = sandboxes.acquire("acme/hello/v2", () => other);
-    expect(await greet(different, "cy")).toEqual(greeting("cy"));
-    expect(different.gluePreloaded).toBe(false);
-    const next = sandboxes.acquire("acme/hello/v3", () => other);
-    expect(await greet(next, "di")).toEqual(greeting("di"));
-    expect(next.gluePreloaded).toBe(true);
+    expect(await gluePreloaded("acme/hello/v2", other, "cy")).toBe(false);
+    expect(await gluePreloaded("acme/hello/v3", other, "di")).toBe(true);
   });
 
   it("never hands out a killed sandbox again", async () => {
