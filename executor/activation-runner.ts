@@ -529,6 +529,9 @@ export class ActivationRunner {
     const { tenant, id, workflow } = activated;
     let settlement: Settlement | undefined;
     let finished = false;
+    // A run that ended most likely makes the instance final, which gives its quota slot back: the
+    // slot's record is read while the instance record is written.
+    const quotaAhead = outcome.kind === "complete" || outcome.kind === "errored" ? deps.quotas.readAhead(tenant) : undefined;
     const written = await deps.instances.modify(
       instanceRef(activated),
       (current) => {
@@ -552,7 +555,7 @@ export class ActivationRunner {
       // Only the write that made the instance final gives its slot back; if this fails, the slot stays
       // taken until the gateway reconciles the tenant's count.
       await deps.quotas
-        .release(tenant, 1)
+        .release(tenant, 1, quotaAhead)
         .catch((err: unknown) =>
           this.log.warn({ tenant, workflow, instance: id, err }, "could not give back the instance's slot; the tenant's next reconciliation will"),
         );

@@ -48,6 +48,20 @@ interface Stored {
   revision: number;
 }
 
+/**
+ * The later of a record read ahead and what this process wrote since: releases queued behind
+ * each other (`serially`) read ahead at once, and each but the first finds the one before it wrote.
+ */
+function newest(ahead: Stored | undefined, known: Stored | undefined): Stored | undefined {
+  return ahead && known && known.revision > ahead.revision ? known : ahead;
+}
+
+/** A tenant's quota record being read ahead of a release (`QuotaStore.readAhead`). */
+export interface QuotaReadAhead {
+  readonly tenant: string;
+  readonly stored: Promise<Stored | undefined>;
+}
+
 const MAX_CAS_TRIES = 50;
 
 export class QuotaStore {
@@ -89,9 +103,23 @@ export class QuotaStore {
     return this.serially(tenant, () => this.reserveNow(tenant, request, limits));
   }
 
-  /** Gives `count` slots back: instances made final, or reserved for creates that failed. */
-  release(tenant: string, count: number): Promise<void> {
-    return count <= 0 ? Promise.resolve() : this.serially(tenant, () => this.releaseNow(tenant, count));
+  /**
+   * Gives `count` slots back: instances made final, or reserved for creates that failed. With a
+   * `readAhead` of this tenant's record, its first compare-and-set tries that record instead of
+   * reading one now.
+   */
+  release(tenant: string, count: number, readAhead?: QuotaReadAhead): Promise<void> {
+    return count <= 0 ? Promise.resolve() : this.serially(tenant, () => this.releaseNow(tenant, count, readAhead));
+  }
+
+  /**
+   * Starts the read a `release` makes first, before it is known whether there will be one: an
+   * executor reads while it writes the instance record that decides it, so the release is one
+   * round trip instead of two on every instance's finish. `undefined` where the store holds a watch
+   * (it reads nothing), or when the read fails (the release reads again).
+   */
+  readAhead(tenant: string): QuotaReadAhead {
+    return { tenant, stored: this.mirror ? Promise.resolve(undefined) : this.get(tenant).catch(() => undefined) };
   }
 
   /**
@@ -135,10 +163,11 @@ export class QuotaStore {
     throw new RevisionConflictError(`the quota of tenant '${tenant}' kept changing; gave up after ${MAX_CAS_TRIES} tries, try again`);
   }
 
-  private async releaseNow(tenant: string, count: number): Promise<void> {
+  private async releaseNow(tenant: string, count: number, readAhead: QuotaReadAhead | undefined): Promise<void> {
     for (let attempt = 0; attempt < MAX_CAS_TRIES; attempt++) {
-      // Without the watch, what this process holds is stale after any create: read first.
-      const stored = (attempt === 0 && this.mirror && this.latest(tenant)) || (await this.get(tenant));
+      // Without the watch, what this process holds is stale after any create: read first (or ahead).
+      const ahead = attempt === 0 && readAhead?.tenant === tenant ? newest(await readAhead.stored, this.known.get(tenant)) : undefined;
+      const stored = (attempt === 0 && this.mirror && this.latest(tenant)) || ahead || (await this.get(tenant));
       // No record yet: the first reservation counts what is live then, this instance excluded.
       if (!stored) return;
       if (await this.write(tenant, releaseSlots(stored.record, count), stored.revision)) return;

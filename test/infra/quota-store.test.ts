@@ -67,6 +67,54 @@ describe("QuotaStore", () => {
     }
   });
 
+  it("releases on a record read ahead without reading again, and on a stale one by reading again", async () => {
+    const { nats, kv, stored } = await openBucket();
+    await using _ = nats;
+    const limits = { maxInstances: 100, createsPerSecond: 100_000 };
+    const gateway = new QuotaStore(kv, { countLive: async () => 0 });
+    const executor = new QuotaStore(kv, { countLive: async () => 0 });
+    for (let i = 0; i < 5; i++) await gateway.reserve("acme", { slots: 1, creates: 1 }, limits);
+    let gets = 0;
+    const get = kv.get.bind(kv);
+    kv.get = (...args: Parameters<typeof kv.get>) => {
+      gets++;
+      return get(...args);
+    };
+    try {
+      // As an executor finishes an instance: the read goes out beside the record write, the release is one update.
+      const ahead = executor.readAhead("acme");
+      await ahead.stored;
+      const readsBefore = gets;
+      await executor.release("acme", 1, ahead);
+      expect(gets - readsBefore).toBe(0);
+      expect(liveInstances(await stored("acme"))).toBe(4);
+      // A gateway reserves between the read and the release: the update on the stale record is refused, and read again.
+      const stale = executor.readAhead("acme");
+      await stale.stored;
+      await gateway.reserve("acme", { slots: 1, creates: 1 }, limits);
+      await executor.release("acme", 1, stale);
+      expect(liveInstances(await stored("acme"))).toBe(4);
+      // Another tenant's read-ahead is not used.
+      await executor.release("acme", 1, executor.readAhead("globex"));
+      expect(liveInstances(await stored("acme"))).toBe(3);
+      // Instances finishing together: every read goes out at once, the releases queue, and each but
+      // the first finds the record the one before it wrote, newer than its own read: one update each.
+      let updates = 0;
+      const update = kv.update.bind(kv);
+      kv.update = (...args: Parameters<typeof kv.update>) => {
+        updates++;
+        return update(...args);
+      };
+      const aheads = [0, 1, 2].map(() => executor.readAhead("acme"));
+      await Promise.all(aheads.map((readAhead) => executor.release("acme", 1, readAhead)));
+      kv.update = update;
+      expect(updates).toBe(3);
+      expect(liveInstances(await stored("acme"))).toBe(0);
+    } finally {
+      kv.get = get;
+    }
+  });
+
   it("refuses creates past createsPerSecond across gateways", async () => {
     const { nats, kv } = await openBucket();
     await using _ = nats;
