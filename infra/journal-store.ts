@@ -4,7 +4,7 @@
  * step under the same generation prefix.
  */
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
-import type { KV } from "@nats-io/kv";
+import type { KV, KvEntry } from "@nats-io/kv";
 import { ATTEMPT_SUFFIX, Buckets, DEADLINE_SUFFIX, Keys, type AttemptRecord, type DeadlineRecord, type InstanceRef, type StepRecord } from "../contract/mod.ts";
 import { AlreadyExistsError, isWrongLastSequence } from "./errors.ts";
 import { decodeJson, encodeJson } from "./json-codec.ts";
@@ -33,6 +33,20 @@ interface JournalSnapshot {
   steps: StepRecord[];
   attempts: Array<[string, AttemptRecord[]]>;
   deadlines: Array<[string, number]>;
+}
+
+/** A snapshot get sent before it was known to be needed (`JournalStore.readSnapshotAhead`). */
+export interface SnapshotReadAhead {
+  readonly key: string;
+  readonly entry: Promise<KvEntry | null>;
+}
+
+/** The journal a snapshot entry holds, if it is there and activation `activation` wrote it. */
+function snapshotOf(entry: KvEntry | null, activation: number): InstanceJournal | undefined {
+  if (!entry || entry.operation !== "PUT") return undefined;
+  const snapshot = decodeJson<JournalSnapshot>(entry.value);
+  if (snapshot.activation !== activation) return undefined;
+  return { steps: snapshot.steps, attempts: new Map(snapshot.attempts), deadlines: new Map(snapshot.deadlines) };
 }
 
 export class JournalStore {
@@ -85,12 +99,23 @@ export class JournalStore {
    * The journal as activation `activation` left it, if that activation wrote the snapshot: no other
    * activation has run since, so nothing can have been committed after it. Otherwise `undefined`.
    */
-  async loadSnapshot(ref: InstanceRef, generation: number, activation: number): Promise<InstanceJournal | undefined> {
-    const entry = await this.kv.get(Keys.journalSnapshot(ref, generation));
-    if (!entry || entry.operation !== "PUT") return undefined;
-    const snapshot = decodeJson<JournalSnapshot>(entry.value);
-    if (snapshot.activation !== activation) return undefined;
-    return { steps: snapshot.steps, attempts: new Map(snapshot.attempts), deadlines: new Map(snapshot.deadlines) };
+  async loadSnapshot(ref: InstanceRef, generation: number, activation: number, ahead?: SnapshotReadAhead): Promise<InstanceJournal | undefined> {
+    const key = Keys.journalSnapshot(ref, generation);
+    // Read before the record that asks for it, the snapshot may be the one before (its activation
+    // wrote it meanwhile): then read it again rather than fall back to the keys.
+    const early = ahead?.key === key ? snapshotOf(await ahead.entry, activation) : undefined;
+    return early ?? snapshotOf(await this.kv.get(key), activation);
+  }
+
+  /**
+   * Starts reading a generation's snapshot (most instances never restart: 0) before the instance
+   * record that says which generation and activation are wanted has come, so that a status read
+   * sends both gets at once: one round trip and one socket write instead of two. `loadAfter` uses
+   * it when it is the key it needs. Never rejects: a failed read is read again.
+   */
+  readSnapshotAhead(ref: InstanceRef, generation = 0): SnapshotReadAhead {
+    const key = Keys.journalSnapshot(ref, generation);
+    return { key, entry: this.kv.get(key).catch(() => null) };
   }
 
   /**
@@ -101,10 +126,10 @@ export class JournalStore {
    * (~2.5 ms with 1,000 keys, ~125 ms with 100,000), the snapshot one get, whatever the size.
    * `activation` undefined (a record older than the count): the keys.
    */
-  async loadAfter(ref: InstanceRef, generation: number, activation: number | undefined, keptSteps = 0): Promise<InstanceJournal> {
+  async loadAfter(ref: InstanceRef, generation: number, activation: number | undefined, keptSteps = 0, ahead?: SnapshotReadAhead): Promise<InstanceJournal> {
     if (activation === undefined) return this.load(ref, generation);
     if (activation === 0 && keptSteps === 0) return emptyJournal();
-    return (await this.loadSnapshot(ref, generation, activation)) ?? this.load(ref, generation);
+    return (await this.loadSnapshot(ref, generation, activation, ahead)) ?? this.load(ref, generation);
   }
 
   /** Commits a completed step; `AlreadyExistsError` if another activation committed it first. */

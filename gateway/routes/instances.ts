@@ -178,8 +178,9 @@ export function instanceRoutes(deps: InstanceRouteDeps) {
 
   app.get("/:t/workflows/:w/instances/:id", requireScope("read"), async (c) => {
     const ref = refOf(c.req.param());
+    const snapshot = deps.journal.readSnapshotAhead(ref);
     const record = await loadInstance(ref);
-    const journal = await deps.journal.loadAfter(ref, record.generation, record.activations, record.keptSteps);
+    const journal = await deps.journal.loadAfter(ref, record.generation, record.activations, record.keptSteps, snapshot);
     return c.json(instanceView(record, journal));
   });
 
@@ -197,8 +198,9 @@ export function instanceRoutes(deps: InstanceRouteDeps) {
     if (!/^[1-9][0-9]{0,5}$/.test(count)) throw badRequest(`invalid step count '${count}': the occurrence of the step's name in the run, from 1`);
     if (name.length === 0 || name.length > MAX_STEP_NAME_LENGTH) throw badRequest(`a step name has 1 to ${MAX_STEP_NAME_LENGTH} characters`);
     const ref = refOf(c.req.param());
+    const snapshot = deps.journal.readSnapshotAhead(ref);
     const record = await loadInstance(ref);
-    const journal = await deps.journal.loadAfter(ref, record.generation, record.activations, record.keptSteps);
+    const journal = await deps.journal.loadAfter(ref, record.generation, record.activations, record.keptSteps, snapshot);
     const view = findStepView(record, journal, stepKey(name, Number(count)));
     if (!view) throw notFound(`step '${name}' #${count} of instance '${ref.instance}'`);
     return c.json(view);

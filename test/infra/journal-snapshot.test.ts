@@ -66,3 +66,40 @@ it("reads the journal after an activation from its snapshot, from nothing before
   // A later activation ran since: it may have committed more.
   expect(results(await store.loadAfter(i1, 0, 2))).toEqual(["from the keys"]);
 });
+
+it("uses a snapshot read ahead of the record when it is the one wanted, and reads again when it came too early", async () => {
+  await using nats = await startTestNats();
+  const nc = await nats.connect();
+  const js = jetstream(nc);
+  const kv = await new Kvm(js).create(Buckets.journal, { history: 1 });
+  const store = new JournalStore(kv, js, await jetstreamManager(nc));
+  let gets = 0;
+  const get = kv.get.bind(kv);
+  kv.get = (...args: Parameters<typeof kv.get>) => {
+    gets++;
+    return get(...args);
+  };
+  const results = (journal: InstanceJournal | undefined) => journal?.steps.map((s) => ("result" in s ? s.result : undefined));
+  const only = (result: string) => ({ steps: [step(0, result)], attempts: new Map(), deadlines: new Map() });
+  await store.commitStep(i1, 0, step(0, "from the keys"));
+  await store.saveSnapshot(i1, 0, 1, only("first activation's"));
+
+  // The status view: the snapshot get goes out before the record is read; nothing is read twice.
+  let ahead = store.readSnapshotAhead(i1);
+  await ahead.entry;
+  gets = 0;
+  expect(results(await store.loadAfter(i1, 0, 1, 0, ahead))).toEqual(["first activation's"]);
+  expect(gets).toBe(0);
+
+  // Read ahead, then the next activation saved its snapshot and settled: the record asks for activation 2.
+  ahead = store.readSnapshotAhead(i1);
+  await ahead.entry;
+  await store.saveSnapshot(i1, 0, 2, only("second activation's"));
+  gets = 0;
+  expect(results(await store.loadAfter(i1, 0, 2, 0, ahead))).toEqual(["second activation's"]);
+  expect(gets).toBe(1);
+
+  // A restarted instance: generation 0's snapshot read ahead is not generation 1's.
+  await store.saveSnapshot(i1, 1, 1, only("after the restart"));
+  expect(results(await store.loadAfter(i1, 1, 1, 0, store.readSnapshotAhead(i1)))).toEqual(["after the restart"]);
+});
