@@ -49,6 +49,30 @@ export function appendToHead(head: IndexHead, batch: readonly IndexEntry[]): Ind
   };
 }
 
+/**
+ * A head as JSON, written once per group commit. Stringifying all of a head's entries each time
+ * cost the gateway ~110 µs per create (32-clients bench, `--cpu-prof`: a head holds 250 entries on
+ * average); a writer keeps the JSON of the entries it wrote last (`entriesJson`: the array's JSON
+ * without its brackets) and appends the batch's. Parses to the same value as `JSON.stringify(head)`.
+ */
+export interface EncodedHead {
+  json: string;
+  entriesJson: string;
+}
+
+/** `next` (= `appendToHead(previous, batch)`) as JSON; `previousEntriesJson` is `previous`'s, if known. */
+export function encodeHead(next: IndexHead, previous: IndexHead, batch: readonly IndexEntry[], previousEntriesJson: string | undefined): EncodedHead {
+  const appended = previousEntriesJson !== undefined && next.chunk === previous.chunk && next.sealed === undefined;
+  const batchJson = appended ? batch.map((entry) => JSON.stringify(entry)).join(",") : "";
+  const entriesJson = appended
+    ? previousEntriesJson === "" || batchJson === ""
+      ? previousEntriesJson + batchJson
+      : `${previousEntriesJson},${batchJson}`
+    : JSON.stringify(next.entries).slice(1, -1);
+  const sealed = next.sealed === undefined ? "" : `,"sealed":${JSON.stringify(next.sealed)}`;
+  return { json: `{"v":${next.v},"chunk":${next.chunk},"entries":[${entriesJson}]${sealed}}`, entriesJson };
+}
+
 /** A place in the index: the entry just *after* the next one to read (listings go newest first). */
 export interface IndexPosition {
   chunk: number;

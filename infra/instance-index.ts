@@ -20,13 +20,15 @@
 import type { KV } from "@nats-io/kv";
 import { Keys } from "../contract/mod.ts";
 import { isWrongLastSequence } from "./errors.ts";
-import { appendToHead, EMPTY_HEAD, INDEX_CHUNK_SIZE, type IndexEntry, type IndexHead } from "./index-chunks.ts";
+import { appendToHead, EMPTY_HEAD, encodeHead, INDEX_CHUNK_SIZE, type IndexEntry, type IndexHead } from "./index-chunks.ts";
 import { decodeJson, encodeJson } from "./json-codec.ts";
 
 interface PendingBatch {
   entries: IndexEntry[];
   settle: Array<{ resolve(): void; reject(error: unknown): void }>;
 }
+
+const encoder = new TextEncoder();
 
 /** Compare-and-set conflicts in a row before a write gives up (each one means another writer won). */
 const MAX_CAS_TRIES = 50;
@@ -37,6 +39,8 @@ const MAX_KEPT_HEADS = 256;
 interface KeptHead {
   head: IndexHead;
   revision: number;
+  /** The JSON of `head.entries` as written (see `encodeHead`); unknown for a head read back. */
+  entriesJson?: string;
 }
 
 export class InstanceIndex {
@@ -115,14 +119,16 @@ export class InstanceIndex {
       // The chunk the previous write sealed gets its own key before the head forgets it.
       if (head.sealed) await this.kv.put(Keys.indexChunk(tenant, workflow, head.sealed.chunk), encodeJson(head.sealed.entries));
       const next = appendToHead(head, entries);
+      const encoded = encodeHead(next, head, entries, current ? current.entriesJson : "");
+      const value = encoder.encode(encoded.json);
       let revision: number;
       try {
-        revision = current ? await this.kv.update(key, encodeJson(next), current.revision) : await this.kv.create(key, encodeJson(next));
+        revision = current ? await this.kv.update(key, value, current.revision) : await this.kv.create(key, value);
       } catch (error) {
         if (isWrongLastSequence(error)) continue;
         throw error;
       }
-      this.keep(key, { head: next, revision });
+      this.keep(key, { head: next, revision, entriesJson: encoded.entriesJson });
       // Stored eagerly, so the head carries it only until this put lands (or the next write does it).
       if (next.sealed) await this.kv.put(Keys.indexChunk(tenant, workflow, next.sealed.chunk), encodeJson(next.sealed.entries));
       return;

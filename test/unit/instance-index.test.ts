@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   appendToHead,
   decodeCursor,
+  encodeHead,
   EMPTY_HEAD,
   encodeCursor,
   endOfPreviousChunk,
@@ -33,6 +34,23 @@ describe("appending to the index head", () => {
     expect(sealed.sealed?.chunk).toBe(0);
     expect(sealed.entries).toEqual([]);
     expect(appendToHead(sealed, entries(1000, 1))).toEqual({ v: 1, chunk: 1, entries: entries(1000, 1) });
+  });
+
+  it("writes a head as the JSON of its value, appending to the entries' JSON it wrote before", () => {
+    let head = EMPTY_HEAD;
+    let entriesJson: string | undefined = "";
+    const ids = ["plain", 'quote"and\\backslash', "ünïcödé", "x".repeat(100)];
+    for (let i = 0; head.chunk < 2; i++) {
+      const batch: IndexEntry[] = Array.from({ length: 1 + (i % 3) }, (_, k) => [`${ids[(i + k) % ids.length]}-${i + k}`, 1_700_000_000_000 + i + k]);
+      const next = appendToHead(head, batch);
+      // Every fifth write as after a head read back from the store: its entries' JSON is not known.
+      const known = i % 5 === 0 ? undefined : entriesJson;
+      const encoded = encodeHead(next, head, batch, known);
+      expect(JSON.parse(encoded.json)).toEqual(JSON.parse(JSON.stringify(next)));
+      expect(`[${encoded.entriesJson}]`).toBe(JSON.stringify(next.entries));
+      [head, entriesJson] = [next, encoded.entriesJson];
+    }
+    expect(head.chunk).toBe(2);
   });
 
   it("refuses a batch larger than a chunk", () => {
