@@ -11,20 +11,31 @@ import { HttpError, badRequest } from "./errors.ts";
 export async function readBytes(c: Context, maxBytes: number, what: string): Promise<Uint8Array> {
   const declared = Number(c.req.header("content-length") ?? "0");
   if (declared > maxBytes) throw tooLarge(what, maxBytes);
-  const body = c.req.raw.body;
-  if (body === null) return new Uint8Array(0);
   const chunks: Uint8Array[] = [];
   let total = 0;
-  const reader = body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.length;
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => undefined);
-      throw tooLarge(what, maxBytes);
+  // Only a body of declared length: Node's parser hands over exactly that many bytes, so the limit
+  // checked above holds; a chunked one is read (and cut off) as a web stream.
+  const incoming = c.req.header("content-length") === undefined ? undefined : nodeRequest(c);
+  if (incoming) {
+    for await (const chunk of incoming) {
+      total += chunk.length;
+      if (total > maxBytes) throw tooLarge(what, maxBytes);
+      chunks.push(chunk);
     }
-    chunks.push(value);
+  } else {
+    const body = c.req.raw.body;
+    if (body === null) return new Uint8Array(0);
+    const reader = body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.length;
+      if (total > maxBytes) {
+        await reader.cancel().catch(() => undefined);
+        throw tooLarge(what, maxBytes);
+      }
+      chunks.push(value);
+    }
   }
   const bytes = new Uint8Array(total);
   let offset = 0;
@@ -33,6 +44,17 @@ export async function readBytes(c: Context, maxBytes: number, what: string): Pro
     offset += chunk.length;
   }
   return bytes;
+}
+
+/**
+ * The Node request @hono/node-server serves (on Node, and on Deno's node:http) carries in
+ * `c.env.incoming`. Read directly, it spares the web `Request` and `ReadableStream` the adapter
+ * builds around it the first time a body is read: ~160 µs of the gateway's main thread per
+ * create in the 32-clients bench (`--cpu-prof`). `undefined` under any other host: the web body.
+ */
+function nodeRequest(c: Context): AsyncIterable<Uint8Array> | undefined {
+  const incoming: unknown = (c.env as { incoming?: unknown } | undefined)?.incoming;
+  return typeof incoming === "object" && incoming !== null && Symbol.asyncIterator in incoming ? (incoming as AsyncIterable<Uint8Array>) : undefined;
 }
 
 export async function readText(c: Context, maxBytes: number, what: string): Promise<string> {
