@@ -9,13 +9,14 @@ import { HttpError, badRequest } from "./errors.ts";
  * gateway's memory.
  */
 export async function readBytes(c: Context, maxBytes: number, what: string): Promise<Uint8Array> {
-  const declared = Number(c.req.header("content-length") ?? "0");
+  const length = c.req.header("content-length");
+  const declared = Number(length ?? "0");
   if (declared > maxBytes) throw tooLarge(what, maxBytes);
   const chunks: Uint8Array[] = [];
   let total = 0;
   // Only a body of declared length: Node's parser hands over exactly that many bytes, so the limit
   // checked above holds; a chunked one is read (and cut off) as a web stream.
-  const incoming = c.req.header("content-length") === undefined ? undefined : nodeRequest(c);
+  const incoming = length === undefined ? undefined : nodeRequest(c);
   if (incoming) {
     for await (const chunk of incoming) {
       total += chunk.length;

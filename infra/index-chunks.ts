@@ -64,11 +64,7 @@ export interface EncodedHead {
 export function encodeHead(next: IndexHead, previous: IndexHead, batch: readonly IndexEntry[], previousEntriesJson: string | undefined): EncodedHead {
   const appended = previousEntriesJson !== undefined && next.chunk === previous.chunk && next.sealed === undefined;
   const batchJson = appended ? batch.map((entry) => JSON.stringify(entry)).join(",") : "";
-  const entriesJson = appended
-    ? previousEntriesJson === "" || batchJson === ""
-      ? previousEntriesJson + batchJson
-      : `${previousEntriesJson},${batchJson}`
-    : JSON.stringify(next.entries).slice(1, -1);
+  const entriesJson = appended ? [previousEntriesJson, batchJson].filter((json) => json !== "").join(",") : JSON.stringify(next.entries).slice(1, -1);
   const sealed = next.sealed === undefined ? "" : `,"sealed":${JSON.stringify(next.sealed)}`;
   return { json: `{"v":${next.v},"chunk":${next.chunk},"entries":[${entriesJson}]${sealed}}`, entriesJson };
 }
