@@ -12,6 +12,8 @@
  * first (a gateway reserved since, almost always); with it, it is one update too.
  * Within one process the changes to a tenant's record go one at a time: 32 concurrent creates
  * racing each other would cost ~32²/2 failed compare-and-sets, one after another ~32 updates.
+ * Releases queued behind a change go out together as one update: a tenant's instances finishing
+ * faster than one update's round trip would otherwise queue ever longer behind each other.
  * Only a reconciliation reads every instance record of the tenant, at most once a minute and only
  * while the tenant is at its limit.
  */
@@ -62,6 +64,14 @@ export interface QuotaReadAhead {
   readonly stored: Promise<Stored | undefined>;
 }
 
+/** Releases of one tenant's slots waiting for their turn (`QuotaStore.release`). */
+interface WaitingRelease {
+  count: number;
+  /** The latest read ahead among them: the freshest record this process has asked for. */
+  readAhead: QuotaReadAhead | undefined;
+  done: Promise<void>;
+}
+
 const MAX_CAS_TRIES = 50;
 
 export class QuotaStore {
@@ -73,6 +83,8 @@ export class QuotaStore {
   private readonly reconciling = new Set<string>();
   /** The last change queued for each tenant's record in this process. */
   private readonly queues = new Map<string, Promise<unknown>>();
+  /** Per tenant, the releases queued behind the change in flight: they go out as one update. */
+  private readonly waitingReleases = new Map<string, WaitingRelease>();
 
   /** Without `mirror`, only this process's own reads and writes are held. */
   constructor(
@@ -106,10 +118,25 @@ export class QuotaStore {
   /**
    * Gives `count` slots back: instances made final, or reserved for creates that failed. With a
    * `readAhead` of this tenant's record, its first compare-and-set tries that record instead of
-   * reading one now.
+   * reading one now. Releases made while the tenant's record is being changed are added up and
+   * written together when that change is done (each resolves, or rejects, with that one write).
    */
   release(tenant: string, count: number, readAhead?: QuotaReadAhead): Promise<void> {
-    return count <= 0 ? Promise.resolve() : this.serially(tenant, () => this.releaseNow(tenant, count, readAhead));
+    if (count <= 0) return Promise.resolve();
+    const waiting = this.waitingReleases.get(tenant);
+    if (waiting) {
+      waiting.count += count;
+      if (readAhead) waiting.readAhead = readAhead;
+      return waiting.done;
+    }
+    const batch: WaitingRelease = { count, readAhead, done: Promise.resolve() };
+    this.waitingReleases.set(tenant, batch);
+    batch.done = this.serially(tenant, () => {
+      // Its turn: releases from now on wait for the next one.
+      this.waitingReleases.delete(tenant);
+      return this.releaseNow(tenant, batch.count, batch.readAhead);
+    });
+    return batch.done;
   }
 
   /**
