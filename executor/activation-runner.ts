@@ -32,7 +32,7 @@ import {
 import { readInbox } from "../infra/inbox.ts";
 import { RevisionConflictError } from "../infra/errors.ts";
 import type { InstanceStore, StoredInstance } from "../infra/instance-store.ts";
-import { type InstanceJournal, type JournalStore } from "../infra/journal-store.ts";
+import { type InstanceJournal, type JournalStore, type SnapshotReadAhead } from "../infra/journal-store.ts";
 import type { KilnResources } from "../infra/kiln-resources.ts";
 import { serviceLogger, type Logger } from "../infra/logger.ts";
 import { becomesFinal, type QuotaStore } from "../infra/quota/mod.ts";
@@ -153,6 +153,11 @@ export class ActivationRunner {
     }
     // Held from before the claim until the message is settled: the tenant never runs over its limit.
     const seat = this.deps.slots.seat(envelope.tenant, `${envelope.workflow}/${envelope.instance}`);
+    // An instance coming back (timer, event, retry, resume) replays what it ran before: its journal
+    // snapshot is read beside its record, one round trip less before the sandbox starts.
+    const snapshotAhead = resumesJournal(envelope.reason)
+      ? this.deps.journal.readSnapshotAhead(instanceRef({ ...envelope, id: envelope.instance }))
+      : undefined;
     try {
       const claimed = await this.claim(envelope, message, seat);
       if (!claimed) return;
@@ -162,7 +167,7 @@ export class ActivationRunner {
         await this.settle(message, claimed, holder, { kind: "suspended", suspension: { kind: "control", control: record.control } });
         return;
       }
-      const { outcome, stats, lastWritten, snapshotSaved } = await this.activate(envelope, message, claimed, holder);
+      const { outcome, stats, lastWritten, snapshotSaved } = await this.activate(envelope, message, claimed, holder, snapshotAhead);
       // The snapshot goes out beside the settle, not before it: one round trip less at the end of
       // every activation. Nothing waits on it: the status view and the next activation read the
       // journal's keys when the snapshot is not there (or not this activation's), as after a failed save.
@@ -278,10 +283,10 @@ export class ActivationRunner {
   }
 
   /** The journal to replay: nothing for a generation's first activation, else the snapshot or the keys. */
-  private loadJournal(record: InstanceRecord): Promise<InstanceJournal> {
+  private loadJournal(record: InstanceRecord, snapshotAhead: SnapshotReadAhead | undefined): Promise<InstanceJournal> {
     const { generation, activations, keptSteps } = record;
     // `activations` already counts this activation's claim: the journal is as the one before left it.
-    return this.deps.journal.loadAfter(instanceRef(record), generation, activations === undefined ? undefined : activations - 1, keptSteps);
+    return this.deps.journal.loadAfter(instanceRef(record), generation, activations === undefined ? undefined : activations - 1, keptSteps, snapshotAhead);
   }
 
   /** Runs the workflow until it finishes or suspends; never throws: a platform failure is an outcome. */
@@ -290,6 +295,7 @@ export class ActivationRunner {
     message: JsMsg,
     claimed: StoredInstance,
     holder: LeaseHolder,
+    snapshotAhead: SnapshotReadAhead | undefined,
   ): Promise<{ outcome: ActivationOutcome; stats?: ActivationStats; lastWritten: StoredInstance; snapshotSaved: Promise<void> }> {
     const { deps } = this;
     const record = claimed.record;
@@ -325,7 +331,7 @@ export class ActivationRunner {
     const started = performance.now();
     try {
       const memoryPages = sandboxMemoryPages(settings.limits.memoryBytes);
-      const [loaded, journal] = await Promise.all([deps.artifacts.get(tenant, workflow, record.version, memoryPages), this.loadJournal(record)]);
+      const [loaded, journal] = await Promise.all([deps.artifacts.get(tenant, workflow, record.version, memoryPages), this.loadJournal(record, snapshotAhead)]);
       const loadMs = performance.now() - started;
       // The cap is compiled in: a sandbox made under another `limits.memoryBytes` is another kind.
       const versionKey = `${tenant}/${workflow}/${record.version}@${memoryPages}`;
@@ -572,6 +578,15 @@ export class ActivationRunner {
     deps.telemetry.lifecycle(tenant, workflow, id, settlement.event, { status: written.record.status, ...(stats ? { activation: stats } : {}) });
     if (settlement.event === "complete" || settlement.event === "errored") deps.metrics.instanceFinished(settlement.event);
   }
+}
+
+/**
+ * Whether a message of this reason most likely activates an instance that ran before in the same
+ * generation, so its journal snapshot is wanted: not a start (nothing ran yet) nor a restart (a new
+ * generation, another key). A wrong guess costs one get.
+ */
+function resumesJournal(reason: Envelope["reason"]): boolean {
+  return reason !== "start" && reason !== "restart";
 }
 
 /** Milliseconds to 0.01 ms: finer is noise, coarser hides warm activations. */
