@@ -43,7 +43,7 @@ import type { ArtifactCache, LoadedArtifact } from "./artifact-cache.ts";
 import type { ConcurrencySlots, SlotSeat } from "./concurrency-slots.ts";
 import type { ControlBoard } from "./control-board.ts";
 import type { CpuWatchdog } from "./cpu-watchdog.ts";
-import { decideClaim } from "./decisions/claim.ts";
+import { decideClaim, isReturning } from "./decisions/claim.ts";
 import type { RetentionPolicy } from "./decisions/retention.ts";
 import { purgeEarlierGenerations, purgeInstanceData, removeInstance, type InstanceRemovalDeps } from "../infra/instance-removal.ts";
 import { markConcurrencyWait } from "./decisions/concurrency-slot.ts";
@@ -58,6 +58,7 @@ import { cappedTenantLog } from "./log-cap.ts";
 import { isOutOfMemory, memoryLimitError, sandboxMemoryPages } from "./memory-limit.ts";
 import { redactError, secretRedactor } from "./redact-secrets.ts";
 import { classifyPlatformFailure } from "./platform-failure.ts";
+import { SuspendedRecords } from "./suspended-records.ts";
 import type { SandboxPool } from "./sandbox/sandbox-pool.ts";
 import { SandboxKilledError } from "./sandbox/errors.ts";
 import type { ActivationHandlers, Sandbox } from "./sandbox/sandbox.ts";
@@ -126,6 +127,8 @@ export class ActivationRunner {
   private readonly running = new Set<(reason: string) => void>();
   private releasing: string | undefined;
   private readonly log: Logger;
+  /** Records as this executor suspended instances on a timer, for the claims that bring them back. */
+  private readonly suspended = new SuspendedRecords();
 
   constructor(private readonly deps: RunnerDeps) {
     this.now = deps.now ?? Date.now;
@@ -153,13 +156,13 @@ export class ActivationRunner {
     }
     // Held from before the claim until the message is settled: the tenant never runs over its limit.
     const seat = this.deps.slots.seat(envelope.tenant, `${envelope.workflow}/${envelope.instance}`);
-    // An instance coming back (timer, event, retry, resume) replays what it ran before: its journal
-    // snapshot is read beside its record, one round trip less before the sandbox starts.
-    const snapshotAhead = resumesJournal(envelope.reason)
-      ? this.deps.journal.readSnapshotAhead(instanceRef({ ...envelope, id: envelope.instance }))
-      : undefined;
+    const ref = instanceRef({ ...envelope, id: envelope.instance });
+    const returning = isReturning(envelope.reason, message.redelivered);
+    // An instance coming back replays what it ran before: its journal snapshot is read beside its
+    // record (or with the claim's write), one round trip less before the sandbox starts.
+    const snapshotAhead = returning ? this.deps.journal.readSnapshotAhead(ref) : undefined;
     try {
-      const claimed = await this.claim(envelope, message, seat);
+      const claimed = await this.claim(envelope, message, seat, returning ? this.suspended.take(ref) : undefined);
       if (!claimed) return;
       const record = claimed.record;
       const holder: LeaseHolder = { owner: this.deps.owner, generation: record.generation, activation: record.activations };
@@ -177,20 +180,28 @@ export class ActivationRunner {
     }
   }
 
-  /** Asks what the message means now; takes a concurrency slot and the lease if it calls for an activation. */
-  private async claim(envelope: Envelope, message: JsMsg, seat: SlotSeat): Promise<StoredInstance | undefined> {
+  /**
+   * Asks what the message means now; takes a concurrency slot and the lease if it calls for an
+   * activation. `remembered`, the record as this executor suspended the instance, stands in for the
+   * first read only if it calls for a claim: the claim's compare-and-set then checks it is current.
+   */
+  private async claim(envelope: Envelope, message: JsMsg, seat: SlotSeat, remembered: StoredInstance | undefined): Promise<StoredInstance | undefined> {
     const { instances, owner, config, settings } = this.deps;
     const ref = instanceRef({ ...envelope, id: envelope.instance });
     const retention = this.retentionOf(envelope.tenant);
     const { reason, createdAt, change } = envelope;
     let rereads = 0;
+    let unread = remembered;
     for (;;) {
-      const stored = await instances.get(ref);
+      const stored = unread ?? (await instances.get(ref));
       const decision = decideClaim(stored, { reason, seq: message.seq, createdAt, rereads, change }, this.now(), {
         owner,
         leaseMs: config.leaseMs,
         retention,
       });
+      const fromMemory = unread !== undefined;
+      unread = undefined;
+      if (fromMemory && decision.do !== "claim") continue;
       if (decision.do === "claim") {
         const { concurrency } = settings.settings(envelope.tenant).limits;
         const slot = await seat.take(concurrency);
@@ -565,6 +576,8 @@ export class ActivationRunner {
     }
     if (settlement.message.do === "ack") message.ack();
     else message.nak(settlement.message.delayMs);
+    // This message brings the instance back when its timer is due, most likely here.
+    if (!finished && settlement.message.do === "nak" && settlement.message.delayMs > 0) this.suspended.keep(written);
     if (finished) {
       // Only the write that made the instance final gives its slot back; if this fails, the slot stays
       // taken until the gateway reconciles the tenant's count.
@@ -578,15 +591,6 @@ export class ActivationRunner {
     deps.telemetry.lifecycle(tenant, workflow, id, settlement.event, { status: written.record.status, ...(stats ? { activation: stats } : {}) });
     if (settlement.event === "complete" || settlement.event === "errored") deps.metrics.instanceFinished(settlement.event);
   }
-}
-
-/**
- * Whether a message of this reason most likely activates an instance that ran before in the same
- * generation, so its journal snapshot is wanted: not a start (nothing ran yet) nor a restart (a new
- * generation, another key). A wrong guess costs one get.
- */
-function resumesJournal(reason: Envelope["reason"]): boolean {
-  return reason !== "start" && reason !== "restart";
 }
 
 /** Milliseconds to 0.01 ms: finer is noise, coarser hides warm activations. */

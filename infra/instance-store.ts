@@ -10,6 +10,8 @@ import { decodeJson, encodeJson } from "./json-codec.ts";
 export interface StoredInstance {
   record: InstanceRecord;
   revision: number;
+  /** The record's size as stored, in bytes, when this store read or wrote it. */
+  bytes?: number;
 }
 
 const MAX_CAS_TRIES = 20;
@@ -20,7 +22,7 @@ export class InstanceStore {
   async get(ref: InstanceRef): Promise<StoredInstance | undefined> {
     const entry = await this.kv.get(Keys.instance(ref));
     if (!entry || entry.operation !== "PUT" || entry.value.length === 0) return undefined;
-    return { record: decodeJson<InstanceRecord>(entry.value), revision: entry.revision };
+    return { record: decodeJson<InstanceRecord>(entry.value), revision: entry.revision, bytes: entry.value.length };
   }
 
   /**
@@ -47,9 +49,10 @@ export class InstanceStore {
 
   /** One compare-and-set; `RevisionConflictError` if the record changed since `revision`. */
   async replace(record: InstanceRecord, revision: number): Promise<StoredInstance> {
+    const value = encodeJson(record);
     try {
-      const next = await this.kv.update(Keys.instance(instanceRef(record)), encodeJson(record), revision);
-      return { record, revision: next };
+      const next = await this.kv.update(Keys.instance(instanceRef(record)), value, revision);
+      return { record, revision: next, bytes: value.length };
     } catch (error) {
       if (isWrongLastSequence(error)) throw new RevisionConflictError(`instance '${record.id}' changed concurrently`, { cause: error });
       throw error;

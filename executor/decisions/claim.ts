@@ -110,3 +110,14 @@ function decideChange(
   }
   return { do: "drop", why: "the instance changed after this restart was decided, so it never applied; its gateway decided again or gave up" };
 }
+
+/**
+ * Whether a message most likely brings back an instance that ran before in the same generation: a
+ * start delivered again carries the instance's timer (a sleep, a retry's backoff), and an event,
+ * retry, resume or wake finds it suspended. Not a start's first delivery (nothing ran yet), nor a
+ * restart (a new generation). A wrong guess costs one get, or one refused write.
+ */
+export function isReturning(reason: EnvelopeReason, redelivered: boolean): boolean {
+  if (reason === "start") return redelivered;
+  return reason !== "restart";
+}

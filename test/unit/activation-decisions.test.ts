@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { instanceRecord } from "../helpers/instance-record.ts";
 import { CREATE_DEADLINE_MS, ErrorCode, ORPHAN_START_GRACE_MS, PlatformError, restartedRecord, type InstanceRecord } from "../../contract/mod.ts";
-import { BUSY_RETRY_MS, decideClaim, type ClaimMessage } from "../../executor/decisions/claim.ts";
+import { BUSY_RETRY_MS, decideClaim, isReturning, type ClaimMessage } from "../../executor/decisions/claim.ts";
 import { discardReleasesSlot, MAX_RECORD_REREADS, MIN_RECORD_WAIT_MS } from "../../executor/decisions/start-without-record.ts";
 import { isHolder, leavesRoomForStep, renewLease, stepPermitUntil, type LeaseHolder } from "../../executor/decisions/lease.ts";
 import { workflowCpuLimitError } from "../../executor/decisions/cpu-budget.ts";
@@ -111,6 +111,13 @@ describe("claim", () => {
     const sleeping = record({ status: "sleeping", wake: { at: NOW + 5_000, carrierSeq: 9 } });
     for (const reason of ["start", "wake", "retry", "restart"] as const) expect(decide(sleeping, { reason, seq: 10 }, NOW, ME).do).toBe("drop");
     for (const reason of ["event", "resume"] as const) expect(decide(sleeping, { reason, seq: 10 }, NOW, ME).do).toBe("claim");
+  });
+
+  it("expects a journal and a remembered record for a start delivered again, and for any message but a start or a restart", () => {
+    expect(isReturning("start", false)).toBe(false);
+    expect(isReturning("start", true)).toBe(true);
+    for (const reason of ["wake", "event", "retry", "resume"] as const) expect(isReturning(reason, false)).toBe(true);
+    for (const redelivered of [false, true]) expect(isReturning("restart", redelivered)).toBe(false);
   });
 
   it("keeps counting nothing for records written before activations were counted", () => {
