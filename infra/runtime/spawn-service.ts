@@ -67,8 +67,14 @@ function track(child: ChildProcess): void {
 
 export async function spawnService(name: ServiceName, options: SpawnServiceOptions): Promise<ServiceProcess> {
   const { launcher } = options;
-  // As deno.json's tasks start them: the executor with the Wasm cap and only the permissions it needs.
-  const script: ScriptOptions = name === "executor" ? { v8Flags: [WASM_MEMORY_CAP_FLAG], denoPermissions: DENO_EXECUTOR_PERMISSIONS } : {};
+  // As deno.json's tasks start them: the executor with the Wasm cap and only the permissions it
+  // needs, dev (which runs an executor in its own process) with the Wasm cap.
+  const script: ScriptOptions =
+    name === "executor"
+      ? { v8Flags: [WASM_MEMORY_CAP_FLAG], denoPermissions: DENO_EXECUTOR_PERMISSIONS }
+      : name === "dev"
+        ? { v8Flags: [WASM_MEMORY_CAP_FLAG] }
+        : {};
   const child = spawn(launcher.binary, launcher.scriptArgs(`${REPO_ROOT}${SCRIPTS[name]}`, script), {
     cwd: REPO_ROOT,
     env: options.env,
