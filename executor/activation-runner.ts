@@ -27,6 +27,7 @@ import {
   type ActivationStats,
   type Envelope,
   type InstanceRecord,
+  type InstanceRef,
   type SerializedError,
 } from "../contract/mod.ts";
 import { readInbox } from "../infra/inbox.ts";
@@ -162,7 +163,7 @@ export class ActivationRunner {
     // record (or with the claim's write), one round trip less before the sandbox starts.
     const snapshotAhead = returning ? this.deps.journal.readSnapshotAhead(ref) : undefined;
     try {
-      const claimed = await this.claim(envelope, message, seat, returning ? this.suspended.take(ref) : undefined);
+      const claimed = await this.claim(envelope, ref, message, seat, returning ? this.suspended.take(ref) : undefined);
       if (!claimed) return;
       const record = claimed.record;
       const holder: LeaseHolder = { owner: this.deps.owner, generation: record.generation, activation: record.activations };
@@ -185,9 +186,14 @@ export class ActivationRunner {
    * activation. `remembered`, the record as this executor suspended the instance, stands in for the
    * first read only if it calls for a claim: the claim's compare-and-set then checks it is current.
    */
-  private async claim(envelope: Envelope, message: JsMsg, seat: SlotSeat, remembered: StoredInstance | undefined): Promise<StoredInstance | undefined> {
+  private async claim(
+    envelope: Envelope,
+    ref: InstanceRef,
+    message: JsMsg,
+    seat: SlotSeat,
+    remembered: StoredInstance | undefined,
+  ): Promise<StoredInstance | undefined> {
     const { instances, owner, config, settings } = this.deps;
-    const ref = instanceRef({ ...envelope, id: envelope.instance });
     const retention = this.retentionOf(envelope.tenant);
     const { reason, createdAt, change } = envelope;
     let rereads = 0;
