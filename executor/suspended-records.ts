@@ -8,7 +8,7 @@
  * Bounded by count and by size, oldest out first: an executor holding thousands of sleeping
  * instances keeps the most recent, and its memory does not grow with them.
  */
-import { instanceRef, type InstanceRef } from "../contract/mod.ts";
+import { instanceRef, Keys, type InstanceRef } from "../contract/mod.ts";
 import type { StoredInstance } from "../infra/instance-store.ts";
 
 export interface SuspendedRecordsOptions {
@@ -34,7 +34,7 @@ export class SuspendedRecords {
 
   /** Remembers the record as written, in place of any older one of the same instance. */
   keep(stored: StoredInstance): void {
-    const key = keyOf(instanceRef(stored.record));
+    const key = Keys.instance(instanceRef(stored.record));
     this.drop(key);
     const bytes = stored.bytes ?? ASSUMED_BYTES;
     if (bytes > this.maxBytes / 8) return;
@@ -49,7 +49,7 @@ export class SuspendedRecords {
 
   /** The remembered record, forgotten as it is handed out: it is used once, by one claim. */
   take(ref: InstanceRef): StoredInstance | undefined {
-    const key = keyOf(ref);
+    const key = Keys.instance(ref);
     const kept = this.byKey.get(key);
     this.drop(key);
     return kept;
@@ -65,8 +65,4 @@ export class SuspendedRecords {
     this.byKey.delete(key);
     this.bytes -= kept.bytes;
   }
-}
-
-function keyOf(ref: InstanceRef): string {
-  return `${ref.tenant}/${ref.workflow}/${ref.instance}`;
 }
