@@ -302,8 +302,14 @@ export class QuotaStore {
     return next;
   }
 
+  /**
+   * Holds `stored` unless this process already holds a later revision of the record: a read sent
+   * before a write can be answered after it (nats-server answers KV gets and stream writes on
+   * separate paths), and holding its older record then made the next change's compare-and-set fail.
+   */
   private remember(tenant: string, stored: Stored): Stored {
-    this.known.set(tenant, stored);
+    const known = this.known.get(tenant);
+    if (!known || stored.revision >= known.revision) this.known.set(tenant, stored);
     return stored;
   }
 }
