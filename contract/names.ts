@@ -139,7 +139,10 @@ export function decodeKeyToken(token: string): string {
 }
 
 /** The step key of the `occurrence`-th (1-based) step called `name`: `<base64url(name)>.<occurrence>`. */
-export const stepKey = (name: string, occurrence: number) => `${encodeKeyToken(name)}.${occurrence}`;
+export const stepKey = (name: string, occurrence: number) => stepKeyOf(encodeKeyToken(name), occurrence);
+
+/** `stepKey` from the name's token (`encodeKeyToken(name)`), for callers that keep the tokens. */
+export const stepKeyOf = (nameToken: string, occurrence: number) => `${nameToken}.${occurrence}`;
 
 /** The occurrence count in a step key. */
 export const stepOccurrence = (key: string) => Number(key.split(".")[1]);
