@@ -27,6 +27,8 @@ export interface BenchSizes {
   cpuNeighbourSamples: number;
   /** How long the 32 clients loop, per configuration. */
   clientsSeconds: number;
+  /** How long they loop untimed before that, so the figure is the services' steady state (see clients.ts). */
+  clientsWarmUpSeconds: number;
   /** Instance scale: the stored instances of the small store, and of the large one it is compared with. */
   scaleBaseInstances: number;
   scaleInstances: number;
@@ -55,6 +57,7 @@ export const FULL: BenchSizes = {
   terminateSamples: 30,
   cpuNeighbourSamples: 20,
   clientsSeconds: 10,
+  clientsWarmUpSeconds: 8,
   scaleBaseInstances: 1_000,
   scaleInstances: 100_000,
   scaleSamples: 200,
@@ -82,6 +85,7 @@ export const QUICK: BenchSizes = {
   terminateSamples: 10,
   cpuNeighbourSamples: 8,
   clientsSeconds: 3,
+  clientsWarmUpSeconds: 2,
   scaleBaseInstances: 1_000,
   scaleInstances: 10_000,
   scaleSamples: 50,
