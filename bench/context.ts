@@ -21,6 +21,8 @@ export interface BenchSizes {
   coldStartSamples: number;
   timers: number;
   sleepingInstances: number;
+  /** How long the executor idles before each memory reading (see sleeping-memory.ts). */
+  sleepingSettleSeconds: number;
   noisyBacklog: number;
   sandboxReplaceSamples: number;
   terminateSamples: number;
@@ -52,6 +54,7 @@ export const FULL: BenchSizes = {
   coldStartSamples: 5,
   timers: 1_000,
   sleepingInstances: 10_000,
+  sleepingSettleSeconds: 60,
   noisyBacklog: 10_000,
   sandboxReplaceSamples: 30,
   terminateSamples: 30,
@@ -80,6 +83,7 @@ export const QUICK: BenchSizes = {
   coldStartSamples: 2,
   timers: 200,
   sleepingInstances: 1_000,
+  sleepingSettleSeconds: 5,
   noisyBacklog: 1_000,
   sandboxReplaceSamples: 10,
   terminateSamples: 10,
