@@ -53,7 +53,7 @@ async function withUsage(usage: Usage, run: () => Promise<Omit<Loops, "cpuMsPerL
   };
 }
 
-/** `clients` loops of `once`, untimed for `warmUpMs`, then timed with the usage of `usage` meanwhile. */
+/** The clients' loops of `once`: untimed for `warmUpMs`, then for `durationMs`, timed, with the usage of `usage` meanwhile. */
 async function steadyLoops(
   usage: Usage,
   timing: { warmUpMs: number; durationMs: number },
