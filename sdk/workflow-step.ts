@@ -105,13 +105,13 @@ export class StepRecorder implements WorkflowStep {
   private halt!: (halt: Halt) => void;
   private readonly bySeq = new Map<number, StepRecord>();
   private readonly seqByKey = new Map<string, number>();
-  private readonly occurrences = new Map<string, number>();
   /**
-   * Each step name's key token (`encodeKeyToken`), made once per activation: a loop reuses its names,
-   * and SpiderMonkey's interpreter spends ~14 µs per token (UTF-8, base64 and three regex passes),
-   * measured in a sandbox with an in-memory engine — about a tenth of the guest's own work per step.
+   * Per step name: how often it has been reached in this run, and its key token (`encodeKeyToken`),
+   * made once per activation: a loop reuses its names, and SpiderMonkey's interpreter spends ~14 µs
+   * per token (UTF-8, base64 and three regex passes), measured in a sandbox with an in-memory engine
+   * — about a tenth of the guest's own work per step.
    */
-  private readonly nameTokens = new Map<string, string>();
+  private readonly names = new Map<string, { token: string; occurrences: number }>();
   private nextSeq = 0;
   private latestStepTime: number;
   private activeBody: string | undefined;
@@ -198,11 +198,10 @@ export class StepRecorder implements WorkflowStep {
   }
 
   private claim(kind: StepKind, name: string): Claim {
-    const occurrence = (this.occurrences.get(name) ?? 0) + 1;
-    this.occurrences.set(name, occurrence);
-    let token = this.nameTokens.get(name);
-    if (token === undefined) this.nameTokens.set(name, (token = encodeKeyToken(name)));
-    const key = stepKeyOf(token, occurrence);
+    let seen = this.names.get(name);
+    if (seen === undefined) this.names.set(name, (seen = { token: encodeKeyToken(name), occurrences: 0 }));
+    const occurrence = ++seen.occurrences;
+    const key = stepKeyOf(seen.token, occurrence);
     const seq = this.nextSeq++;
     const record = this.bySeq.get(seq);
     const recordedSeq = this.seqByKey.get(key);
