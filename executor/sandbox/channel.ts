@@ -96,9 +96,11 @@ export interface StepPermitTerms {
   stepTimeoutMaxMs: number;
 }
 
-/** What a blocked guest reads back: the JSON text and the raw bytes after it, if any. */
+/** What a blocked guest reads back: the JSON and the raw bytes after it, if any. */
 export interface GuestAnswer {
-  text: string;
+  /** The answer's UTF-8 JSON: a view of the shared buffer, valid until the guest's next call. */
+  json: Uint8Array;
+  /** A copy: the guest keeps it. */
   body: Uint8Array | undefined;
 }
 

@@ -33,12 +33,18 @@ export function createGuestCall(buffers, post) {
     }
     const length = Atomics.load(control, LENGTH);
     const bodyLength = Atomics.load(control, BODY_LENGTH);
-    // A fresh view each time: the host may have grown the buffer. TextDecoder refuses views on shared
-    // memory, so copy out first.
-    const data = new Uint8Array(buffers.data);
+    // A fresh view each time: the host may have grown the buffer.
     return {
-      text: decoder.decode(data.slice(0, length)),
-      body: bodyLength < 0 ? undefined : data.slice(length, length + bodyLength),
+      json: new Uint8Array(buffers.data, 0, length),
+      body: bodyLength < 0 ? undefined : new Uint8Array(buffers.data).slice(length, length + bodyLength),
     };
   };
+}
+
+/**
+ * An answer's JSON as text. TextDecoder refuses views on shared memory, so it decodes a copy.
+ * @param {import("./channel.ts").GuestAnswer} answer
+ */
+export function answerText(answer) {
+  return decoder.decode(answer.json.slice());
 }

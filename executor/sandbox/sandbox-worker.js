@@ -5,7 +5,8 @@
 /** @import { HostMessage, WorkerMessage } from "./channel.ts" */
 import { readlinkSync } from "node:fs";
 import { parentPort } from "node:worker_threads";
-import { createGuestCall } from "./guest-call.js";
+import { answerText, createGuestCall } from "./guest-call.js";
+import { engineCallImport, logImport } from "./lowered-imports.js";
 import { RUN_FIRST_ATTEMPT, startsUnderPermit } from "./step-permit.js";
 
 /**
@@ -22,6 +23,8 @@ const post = (message) => port.postMessage(message);
 // but Node's `process.env` stays a C++-backed store, and the jco glue reads
 // `process.env.JCO_DEBUG` on every task operation (~23 reads per engine call).
 if (globalThis.process) globalThis.process.env = {};
+
+const RUN_FIRST_ATTEMPT_BYTES = new TextEncoder().encode(RUN_FIRST_ATTEMPT);
 
 /** Set by `load`; the host sends `activate` only after `ready`. @type {(request: string) => string} */
 let activate;
@@ -54,10 +57,10 @@ function httpImport(call) {
   return {
     /** @param {unknown} request the record as jco lifted it; the host validates it */
     fetch(request) {
-      const { text, body } = call({ type: "http", request });
-      const answer = /** @type {import("./channel.ts").HttpAnswer} */ (JSON.parse(text));
+      const reply = call({ type: "http", request });
+      const answer = /** @type {import("./channel.ts").HttpAnswer} */ (JSON.parse(answerText(reply)));
       if (!answer.ok) return { tag: "err", val: answer.error };
-      return { tag: "ok", val: { ...answer.response, body: body ?? new Uint8Array(0) } };
+      return { tag: "ok", val: { ...answer.response, body: reply.body ?? new Uint8Array(0) } };
     },
   };
 }
@@ -83,12 +86,12 @@ async function load({ glue, modules, buffers }) {
   const call = createGuestCall(buffers, post);
   const permit = new BigInt64Array(buffers.permit);
   /** @param {string} request */
-  const engineCall = (request) => {
+  const engineAnswer = (request) => {
     if (startsUnderPermit(request, Number(Atomics.load(permit, 0)), Date.now(), permitTerms)) {
       post({ type: "step-started", request });
-      return RUN_FIRST_ATTEMPT;
+      return RUN_FIRST_ATTEMPT_BYTES;
     }
-    return call({ type: "call", request }).text;
+    return call({ type: "call", request }).json;
   };
   /** @type {(level: string, message: string) => void} */
   const log = (level, message) => post({ type: "log", level, message });
@@ -97,8 +100,8 @@ async function load({ glue, modules, buffers }) {
   const glueModule = await (ahead ?? importGlue(glue));
   preloaded = undefined;
   const instance = await glueModule.instantiate((name) => modules[name], {
-    "kiln:workflow/engine": { call: engineCall },
-    "kiln:workflow/logging": { log },
+    "kiln:workflow/engine": { call: engineCallImport(engineAnswer) },
+    "kiln:workflow/logging": { log: logImport(log) },
     "kiln:workflow/http": httpImport(call),
   });
   activate = instance.activate;

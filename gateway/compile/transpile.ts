@@ -16,9 +16,20 @@ export interface TranspiledComponent {
 /** The glue file jco writes for `name: WORLD_NAME`. */
 export const GLUE_FILE = `${WORLD_NAME}.js`;
 
-/** Transpiles with async instantiation: executors compile the core modules once and instantiate many times. */
+/**
+ * Transpiles with async instantiation (executors compile the core modules once and instantiate many
+ * times) and hybrid import bindings: an import the sandbox lowers itself (a function carrying
+ * `Symbol.for("cabiLower")`, executor/sandbox/lowered-imports.js) is wired into the component as is,
+ * any other goes through jco's own trampoline.
+ */
 export async function transpileComponent(component: Uint8Array): Promise<TranspiledComponent> {
-  const { files, imports, exports } = await transpile(component, { name: WORLD_NAME, instantiation: "async", noTypescript: true, quiet: true });
+  const { files, imports, exports } = await transpile(component, {
+    name: WORLD_NAME,
+    instantiation: "async",
+    importBindings: "hybrid",
+    noTypescript: true,
+    quiet: true,
+  });
   const coreModules: Record<string, Uint8Array> = {};
   let glue: string | undefined;
   for (const [name, bytes] of Object.entries(files)) {

@@ -9,14 +9,22 @@ import { componentEmbed, componentNew, parse } from "@bytecodealliance/jco";
 
 const WORLD_WIT = new URL("../../wit/workflow.wit", import.meta.url);
 
+/** A range of the guest's memory passed as a string as is: it may lie outside that memory. */
+export interface RawRange {
+  pointer: number;
+  length: number;
+}
+
 /** What a scripted guest does in one activation, in order; every text is sent exactly as given. */
 export interface GuestScript {
-  /** A line for `kiln:workflow/logging` `log` at level `info`, first. */
+  /** A line for `kiln:workflow/logging` `log`, first. */
   log?: string;
-  /** `engine.call` requests, sent one after the other; the answers are not read. */
-  calls: string[];
-  /** What `activate` returns. */
-  result: string;
+  /** The level's case index sent with `log`. @default 1 (info); past 3 is no case of the enum */
+  logLevel?: number;
+  /** `engine.call` requests, sent one after the other. */
+  calls: Array<string | RawRange>;
+  /** What `activate` returns; `answer` returns the last `engine.call` answer as it came back. */
+  result: string | "answer";
 }
 
 /**
@@ -56,7 +64,8 @@ const PAGE_BYTES = 65_536;
  * (pointer, length) of its answer.
  */
 export function scriptedGuestWat(script: GuestScript): string {
-  const texts = [...(script.log === undefined ? [] : [script.log]), ...script.calls, script.result].map((text) => encoder.encode(text));
+  const calls = script.calls.filter((call): call is string => typeof call === "string");
+  const texts = [...(script.log === undefined ? [] : [script.log]), ...calls, script.result].map((text) => encoder.encode(text));
   const placed: { offset: number; length: number }[] = [];
   const segments: string[] = [];
   let offset = DATA_START;
@@ -68,12 +77,17 @@ export function scriptedGuestWat(script: GuestScript): string {
   const heapStart = Math.ceil(offset / PAGE_BYTES) * PAGE_BYTES;
   const log = script.log === undefined ? undefined : placed.shift()!;
   const result = placed.pop()!;
+  const callRanges = script.calls.map((call) => (typeof call === "string" ? placed.shift()! : { offset: call.pointer, length: call.length }));
   const body = [
-    ...(log ? [`    (call $log (i32.const 1) (i32.const ${log.offset}) (i32.const ${log.length}))`] : []),
-    ...placed.map((call) => `    (call $engine_call (i32.const ${call.offset}) (i32.const ${call.length}) (i32.const ${CALL_RETURN_AREA}))`),
-    `    (i32.store (i32.const ${ACTIVATE_RETURN_AREA}) (i32.const ${result.offset}))`,
-    `    (i32.store (i32.const ${ACTIVATE_RETURN_AREA + 4}) (i32.const ${result.length}))`,
-    `    (i32.const ${ACTIVATE_RETURN_AREA})`,
+    ...(log ? [`    (call $log (i32.const ${script.logLevel ?? 1}) (i32.const ${log.offset}) (i32.const ${log.length}))`] : []),
+    ...callRanges.map((call) => `    (call $engine_call (i32.const ${call.offset}) (i32.const ${call.length}) (i32.const ${CALL_RETURN_AREA}))`),
+    ...(script.result === "answer"
+      ? [`    (i32.const ${CALL_RETURN_AREA})`]
+      : [
+          `    (i32.store (i32.const ${ACTIVATE_RETURN_AREA}) (i32.const ${result.offset}))`,
+          `    (i32.store (i32.const ${ACTIVATE_RETURN_AREA + 4}) (i32.const ${result.length}))`,
+          `    (i32.const ${ACTIVATE_RETURN_AREA})`,
+        ]),
   ];
   return `(module
   (import "kiln:workflow/engine@0.2.0" "call" (func $engine_call (param i32 i32 i32)))
