@@ -15,6 +15,9 @@ export interface RawRange {
   length: number;
 }
 
+/** As a script's `result`: `activate` returns the last `engine.call` answer as it came back. */
+export const LAST_ANSWER = Symbol("the last engine.call answer");
+
 /** What a scripted guest does in one activation, in order; every text is sent exactly as given. */
 export interface GuestScript {
   /** A line for `kiln:workflow/logging` `log`, first. */
@@ -23,8 +26,8 @@ export interface GuestScript {
   logLevel?: number;
   /** `engine.call` requests, sent one after the other. */
   calls: Array<string | RawRange>;
-  /** What `activate` returns; `answer` returns the last `engine.call` answer as it came back. */
-  result: string | "answer";
+  /** What `activate` returns. */
+  result: string | typeof LAST_ANSWER;
 }
 
 /**
@@ -65,7 +68,8 @@ const PAGE_BYTES = 65_536;
  */
 export function scriptedGuestWat(script: GuestScript): string {
   const calls = script.calls.filter((call): call is string => typeof call === "string");
-  const texts = [...(script.log === undefined ? [] : [script.log]), ...calls, script.result].map((text) => encoder.encode(text));
+  const result = script.result === LAST_ANSWER ? "" : script.result;
+  const texts = [...(script.log === undefined ? [] : [script.log]), ...calls, result].map((text) => encoder.encode(text));
   const placed: { offset: number; length: number }[] = [];
   const segments: string[] = [];
   let offset = DATA_START;
@@ -76,16 +80,16 @@ export function scriptedGuestWat(script: GuestScript): string {
   }
   const heapStart = Math.ceil(offset / PAGE_BYTES) * PAGE_BYTES;
   const log = script.log === undefined ? undefined : placed.shift()!;
-  const result = placed.pop()!;
+  const resultAt = placed.pop()!;
   const callRanges = script.calls.map((call) => (typeof call === "string" ? placed.shift()! : { offset: call.pointer, length: call.length }));
   const body = [
     ...(log ? [`    (call $log (i32.const ${script.logLevel ?? 1}) (i32.const ${log.offset}) (i32.const ${log.length}))`] : []),
     ...callRanges.map((call) => `    (call $engine_call (i32.const ${call.offset}) (i32.const ${call.length}) (i32.const ${CALL_RETURN_AREA}))`),
-    ...(script.result === "answer"
+    ...(script.result === LAST_ANSWER
       ? [`    (i32.const ${CALL_RETURN_AREA})`]
       : [
-          `    (i32.store (i32.const ${ACTIVATE_RETURN_AREA}) (i32.const ${result.offset}))`,
-          `    (i32.store (i32.const ${ACTIVATE_RETURN_AREA + 4}) (i32.const ${result.length}))`,
+          `    (i32.store (i32.const ${ACTIVATE_RETURN_AREA}) (i32.const ${resultAt.offset}))`,
+          `    (i32.store (i32.const ${ACTIVATE_RETURN_AREA + 4}) (i32.const ${resultAt.length}))`,
           `    (i32.const ${ACTIVATE_RETURN_AREA})`,
         ]),
   ];

@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest";
 import { transpileComponent } from "../../gateway/compile/transpile.ts";
 import { startBlankWorker } from "../../executor/sandbox/blank-worker.ts";
 import { Sandbox, type SandboxCode } from "../../executor/sandbox/sandbox.ts";
-import { componentFromWat, scriptedGuestWat, type GuestScript } from "../helpers/wat-component.ts";
+import { componentFromWat, LAST_ANSWER, scriptedGuestWat, type GuestScript } from "../helpers/wat-component.ts";
 
 type Bindings = "hybrid" | "jco";
 
@@ -52,7 +52,7 @@ async function activateOnce(script: GuestScript, bindings: Bindings, answer: (re
 
 describe.each(["hybrid", "jco"] as const)("with %s import bindings", (bindings) => {
   it("passes requests, answers and log lines through unchanged, multi-byte UTF-8 and empty answers included", async () => {
-    const script: GuestScript = { log: "grüße 🌍", logLevel: 2, calls: ['{"op":"now"}', "zweite Anfrage ✓", "third"], result: "answer" };
+    const script: GuestScript = { log: "grüße 🌍", logLevel: 2, calls: ['{"op":"now"}', "zweite Anfrage ✓", "third"], result: LAST_ANSWER };
     const answers = new Map([
       ['{"op":"now"}', ""],
       ["zweite Anfrage ✓", "ünïcödé answer 🚀"],
