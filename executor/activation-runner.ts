@@ -31,7 +31,7 @@ import {
   type SerializedError,
 } from "../contract/mod.ts";
 import { readInbox } from "../infra/inbox.ts";
-import { RevisionConflictError } from "../infra/errors.ts";
+import { AlreadyExistsError, RevisionConflictError } from "../infra/errors.ts";
 import type { InstanceStore, StoredInstance } from "../infra/instance-store.ts";
 import { type InstanceJournal, type JournalStore, type SnapshotReadAhead } from "../infra/journal-store.ts";
 import type { KilnResources } from "../infra/kiln-resources.ts";
@@ -497,6 +497,9 @@ export class ActivationRunner {
         },
         engine.stepPermitTerms(),
       );
+      // The last commit's journal write may still be on its way (engine-host.ts `commit`): the
+      // result counts once it is durable.
+      await engine.journalWritten();
       const result = parseActivationResult(answer);
       if (result.outcome === "suspended" && !engine.suspension) {
         throw new ProtocolError("activate result", "it answered 'suspended', but no engine.call answer asked it to suspend");
@@ -525,7 +528,10 @@ export class ActivationRunner {
         return { kind: "errored", error: refused.toJSON() };
       }
       if (engine.platformFailure !== undefined) return { kind: "platform-failure", error: classifyPlatformFailure(engine.platformFailure) };
-      if (error instanceof SandboxKilledError && engine.suspension) return { kind: "suspended", suspension: engine.suspension };
+      // Killed by the host with a reason to suspend, or another executor wrote a step this one committed.
+      if ((error instanceof SandboxKilledError || error instanceof AlreadyExistsError) && engine.suspension) {
+        return { kind: "suspended", suspension: engine.suspension };
+      }
       kill("crash", "discarded after a failure");
       return { kind: "errored", error: crashError(error) };
     } finally {

@@ -1,6 +1,8 @@
 /**
  * The host side of one activation: answers the guest's `engine.call` requests. Every answer that lets
- * the workflow go on is given only after the fact it depends on is durable in the journal.
+ * the workflow go on is given only after the fact it depends on is durable in the journal, but one:
+ * a commit is answered as its journal write leaves, and the write finishes behind the guest (see
+ * `commit`). Nothing else is answered, and the activation does not end, before it is durable.
  */
 import {
   DEFAULT_STEP_TIMEOUT_MS,
@@ -41,8 +43,11 @@ export interface EngineHostDeps {
    * step body, else to the reason it does not (see LeaseKeeper).
    */
   assureLease(): Promise<string | undefined>;
-  /** Stops the sandbox: a step attempt over a limit (timeout, CPU budget, memory), or a guest breaking the protocol. */
-  killSandbox(reason: string, kind: "step-limit" | "protocol"): void;
+  /**
+   * Stops the sandbox: a step attempt over a limit (timeout, CPU budget, memory), a guest breaking the
+   * protocol, or a commit's journal write that failed after it was answered.
+   */
+  killSandbox(reason: string, kind: "step-limit" | "protocol" | "journal"): void;
   /** Told of every step attempt that ends, with its wall time, for the metrics. */
   stepFinished?(outcome: "ok" | "failed", durationMs: number): void;
   /** The tenant's `limits.stepTimeoutMaxMs`: a step asking for a longer `timeout` fails. */
@@ -97,6 +102,10 @@ export class EngineHost {
   /** Each step's per-attempt timeout, by step key. */
   private readonly timeouts = new Map<string, number>();
   private timeoutHandled: Promise<void> = Promise.resolve();
+  /** The journal write of the last commit, answered before it was durable (see `commit`). */
+  private writeBehind: Promise<void> = Promise.resolve();
+  /** Why that write failed, once it has: every later call, and the activation's end, fail with it. */
+  private writeBehindFailure: Error | undefined;
   /** The activation is over (its sandbox may have been killed mid-call): start nothing more. */
   private disposed = false;
 
@@ -118,7 +127,9 @@ export class EngineHost {
   async handle(requestJson: string): Promise<string> {
     let response: EngineResponse;
     try {
-      response = await this.dispatch(parseEngineRequest(requestJson));
+      const request = parseEngineRequest(requestJson);
+      await this.journalWritten();
+      response = await this.dispatch(request);
     } catch (error) {
       if (error instanceof ProtocolError) return this.refuse(error);
       if (!(error instanceof AlreadyExistsError)) {
@@ -193,9 +204,22 @@ export class EngineHost {
     return JSON.stringify({ action: "reject", error: error.toJSON() } satisfies EngineResponse);
   }
 
-  /** Resolves once a step timeout (or CPU limit), if one fired, has been recorded and `suspension` says what next. */
+  /**
+   * Resolves once a step timeout (or CPU limit), if one fired, has been recorded and `suspension` says
+   * what next, and a commit's journal write has finished or failed.
+   */
   async settled(): Promise<void> {
-    await this.timeoutHandled;
+    await Promise.all([this.timeoutHandled, this.writeBehind]);
+  }
+
+  /**
+   * Resolves once the last commit's journal write is durable; rejects with what it failed with (then
+   * `platformFailure` or a superseded `suspension` says so, and the sandbox is being stopped). Before
+   * anything else is answered, and before the activation's result counts.
+   */
+  async journalWritten(): Promise<void> {
+    await this.writeBehind;
+    if (this.writeBehindFailure !== undefined) throw this.writeBehindFailure;
   }
 
   /** Milliseconds left of the running step attempt's timeout, or `undefined` when no step body runs. */
@@ -365,6 +389,8 @@ export class EngineHost {
     this.running = undefined;
     this.deps.killSandbox(error.message, "step-limit");
     try {
+      // After the step before it, whose journal write may still be on its way (see `commit`).
+      await this.writeBehind;
       const outcome = await this.recordFailure(step, step.attempt, step.startedAt, error, false);
       // The sandbox is gone either way: resume in a fresh activation, after the retry delay if any.
       const until = outcome.kind === "retry" ? this.deps.now() + outcome.delayMs : this.deps.now();
@@ -374,7 +400,16 @@ export class EngineHost {
     }
   }
 
-  private async commit(request: Extract<EngineRequest, { op: "commit" }>, startedAt: number): Promise<EngineResponse> {
+  /**
+   * Answered as the step's journal write leaves, not once it is durable: the guest goes on to the code
+   * after the step, and the next step's body may start (under its permit) while the write is on its
+   * way — one NATS round trip per step off the guest's path. It stays safe because nothing else
+   * waits on it: every later call and the activation's end wait for the write (`journalWritten`), and
+   * if it fails the sandbox is stopped and nothing after it is recorded, so the step and everything
+   * after it run again, as after a crash before the write. The body of a step whose write failed may
+   * thus have a later step's body run after it once more; a committed step's body never runs again.
+   */
+  private commit(request: Extract<EngineRequest, { op: "commit" }>, startedAt: number): EngineResponse {
     this.stopTimer(request.key);
     const record: StepRecord = {
       kind: "do",
@@ -388,10 +423,20 @@ export class EngineHost {
       completedAt: this.deps.now(),
       ...(request.sensitive ? { sensitive: true as const } : {}),
     };
-    await this.commitRecord(record);
-    this.deps.stepFinished?.("ok", record.completedAt - startedAt);
-    this.deps.log("debug", `step "${request.name}" completed in ${record.completedAt - startedAt} ms (attempt ${request.attempt})`);
+    const written = this.commitRecord(record).then(() => {
+      this.deps.stepFinished?.("ok", record.completedAt - startedAt);
+      this.deps.log("debug", `step "${request.name}" completed in ${record.completedAt - startedAt} ms (attempt ${request.attempt})`);
+    });
+    this.writeBehind = written.catch((error: unknown) => this.writeBehindFailed(error));
     return { action: "continue", completedAt: record.completedAt };
+  }
+
+  /** A commit's journal write failed after the guest went on: stop it; the activation ends with why. */
+  private writeBehindFailed(error: unknown): void {
+    this.writeBehindFailure = error instanceof Error ? error : new Error(String(error));
+    if (error instanceof AlreadyExistsError) this.suspension = { kind: "superseded", reason: error.message };
+    else this.platformFailure ??= error;
+    this.deps.killSandbox(`a step's journal write failed: ${this.writeBehindFailure.message}`, "journal");
   }
 
   private async fail(request: Extract<EngineRequest, { op: "fail" }>, startedAt: number): Promise<EngineResponse> {
@@ -408,9 +453,10 @@ export class EngineHost {
 
   /** Writes a step record once, and keeps the in-memory journal whole (for the journal snapshot). */
   private async commitRecord(record: StepRecord): Promise<void> {
+    // At once, not once written: a step the guest asks to start again meanwhile is refused as recorded.
+    this.recordedKeys.add(record.key);
     await this.deps.journal.commitStep(this.id.ref, this.id.generation, record);
     this.journal.steps.push(record);
-    this.recordedKeys.add(record.key);
     this.committed++;
   }
 

@@ -4,9 +4,10 @@ import { Counter, createPrometheusRegistry, Gauge, Histogram, seconds, type Regi
 /**
  * Why the host stopped a running activation's sandbox: a small fixed set, so it can be a label.
  * `step-limit` is a step attempt over its timeout, CPU budget or memory; `release` is the executor
- * handing the instance on (shutdown, lost lease); `crash` a sandbox discarded after an unexplained failure.
+ * handing the instance on (shutdown, lost lease); `journal` a commit's journal write that failed after
+ * the guest went on (engine-host.ts `commit`); `crash` a sandbox discarded after an unexplained failure.
  */
-export type SandboxKillReason = "terminate" | "cpu-limit" | "memory-limit" | "step-limit" | "protocol" | "release" | "crash";
+export type SandboxKillReason = "terminate" | "cpu-limit" | "memory-limit" | "step-limit" | "protocol" | "release" | "journal" | "crash";
 
 /** What the metrics read from the executor when scraped. */
 export interface ExecutorMetricSources {
