@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, expect, it, vi } from "vitest";
 import { isFinished, startKilnWithKitchenSink, type TenantClient, type TestExecutor, type TestKiln } from "../helpers/kiln.ts";
+import { sampleValue } from "../helpers/prometheus-sample.ts";
 
 let kiln: TestKiln;
 let acme: TenantClient;
@@ -17,12 +18,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await kiln?.close();
 });
-
-/** One sample's value from the Prometheus text, 0 when the series is not there yet. */
-function sample(text: string, series: string): number {
-  const line = text.split("\n").find((candidate) => candidate.startsWith(`${series} `));
-  return line === undefined ? 0 : Number(line.slice(series.length + 1));
-}
 
 const scrape = async () => {
   const response = await fetch(`${executor.url}/metrics`);
@@ -55,7 +50,7 @@ async function scrapeOnceCounted(before: string, outcome: "complete" | "errored"
   await expect
     .poll(async () => {
       after = await scrape();
-      return { finished: sample(after, series) - sample(before, series), inFlight: sample(after, "kiln_activations_in_flight") };
+      return { finished: sampleValue(after, series) - sampleValue(before, series), inFlight: sampleValue(after, "kiln_activations_in_flight") };
     })
     .toEqual({ finished: 1, inFlight: 0 });
   return after;
@@ -67,7 +62,7 @@ it("counts the activations, steps and latencies of an instance that completes", 
   expect((await acme.waitFor("sink", id, isFinished)).status).toBe("complete");
   const after = await scrapeOnceCounted(before, "complete");
 
-  const moved = (series: string) => sample(after, series) - sample(before, series);
+  const moved = (series: string) => sampleValue(after, series) - sampleValue(before, series);
   expect(moved('kiln_activations_total{outcome="complete"}')).toBeGreaterThanOrEqual(1);
   expect(moved('kiln_instances_finished_total{outcome="complete"}')).toBe(1);
   expect(moved("kiln_steps_committed_total")).toBeGreaterThanOrEqual(3);
@@ -86,7 +81,7 @@ it("counts a sandbox killed for a step over its timeout, and the failed attempts
   const { id } = await acme.create("sink", { id: "stuck", params: { scenario: "timeout", timeout: "1 second" } });
   expect((await acme.waitFor("sink", id, isFinished)).status).toBe("errored");
   const after = await scrapeOnceCounted(before, "errored");
-  const moved = (series: string) => sample(after, series) - sample(before, series);
+  const moved = (series: string) => sampleValue(after, series) - sampleValue(before, series);
   // Two attempts (retries.limit 1), each in its own activation, each ending in a killed sandbox.
   expect(moved('kiln_sandbox_kills_total{reason="step-limit"}')).toBe(2);
   expect(moved('kiln_step_duration_seconds_count{outcome="failed"}')).toBe(2);

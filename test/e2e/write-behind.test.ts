@@ -13,6 +13,7 @@ import { encodeJson } from "../../infra/json-codec.ts";
 import { eventually } from "../helpers/eventually.ts";
 import { journalStepRecords } from "../helpers/journal.ts";
 import { isFinished, startKilnWithKitchenSink, type TenantClient, type TestExecutor, type TestKiln } from "../helpers/kiln.ts";
+import { sampleValue } from "../helpers/prometheus-sample.ts";
 
 let kiln: TestKiln;
 let acme: TenantClient;
@@ -33,9 +34,7 @@ afterAll(async () => {
 const JOURNAL_KILLS = 'kiln_sandbox_kills_total{reason="journal"}';
 
 async function journalKills(): Promise<number> {
-  const text = await (await fetch(`${executor.url}/metrics`)).text();
-  const line = text.split("\n").find((candidate) => candidate.startsWith(`${JOURNAL_KILLS} `));
-  return line === undefined ? 0 : Number(line.slice(JOURNAL_KILLS.length + 1));
+  return sampleValue(await (await fetch(`${executor.url}/metrics`)).text(), JOURNAL_KILLS);
 }
 
 it("stops the guest when a commit's journal write fails after it was answered, and goes on from the journal", async () => {
