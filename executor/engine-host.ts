@@ -410,8 +410,8 @@ export class EngineHost {
    * way — one NATS round trip per step off the guest's path. It stays safe because nothing else
    * waits on it: every later call and the activation's end wait for the write (`journalWritten`), and
    * if it fails the sandbox is stopped and nothing after it is recorded, so the step and everything
-   * after it run again, as after a crash before the write. The body of a step whose write failed may
-   * thus have a later step's body run after it once more; a committed step's body never runs again.
+   * after it run again, as after a crash before the write: the next step's body, if it had started,
+   * runs a second time then. A committed step's body never runs again.
    */
   private commit(request: Extract<EngineRequest, { op: "commit" }>, startedAt: number): EngineResponse {
     this.stopTimer(request.key);
