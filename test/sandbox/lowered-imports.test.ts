@@ -7,7 +7,8 @@
  */
 import { transpile } from "@bytecodealliance/jco";
 import { describe, expect, it } from "vitest";
-import { transpileComponent } from "../../gateway/compile/transpile.ts";
+import { GLUE_FILE, transpileComponent } from "../../gateway/compile/transpile.ts";
+import { WORLD_NAME } from "../../gateway/compile/toolchain.ts";
 import { startBlankWorker } from "../../executor/sandbox/blank-worker.ts";
 import { Sandbox, type SandboxCode } from "../../executor/sandbox/sandbox.ts";
 import { componentFromWat, LAST_ANSWER, scriptedGuestWat, type GuestScript } from "../helpers/wat-component.ts";
@@ -20,8 +21,8 @@ async function sandboxCode(script: GuestScript, bindings: Bindings): Promise<San
   const { glue, coreModules } =
     bindings === "hybrid"
       ? await transpileComponent(component)
-      : await transpile(component, { name: "workflow", instantiation: "async", noTypescript: true, quiet: true }).then(({ files }) => ({
-          glue: new TextDecoder().decode(files["workflow.js"]),
+      : await transpile(component, { name: WORLD_NAME, instantiation: "async", noTypescript: true, quiet: true }).then(({ files }) => ({
+          glue: new TextDecoder().decode(files[GLUE_FILE]),
           coreModules: Object.fromEntries(Object.entries(files).filter(([name]) => name.endsWith(".wasm"))),
         }));
   const modules: Record<string, WebAssembly.Module> = {};
